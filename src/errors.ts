@@ -1,0 +1,95 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The closed set of error codes a client of provml can see in `extensions.code`.
+ * Anything else is masked as INTERNAL_SERVER_ERROR by the server's formatError.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  LINEAGE_CAP_EXCEEDED: 'LINEAGE_CAP_EXCEEDED',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  STORE_TIMEOUT: 'STORE_TIMEOUT',
+  UNKNOWN_WORKFLOW: 'UNKNOWN_WORKFLOW',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** Base class: every error provml raises on purpose carries a literal code. */
+export class ProvmlError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { code, ...extra } });
+    this.name = 'ProvmlError';
+  }
+}
+
+export class BadUserInputError extends ProvmlError {
+  constructor(message: string, field?: string, extra: Record<string, unknown> = {}) {
+    super(ErrorCode.BAD_USER_INPUT, message, field ? { field, ...extra } : extra);
+  }
+}
+
+export class NotFoundError extends ProvmlError {
+  constructor(what: string, id: string) {
+    super(ErrorCode.NOT_FOUND, `${what} not found: ${id}`, { id });
+  }
+}
+
+export class LimitExceededError extends ProvmlError {
+  constructor(limit: string, max: number, actual?: number) {
+    super(
+      ErrorCode.LIMIT_EXCEEDED,
+      actual === undefined
+        ? `limit ${limit} (${max}) exceeded`
+        : `limit ${limit} exceeded: ${actual} > ${max}`,
+      { limit, max, ...(actual === undefined ? {} : { actual }) },
+    );
+  }
+}
+
+export class LineageCapExceededError extends ProvmlError {
+  constructor(nodeCap: number, depth: number) {
+    super(
+      ErrorCode.LINEAGE_CAP_EXCEEDED,
+      `lineage reached its node cap of ${nodeCap} at depth ${depth}; lower maxDepth, narrow edgeKinds or raise nodeCap`,
+      { nodeCap, depth },
+    );
+  }
+}
+
+export class StoreUnavailableError extends ProvmlError {
+  constructor(store: string, reason: string) {
+    super(ErrorCode.STORE_UNAVAILABLE, `store ${store} is unavailable: ${reason}`, { store });
+  }
+}
+
+export class StoreTimeoutError extends ProvmlError {
+  constructor(store: string, timeoutMs: number) {
+    super(ErrorCode.STORE_TIMEOUT, `store ${store} did not answer within ${timeoutMs} ms`, {
+      store,
+      timeoutMs,
+    });
+  }
+}
+
+export class UnknownWorkflowError extends ProvmlError {
+  constructor(name: string, version?: number) {
+    super(
+      ErrorCode.UNKNOWN_WORKFLOW,
+      `workflow ${name}${version === undefined ? '' : ` version ${version}`} is not registered`,
+      { workflow: name, ...(version === undefined ? {} : { version }) },
+    );
+  }
+}
+
+/** True when an error's code is one we chose to show to clients. */
+export function isPublicCode(code: unknown): boolean {
+  return typeof code === 'string' && PUBLIC_CODES.has(code);
+}
