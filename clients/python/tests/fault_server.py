@@ -8,6 +8,7 @@ exercised by test_real_server.py through server_harness.py.
 """
 import json
 import re
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ class FaultServer(object):
         self.reject_types = set()  # event types this server rejects (to test issues)
         self.answer_delay = 0.0
         self.lock = threading.Lock()
+        self.connections = set()  # open keep-alive sockets: going away closes them too
         self.port = port
         self._httpd = None
         self._thread = None
@@ -36,7 +38,8 @@ class FaultServer(object):
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -45,6 +48,13 @@ class FaultServer(object):
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+        with self.lock:
+            connections, self.connections = list(self.connections), set()
+        for sock in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def ingest_times(self):
         return [t for t, kind, _ in self.requests if kind == "ingest"]
@@ -113,6 +123,16 @@ def _handler(server):
 
         def log_message(self, *args):  # quiet tests
             pass
+
+        def setup(self):
+            BaseHTTPRequestHandler.setup(self)
+            with server.lock:
+                server.connections.add(self.connection)
+
+        def finish(self):
+            with server.lock:
+                server.connections.discard(self.connection)
+            BaseHTTPRequestHandler.finish(self)
 
         def do_GET(self):
             self._send(200, {}, b"ok")

@@ -1,0 +1,1 @@
+"""Tests of the provml capture client (unittest; see clients/python/README.md)."""
