@@ -9,7 +9,8 @@ import re
 
 SPEC_KEYS = ("name", "kind", "description", "study", "attributes", "transformations")
 STUDY_KEYS = ("id", "name", "description")
-TRANSFORMATION_KEYS = ("name", "kind", "stageType", "parent", "used", "generated")
+TRANSFORMATION_KEYS = ("name", "kind", "stageType", "parent", "description", "used",
+                       "generated")
 ATTRIBUTE_KEYS = ("name", "role")
 
 
