@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The whole configuration of a provml process, parsed once from the environment.
+ * Every problem is reported together; nothing else in the code reads process.env.
+ */
+const intFrom = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const boolFrom = (def: boolean) =>
+  z
+    .enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'])
+    .default(def ? '1' : '0')
+    .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const EnvSchema = z.object({
+  PORT: intFrom(4000, 0, 65535),
+  // Loopback by default: until access tokens exist, an open port is an open provenance store.
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PROVML_DATA_DIR: z.string().min(1).default('./.provml'),
+  PROVML_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PROVML_DB_POOL_SIZE: intFrom(8, 1, 200),
+  PROVML_DEMO: boolFrom(true),
+  PROVML_CONFIG: z.string().optional(),
+  PROVML_MAX_BATCH_EVENTS: intFrom(5000, 1, 1_000_000),
+  PROVML_MAX_BODY_BYTES: intFrom(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  PROVML_MAX_DEPTH: intFrom(10, 1, 100),
+  PROVML_MAX_ALIASES: intFrom(10, 0, 1000),
+  PROVML_MAX_ROOT_FIELDS: intFrom(10, 1, 1000),
+  PROVML_MAX_SELECTIONS: intFrom(1000, 1, 100_000),
+  PROVML_MAX_PAGE_SIZE: intFrom(500, 1, 100_000),
+  PROVML_LINEAGE_MAX_DEPTH: intFrom(50, 1, 1000),
+  PROVML_LINEAGE_NODE_CAP: intFrom(10_000, 1, 1_000_000),
+  PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxSelections: number;
+}
+
+export interface ProvmlConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** A PostgreSQL server; when absent the server runs its own local PostgreSQL in dataDir. */
+  databaseUrl?: string;
+  poolSize: number;
+  loadDemo: boolean;
+  storesConfigPath?: string;
+  maxBatchEvents: number;
+  maxBodyBytes: number;
+  queryLimits: QueryLimits;
+  maxPageSize: number;
+  lineageMaxDepth: number;
+  lineageNodeCap: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.PROVML_DATA_DIR),
+    databaseUrl: e.PROVML_DATABASE_URL,
+    poolSize: e.PROVML_DB_POOL_SIZE,
+    loadDemo: e.PROVML_DEMO,
+    storesConfigPath: e.PROVML_CONFIG,
+    maxBatchEvents: e.PROVML_MAX_BATCH_EVENTS,
+    maxBodyBytes: e.PROVML_MAX_BODY_BYTES,
+    queryLimits: {
+      maxDepth: e.PROVML_MAX_DEPTH,
+      maxAliases: e.PROVML_MAX_ALIASES,
+      maxRootFields: e.PROVML_MAX_ROOT_FIELDS,
+      maxSelections: e.PROVML_MAX_SELECTIONS,
+    },
+    maxPageSize: e.PROVML_MAX_PAGE_SIZE,
+    lineageMaxDepth: e.PROVML_LINEAGE_MAX_DEPTH,
+    lineageNodeCap: e.PROVML_LINEAGE_NODE_CAP,
+    logLevel: e.PROVML_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,109 @@
+import type { WorkflowSpec } from '../../ingest/workflow-spec';
+import type {
+  AgentRow,
+  AttributeRow,
+  DataRefRow,
+  DurationStatsRow,
+  MetricRow,
+  Page,
+  RelationRow,
+  RunRow,
+  StudyRow,
+  TaskRow,
+  TelemetryRow,
+  TransformationRow,
+  ValueRow,
+  WorkflowRow,
+} from './rows';
+
+export interface PageArgs {
+  first: number;
+  after?: string | null;
+}
+
+export type LineageDirection = 'BACKWARD' | 'FORWARD';
+export type EdgeKind =
+  | 'USED'
+  | 'WAS_GENERATED_BY'
+  | 'WAS_DERIVED_FROM'
+  | 'WAS_INFORMED_BY'
+  | 'WAS_ASSOCIATED_WITH'
+  | 'HAD_MEMBER'
+  | 'WAS_PART_OF';
+
+/** One PROV edge, oriented as PROV writes it (effect -> cause), between node ids like `ref:12`. */
+export interface LineageEdge {
+  kind: EdgeKind;
+  from: string;
+  to: string;
+}
+
+/** Bulk writes of one ingest batch, all inside one transaction. */
+export interface IngestTx {
+  /** Claims event ids; returns those already stored (duplicates). */
+  claimEventIds(ids: string[]): Promise<Set<string>>;
+  upsertAgents(rows: AgentRow[]): Promise<void>;
+  insertRuns(rows: RunRow[]): Promise<void>;
+  endRuns(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void>;
+  insertTasks(rows: TaskRow[]): Promise<void>;
+  endTasks(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void>;
+  /** Ids of data references, created where missing, keyed `${store}\u0000${uri}`. */
+  ensureDataRefs(refs: Array<{ uri: string; store: string }>): Promise<Map<string, string>>;
+  /** Ids of attributes that no spec declared, created where missing (declared = false). */
+  ensureAttributes(rows: Array<Omit<AttributeRow, 'id' | 'declared'>>): Promise<AttributeRow[]>;
+  insertValues(rows: Array<Omit<ValueRow, 'id'>>): Promise<void>;
+  insertMetrics(rows: MetricRow[]): Promise<void>;
+  insertTelemetry(rows: TelemetryRow[]): Promise<void>;
+  insertRelations(rows: RelationRow[]): Promise<void>;
+}
+
+/**
+ * The provenance store (ours): PROV-ML records in PostgreSQL. One implementation over `pg`
+ * serves both backends: a PostgreSQL server (PROVML_DATABASE_URL) and the local PostgreSQL the
+ * server runs itself. Batch readers return results in key order for dataloaders.
+ */
+export interface ProvenanceStore {
+  // Prospective provenance.
+  registerWorkflow(spec: WorkflowSpec, hash: string): Promise<{ workflow: WorkflowRow; created: boolean }>;
+  latestWorkflows(names: string[]): Promise<Map<string, WorkflowRow>>;
+  workflowByNameVersion(name: string, version: number): Promise<WorkflowRow | null>;
+  workflowsByIds(ids: readonly string[]): Promise<Array<WorkflowRow | null>>;
+  workflows(filter: { name?: string; studyId?: string }, page: PageArgs): Promise<Page<WorkflowRow>>;
+  studiesByIds(ids: readonly string[]): Promise<Array<StudyRow | null>>;
+  studies(page: PageArgs): Promise<Page<StudyRow>>;
+  transformationsByWorkflowIds(ids: readonly string[]): Promise<TransformationRow[][]>;
+  transformationsByIds(ids: readonly string[]): Promise<Array<TransformationRow | null>>;
+  attributesByWorkflowIds(ids: readonly string[]): Promise<AttributeRow[][]>;
+
+  // Retrospective provenance.
+  runsByIds(ids: readonly string[]): Promise<Array<RunRow | null>>;
+  runs(filter: { workflowName?: string; workflowId?: string; status?: string }, page: PageArgs): Promise<Page<RunRow>>;
+  tasksByIds(ids: readonly string[]): Promise<Array<TaskRow | null>>;
+  childTasks(parentId: string, page: PageArgs): Promise<Page<TaskRow>>;
+  topTasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>>;
+  valuesByTaskIds(ids: readonly string[]): Promise<ValueRow[][]>;
+  runValuesByRunIds(ids: readonly string[]): Promise<ValueRow[][]>;
+  valuesByIds(ids: readonly string[]): Promise<Array<ValueRow | null>>;
+  dataRefsByIds(ids: readonly string[]): Promise<Array<DataRefRow | null>>;
+  dataRefsByUris(uris: readonly string[]): Promise<DataRefRow[][]>;
+  dataRefs(filter: { store?: string; uriPrefix?: string; generatedWith?: Array<{ name: string; value: unknown }> }, page: PageArgs): Promise<Page<DataRefRow>>;
+  /** Values referring to each data reference, used or generated. */
+  valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]>;
+  agentsByIds(ids: readonly string[]): Promise<Array<AgentRow | null>>;
+  relationsFrom(subjects: readonly string[]): Promise<RelationRow[][]>;
+  metricSeries(runId: string, name: string, context: string | null, limit: number): Promise<MetricRow[]>;
+  metricNames(runIds: readonly string[]): Promise<string[][]>;
+  telemetryByRun(runId: string, taskId: string | null, limit: number): Promise<TelemetryRow[]>;
+
+  // Analytics (the paper's Q3, Q4) and lineage.
+  models(filter: { workflowName?: string; runId?: string }, page: PageArgs): Promise<Page<ValueRow>>;
+  bestModel(datasetRefIds: string[], measure: string, order: 'MIN' | 'MAX'): Promise<ValueRow | null>;
+  /** Durations of descendant tasks of `rootTaskIds` run by transformation `transformation`, by parent. */
+  durationStats(rootTaskIds: string[], transformation: string): Promise<DurationStatsRow[]>;
+  lineageStep(nodes: string[], direction: LineageDirection, kinds: ReadonlySet<EdgeKind>): Promise<LineageEdge[]>;
+
+  /** Writes one ingest batch in one transaction. */
+  transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,134 @@
+/** Rows of the provenance store as the rest of the code sees them (ids of bigserials as strings). */
+export interface StudyRow {
+  id: string;
+  name: string;
+  description: string | null;
+  createdAt: Date;
+}
+
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  version: number;
+  kind: 'LEARNING' | 'DATA';
+  studyId: string | null;
+  description: string | null;
+  spec: unknown;
+  createdAt: Date;
+}
+
+export interface TransformationRow {
+  id: string;
+  workflowId: string;
+  name: string;
+  kind: 'DATA_TRANSFORMATION' | 'LEARNING_STAGE' | 'FEATURE_EXTRACTION';
+  stageType: 'TRAINING' | 'VALIDATION' | 'TEST' | null;
+  parentName: string | null;
+}
+
+export interface AttributeRow {
+  id: string;
+  workflowId: string;
+  transformationId: string | null;
+  name: string;
+  role: string;
+  direction: 'USED' | 'GENERATED';
+  declared: boolean;
+}
+
+export interface RunRow {
+  id: string;
+  workflowId: string;
+  agentId: string | null;
+  status: string;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  attributes: Record<string, unknown>;
+}
+
+export interface TaskRow {
+  id: string;
+  runId: string;
+  transformationId: string;
+  parentId: string | null;
+  status: string;
+  host: string | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  attributes: Record<string, unknown>;
+}
+
+export interface ValueRow {
+  id: string;
+  runId: string;
+  taskId: string | null;
+  attributeId: string;
+  name: string;
+  role: string;
+  direction: 'USED' | 'GENERATED';
+  value: unknown;
+  dataRefId: string | null;
+  recordedAt: Date;
+}
+
+export interface DataRefRow {
+  id: string;
+  uri: string;
+  store: string;
+  createdAt: Date;
+}
+
+export interface MetricRow {
+  runId: string;
+  taskId: string | null;
+  name: string;
+  value: number;
+  step: string | null;
+  context: string | null;
+  recordedAt: Date;
+}
+
+export interface TelemetryRow {
+  runId: string;
+  taskId: string | null;
+  host: string | null;
+  gpuIndex: number | null;
+  gpuName: string | null;
+  gpuUtilization: number | null;
+  gpuMemoryUsed: string | null;
+  gpuMemoryTotal: string | null;
+  gpuPower: number | null;
+  gpuTemperature: number | null;
+  gpuEnergy: number | null;
+  cpuPercent: number | null;
+  rssBytes: string | null;
+  recordedAt: Date;
+}
+
+export interface AgentRow {
+  id: string;
+  kind: 'PERSON' | 'SOFTWARE' | 'ORGANIZATION';
+  name: string | null;
+  attributes: Record<string, unknown>;
+}
+
+export interface RelationRow {
+  kind: string;
+  subject: string;
+  object: string;
+}
+
+export interface DurationStatsRow {
+  parentId: string | null;
+  count: number;
+  minMs: number | null;
+  avgMs: number | null;
+  maxMs: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Cursor of the last item, to pass as `after` for the next page; null at the end. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}

@@ -1,0 +1,24 @@
+import type { ProvmlConfig } from './config';
+import { createProvenanceLoaders, type ProvenanceLoaders } from './connectors/provenance/provenance.loaders';
+import type { ProvenanceStore } from './connectors/provenance/provenance-store';
+import type { SpecCatalog } from './ingest/spec-catalog';
+import type { Logger } from './logger';
+
+/** What lives as long as the server: store, spec cache, configuration. */
+export interface AppDeps {
+  config: ProvmlConfig;
+  store: ProvenanceStore;
+  catalog: SpecCatalog;
+  log: Logger;
+  /** Data store instances known from the store registry (id -> kind). */
+  dataStores: Map<string, string>;
+}
+
+/** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
+export interface RequestContext extends AppDeps {
+  loaders: ProvenanceLoaders;
+}
+
+export function createContext(deps: AppDeps): RequestContext {
+  return { ...deps, loaders: createProvenanceLoaders(deps.store) };
+}

@@ -1,0 +1,62 @@
+import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
+import { LimitExceededError } from '../errors';
+import { parseEvent, type EventIssue, type IngestEvent } from './events';
+import { resolveBatch } from './resolve-batch';
+import type { SpecCatalog } from './spec-catalog';
+import { writeBatch } from './write-batch';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  duplicateIds: string[];
+  issues: EventIssue[];
+}
+
+export interface IngestDeps {
+  store: ProvenanceStore;
+  catalog: SpecCatalog;
+  maxBatchEvents: number;
+}
+
+/**
+ * The write path: validate each event → resolve its references against the prospective spec →
+ * claim event ids (idempotency) and write the rest in one transaction → report per event.
+ */
+export async function ingestBatch(raw: readonly unknown[], deps: IngestDeps, now = new Date()): Promise<IngestResult> {
+  if (raw.length > deps.maxBatchEvents) {
+    throw new LimitExceededError('events per batch', deps.maxBatchEvents, raw.length);
+  }
+  const issues: EventIssue[] = [];
+  const parsed: Array<{ index: number; event: IngestEvent }> = [];
+  const duplicateIds: string[] = [];
+  const seen = new Set<string>();
+  raw.forEach((r, index) => {
+    const p = parseEvent(r, index);
+    if ('issue' in p) {
+      issues.push(p.issue);
+    } else if (seen.has(p.event.id)) {
+      // The same id twice in one batch: the second is a resend, like one across batches.
+      duplicateIds.push(p.event.id);
+    } else {
+      seen.add(p.event.id);
+      parsed.push({ index, event: p.event });
+    }
+  });
+
+  const resolved = await resolveBatch(parsed, deps.store, deps.catalog);
+  issues.push(...resolved.issues);
+  let accepted = 0;
+  if (resolved.accepted.length) {
+    const created = await deps.store.transaction(async (tx) => {
+      const dup = await tx.claimEventIds(resolved.accepted.map((r) => r.event.id));
+      const fresh = resolved.accepted.filter((r) => !dup.has(r.event.id));
+      duplicateIds.push(...resolved.accepted.filter((r) => dup.has(r.event.id)).map((r) => r.event.id));
+      accepted = fresh.length;
+      return writeBatch(tx, fresh, resolved.runIds, now);
+    });
+    deps.catalog.addAttributes(created);
+  }
+  issues.sort((a, b) => a.index - b.index);
+  return { accepted, duplicates: duplicateIds.length, rejected: issues.length, duplicateIds, issues };
+}

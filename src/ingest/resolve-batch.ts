@@ -1,0 +1,159 @@
+import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
+import type { WorkflowRow } from '../connectors/provenance/rows';
+import type { EventIssue, IngestEvent } from './events';
+import type { CatalogEntry, SpecCatalog } from './spec-catalog';
+
+/** What an accepted event refers to, resolved against the store and the events before it. */
+export interface ResolvedEvent {
+  index: number;
+  event: IngestEvent;
+  /** Workflow version of the event's run (none for agent and relation events). */
+  entry?: CatalogEntry;
+  /** Transformation of the event's task, when the event belongs to a task. */
+  transformationId?: string;
+  runId?: string;
+}
+
+export interface ResolvedBatch {
+  accepted: ResolvedEvent[];
+  issues: EventIssue[];
+  /** Ids of runs known at the end of the batch, for relations that name a run. */
+  runIds: Set<string>;
+}
+
+interface TaskInfo {
+  runId: string;
+  transformationId: string;
+}
+
+const issue = (index: number, event: IngestEvent, field: string, code: string, message: string): EventIssue => ({
+  index,
+  eventId: event.id,
+  field: `events[${index}].${field}`,
+  code,
+  message,
+});
+
+/**
+ * Checks each event's references (workflow, run, transformation, task) in batch order, so an
+ * event may refer to one begun earlier in the same batch. Two round trips fetch what the batch
+ * names from the store; nothing is written here.
+ */
+export async function resolveBatch(
+  events: Array<{ index: number; event: IngestEvent }>,
+  store: ProvenanceStore,
+  catalog: SpecCatalog,
+): Promise<ResolvedBatch> {
+  const latestNames = new Set<string>();
+  const versioned: Array<[string, number]> = [];
+  const runRefs = new Set<string>();
+  const taskRefs = new Set<string>();
+  for (const { event: e } of events) {
+    if (e.type === 'workflowBegin') {
+      if (e.version === undefined) latestNames.add(e.workflow);
+      else versioned.push([e.workflow, e.version]);
+    } else if ('run' in e && e.run) runRefs.add(e.run);
+    if (e.type === 'taskEnd' || (e.type === 'values' && e.task)) taskRefs.add(e.task!);
+  }
+  const [latest, versionedRows, runRows, taskRows] = await Promise.all([
+    latestNames.size ? store.latestWorkflows([...latestNames]) : Promise.resolve(new Map<string, WorkflowRow>()),
+    Promise.all(versioned.map(([n, v]) => store.workflowByNameVersion(n, v))),
+    runRefs.size ? store.runsByIds([...runRefs]) : Promise.resolve([]),
+    taskRefs.size ? store.tasksByIds([...taskRefs]) : Promise.resolve([]),
+  ]);
+  const versionedMap = new Map(versionedRows.filter((w): w is WorkflowRow => !!w).map((w) => [`${w.name}@${w.version}`, w]));
+  const runs = new Map<string, string>(); // run id -> workflow id
+  for (const r of runRows) if (r) runs.set(r.id, r.workflowId);
+  const tasks = new Map<string, TaskInfo>();
+  for (const t of taskRows) if (t) tasks.set(t.id, { runId: t.runId, transformationId: t.transformationId });
+
+  const workflowIds = [
+    ...[...latest.values()].map((w) => w.id),
+    ...[...versionedMap.values()].map((w) => w.id),
+    ...runs.values(),
+  ];
+  const catalog_ = await catalog.get(workflowIds);
+
+  const accepted: ResolvedEvent[] = [];
+  const issues: EventIssue[] = [];
+  const knownRun = (index: number, e: IngestEvent, runId: string): CatalogEntry | null => {
+    const wf = runs.get(runId);
+    const entry = wf ? catalog_.get(wf) : undefined;
+    if (!entry) {
+      issues.push(issue(index, e, 'run', 'BAD_USER_INPUT', `unknown workflow execution "${runId}": send its workflowBegin first`));
+      return null;
+    }
+    return entry;
+  };
+
+  for (const { index, event: e } of events) {
+    switch (e.type) {
+      case 'workflowBegin': {
+        const wf = e.version === undefined ? latest.get(e.workflow) : versionedMap.get(`${e.workflow}@${e.version}`);
+        const entry = wf ? catalog_.get(wf.id) : undefined;
+        if (!entry) {
+          issues.push(
+            issue(index, e, 'workflow', 'UNKNOWN_WORKFLOW',
+              `workflow "${e.workflow}"${e.version === undefined ? '' : ` version ${e.version}`} is not registered; register its spec first`),
+          );
+          break;
+        }
+        runs.set(e.run, entry.workflow.id);
+        accepted.push({ index, event: e, entry, runId: e.run });
+        break;
+      }
+      case 'taskBegin': {
+        const entry = knownRun(index, e, e.run);
+        if (!entry) break;
+        const tr = entry.transformationsByName.get(e.transformation);
+        if (!tr) {
+          issues.push(
+            issue(index, e, 'transformation', 'BAD_USER_INPUT',
+              `transformation "${e.transformation}" is not declared in workflow ${entry.workflow.name} version ${entry.workflow.version}`),
+          );
+          break;
+        }
+        tasks.set(e.task, { runId: e.run, transformationId: tr.id });
+        accepted.push({ index, event: e, entry, transformationId: tr.id, runId: e.run });
+        break;
+      }
+      case 'taskEnd': {
+        const t = tasks.get(e.task);
+        if (!t) {
+          issues.push(issue(index, e, 'task', 'BAD_USER_INPUT', `unknown task "${e.task}": send its taskBegin first`));
+          break;
+        }
+        const entry = knownRun(index, e, t.runId);
+        if (entry) accepted.push({ index, event: e, entry, transformationId: t.transformationId, runId: t.runId });
+        break;
+      }
+      case 'values': {
+        const entry = knownRun(index, e, e.run);
+        if (!entry) break;
+        let transformationId: string | undefined;
+        if (e.task) {
+          const t = tasks.get(e.task);
+          if (!t || t.runId !== e.run) {
+            issues.push(issue(index, e, 'task', 'BAD_USER_INPUT', `unknown task "${e.task}" in run "${e.run}"`));
+            break;
+          }
+          transformationId = t.transformationId;
+        }
+        accepted.push({ index, event: e, entry, transformationId, runId: e.run });
+        break;
+      }
+      case 'workflowEnd':
+      case 'metric':
+      case 'telemetry': {
+        const entry = knownRun(index, e, e.run);
+        if (entry) accepted.push({ index, event: e, entry, runId: e.run });
+        break;
+      }
+      case 'agent':
+      case 'relation':
+        accepted.push({ index, event: e });
+        break;
+    }
+  }
+  return { accepted, issues, runIds: new Set(runs.keys()) };
+}

@@ -1,0 +1,206 @@
+import type { IngestTx } from '../connectors/provenance/provenance-store';
+import type { AgentRow, AttributeRow, MetricRow, RelationRow, RunRow, TaskRow, TelemetryRow, ValueRow } from '../connectors/provenance/rows';
+import { asDataRef, type DataRefValue } from './events';
+import type { ResolvedEvent } from './resolve-batch';
+import { attributeKey, type CatalogEntry } from './spec-catalog';
+
+interface PendingValue {
+  entry: CatalogEntry;
+  runId: string;
+  taskId: string | null;
+  transformationId: string | null;
+  direction: 'USED' | 'GENERATED';
+  name: string;
+  value: unknown;
+  ref: DataRefValue | null;
+  at: Date;
+}
+
+type Ending = { id: string; status: string; endedAt: Date; attributes: Record<string, unknown> };
+const refKey = (r: DataRefValue) => `${r.store}\u0000${r.uri}`;
+
+/**
+ * Maps the accepted, non-duplicate events of a batch to PROV-ML rows and writes them with one
+ * statement per table. Returns attributes it had to create (names no spec declared), so the
+ * caller can cache them once the transaction has committed.
+ */
+export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: Set<string>, now: Date): Promise<AttributeRow[]> {
+  const agents: AgentRow[] = [];
+  const runs = new Map<string, RunRow>();
+  const runEnds: Ending[] = [];
+  const tasks = new Map<string, TaskRow>();
+  const taskEnds: Ending[] = [];
+  const values: PendingValue[] = [];
+  const metrics: MetricRow[] = [];
+  const telemetry: TelemetryRow[] = [];
+  const relations: Array<RelationRow & { subjectRef?: DataRefValue; objectRef?: DataRefValue }> = [];
+
+  const addValues = (
+    r: ResolvedEvent,
+    taskId: string | null,
+    transformationId: string | null,
+    direction: 'USED' | 'GENERATED',
+    map: Record<string, unknown> | undefined,
+    at: Date,
+  ) => {
+    if (!map) return;
+    for (const [name, value] of Object.entries(map)) {
+      values.push({ entry: r.entry!, runId: r.runId!, taskId, transformationId, direction, name, value, ref: asDataRef(value), at });
+    }
+  };
+
+  for (const r of events) {
+    const e = r.event;
+    const at = e.time ?? now;
+    switch (e.type) {
+      case 'agent':
+        agents.push({ id: e.agent, kind: e.kind, name: e.name ?? null, attributes: e.attributes ?? {} });
+        break;
+      case 'workflowBegin':
+        runs.set(e.run, {
+          id: e.run,
+          workflowId: r.entry!.workflow.id,
+          agentId: e.agent ?? null,
+          status: 'RUNNING',
+          startedAt: at,
+          endedAt: null,
+          attributes: e.attributes ?? {},
+        });
+        addValues(r, null, null, 'USED', e.used, at);
+        break;
+      case 'workflowEnd': {
+        const begun = runs.get(e.run);
+        // Begun in this batch: fold the end into the insert instead of a second statement.
+        if (begun) Object.assign(begun, { status: e.status, endedAt: at, attributes: { ...begun.attributes, ...e.attributes } });
+        else runEnds.push({ id: e.run, status: e.status, endedAt: at, attributes: e.attributes ?? {} });
+        addValues(r, null, null, 'GENERATED', e.generated, at);
+        break;
+      }
+      case 'taskBegin':
+        tasks.set(e.task, {
+          id: e.task,
+          runId: e.run,
+          transformationId: r.transformationId!,
+          parentId: e.parent ?? null,
+          status: 'RUNNING',
+          host: e.host ?? null,
+          startedAt: at,
+          endedAt: null,
+          attributes: e.attributes ?? {},
+        });
+        addValues(r, e.task, r.transformationId!, 'USED', e.used, at);
+        break;
+      case 'taskEnd': {
+        const begun = tasks.get(e.task);
+        if (begun) Object.assign(begun, { status: e.status, endedAt: at, attributes: { ...begun.attributes, ...e.attributes } });
+        else taskEnds.push({ id: e.task, status: e.status, endedAt: at, attributes: e.attributes ?? {} });
+        addValues(r, e.task, r.transformationId!, 'GENERATED', e.generated, at);
+        break;
+      }
+      case 'values':
+        addValues(r, e.task ?? null, r.transformationId ?? null, 'USED', e.used, at);
+        addValues(r, e.task ?? null, r.transformationId ?? null, 'GENERATED', e.generated, at);
+        break;
+      case 'metric':
+        metrics.push({
+          runId: e.run,
+          taskId: e.task ?? null,
+          name: e.name,
+          value: e.value,
+          step: e.step === undefined ? null : String(e.step),
+          context: e.context ?? null,
+          recordedAt: at,
+        });
+        break;
+      case 'telemetry': {
+        const base = { runId: e.run, taskId: e.task ?? null, host: e.host ?? null, cpuPercent: e.cpu ?? null, rssBytes: e.rss === undefined ? null : String(e.rss), recordedAt: at };
+        const gpus = e.gpu?.length ? e.gpu : [null];
+        for (const g of gpus) {
+          telemetry.push({
+            ...base,
+            gpuIndex: g?.index ?? null,
+            gpuName: g?.name ?? null,
+            gpuUtilization: g?.utilization ?? null,
+            gpuMemoryUsed: g?.memoryUsed === undefined ? null : String(g.memoryUsed),
+            gpuMemoryTotal: g?.memoryTotal === undefined ? null : String(g.memoryTotal),
+            gpuPower: g?.power ?? null,
+            gpuTemperature: g?.temperature ?? null,
+            gpuEnergy: g?.energy ?? null,
+          });
+        }
+        break;
+      }
+      case 'relation': {
+        if (e.relation === 'WAS_DERIVED_FROM' || e.relation === 'HAD_MEMBER') {
+          relations.push({
+            kind: e.relation,
+            subject: '',
+            object: '',
+            subjectRef: { uri: e.subject, store: e.subjectStore ?? 'default' },
+            objectRef: { uri: e.object, store: e.objectStore ?? 'default' },
+          });
+        } else if (e.relation === 'WAS_INFORMED_BY') {
+          relations.push({ kind: e.relation, subject: `task:${e.subject}`, object: `task:${e.object}` });
+        } else {
+          const subject = runIds.has(e.subject) ? `run:${e.subject}` : `task:${e.subject}`;
+          relations.push({ kind: e.relation, subject, object: `agent:${e.object}` });
+        }
+        break;
+      }
+    }
+  }
+
+  // Data references and undeclared attributes first: values point at both.
+  const refs = new Map<string, DataRefValue>();
+  for (const v of values) if (v.ref) refs.set(refKey(v.ref), v.ref);
+  for (const rel of relations) for (const ref of [rel.subjectRef, rel.objectRef]) if (ref) refs.set(refKey(ref), ref);
+  const refIds = await tx.ensureDataRefs([...refs.values()]);
+
+  const missing = new Map<string, Omit<AttributeRow, 'id' | 'declared'>>();
+  for (const v of values) {
+    const key = attributeKey(v.transformationId, v.direction, v.name);
+    if (v.entry.attributes.has(key)) continue;
+    missing.set(`${v.entry.workflow.id}\u0000${key}`, {
+      workflowId: v.entry.workflow.id,
+      transformationId: v.transformationId,
+      name: v.name,
+      role: v.ref ? 'DATA_REFERENCE' : 'PARAMETER',
+      direction: v.direction,
+    });
+  }
+  const created = await tx.ensureAttributes([...missing.values()]);
+  const createdByKey = new Map(created.map((a) => [`${a.workflowId}\u0000${attributeKey(a.transformationId, a.direction, a.name)}`, a]));
+
+  const valueRows: Array<Omit<ValueRow, 'id'>> = values.map((v) => {
+    const key = attributeKey(v.transformationId, v.direction, v.name);
+    const attr = v.entry.attributes.get(key) ?? createdByKey.get(`${v.entry.workflow.id}\u0000${key}`)!;
+    return {
+      runId: v.runId,
+      taskId: v.taskId,
+      attributeId: attr.id,
+      name: v.name,
+      role: attr.role,
+      direction: v.direction,
+      // A data reference keeps its value too, so exports can round-trip it as written.
+      value: v.value,
+      dataRefId: v.ref ? refIds.get(refKey(v.ref))! : null,
+      recordedAt: v.at,
+    };
+  });
+  const relationRows: RelationRow[] = relations.map((rel) => ({
+    kind: rel.kind,
+    subject: rel.subjectRef ? `ref:${refIds.get(refKey(rel.subjectRef))}` : rel.subject,
+    object: rel.objectRef ? `ref:${refIds.get(refKey(rel.objectRef))}` : rel.object,
+  }));
+
+  await tx.upsertAgents(agents);
+  await tx.insertRuns([...runs.values()]);
+  await tx.insertTasks([...tasks.values()]);
+  await tx.endRuns(runEnds);
+  await tx.endTasks(taskEnds);
+  await tx.insertValues(valueRows);
+  await tx.insertMetrics(metrics);
+  await tx.insertTelemetry(telemetry);
+  await tx.insertRelations(relationRows);
+  return created;
+}

@@ -1,0 +1,77 @@
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ASTVisitor,
+} from 'graphql';
+import type { QueryLimits } from './config';
+import { ErrorCode } from './errors';
+
+interface Shape {
+  depth: number;
+  aliases: number;
+  selections: number;
+}
+
+/**
+ * Measures one operation with its fragments expanded: depth of nested fields, aliases, and total
+ * field selections. Fragment cycles are invalid GraphQL and reported by the standard rules; the
+ * visited set only keeps this walk finite.
+ */
+function measure(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, depth: number, seen: Set<string>, shape: Shape, cap: number) {
+  for (const sel of set.selections) {
+    if (shape.selections > cap) return; // already over: stop walking a hostile document
+    if (sel.kind === Kind.FIELD) {
+      if (sel.name.value.startsWith('__')) continue; // introspection meta fields do not count
+      shape.selections += 1;
+      if (sel.alias) shape.aliases += 1;
+      if (sel.selectionSet) {
+        shape.depth = Math.max(shape.depth, depth + 1);
+        measure(sel.selectionSet, fragments, depth + 1, seen, shape, cap);
+      }
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      measure(sel.selectionSet, fragments, depth, seen, shape, cap);
+    } else {
+      const frag = fragments.get(sel.name.value);
+      if (!frag || seen.has(frag.name.value)) continue;
+      seen.add(frag.name.value);
+      measure(frag.selectionSet, fragments, depth, seen, shape, cap);
+      seen.delete(frag.name.value);
+    }
+  }
+}
+
+function limitError(limit: string, max: number, actual: number): GraphQLError {
+  return new GraphQLError(`query ${limit} ${actual} exceeds the limit of ${max}`, {
+    extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit, max, actual },
+  });
+}
+
+/** Depth, alias, root-field and selection limits (at least as strict as MLflow's after CVE-2025-0453). */
+export function queryLimitsRule(limits: QueryLimits) {
+  return (context: ValidationContext): ASTVisitor => {
+    const doc: DocumentNode = context.getDocument();
+    const fragments = new Map(
+      doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    );
+    return {
+      OperationDefinition(op) {
+        const roots = op.selectionSet.selections.filter((s) => !(s.kind === Kind.FIELD && s.name.value.startsWith('__')));
+        if (roots.length > limits.maxRootFields) context.reportError(limitError('root fields', limits.maxRootFields, roots.length));
+        const shape: Shape = { depth: 0, aliases: 0, selections: 0 };
+        // Introspection queries are deep by nature; they are bounded by the schema, not the user.
+        const introspection = op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
+        if (introspection) return;
+        measure(op.selectionSet, fragments, 1, new Set(), shape, limits.maxSelections);
+        if (shape.depth > limits.maxDepth) context.reportError(limitError('depth', limits.maxDepth, shape.depth));
+        if (shape.aliases > limits.maxAliases) context.reportError(limitError('aliases', limits.maxAliases, shape.aliases));
+        if (shape.selections > limits.maxSelections) {
+          context.reportError(limitError('selections', limits.maxSelections, shape.selections));
+        }
+      },
+    };
+  };
+}

@@ -1,0 +1,175 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import type { ProvmlConfig } from './config';
+import { createContext, type AppDeps, type RequestContext } from './context';
+import { openProvenanceStore, type OpenedStore } from './connectors/provenance/open-provenance-store';
+import { loadDemoIfEmpty } from './demo/load-demo';
+import { ErrorCode, isPublicCode } from './errors';
+import { SpecCatalog } from './ingest/spec-catalog';
+import type { Logger } from './logger';
+import { queryLimitsRule } from './query-limits';
+import { buildProvenanceSchema } from './schema/build-schema';
+
+// Codes Apollo itself gives to malformed requests: shown as they are.
+const APOLLO_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: OpenedStore;
+  stop(): Promise<void>;
+}
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(req: http.IncomingMessage, max: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) throw new BodyTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Logs unexpected errors once, with their cause, and masks them for the client. */
+export function formatErrorFor(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if ((isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) || APOLLO_CODES.has(String(code))) return formatted;
+    const original = unwrapResolverError(error);
+    log.error('unexpected error', {
+      path: formatted.path,
+      error: original instanceof Error ? original.message : String(original),
+      stack: original instanceof Error ? original.stack : undefined,
+    });
+    return { message: 'internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+export function createApollo(config: ProvmlConfig, log: Logger): ApolloServer<RequestContext> {
+  return new ApolloServer<RequestContext>({
+    schema: buildProvenanceSchema(),
+    introspection: true,
+    validationRules: [queryLimitsRule(config.queryLimits)],
+    formatError: formatErrorFor(log),
+    includeStacktraceInErrorResponses: false,
+  });
+}
+
+/** Starts the whole server: provenance store, demo on first start, GraphQL over HTTP. */
+export async function startServer(config: ProvmlConfig, log: Logger): Promise<RunningServer> {
+  const opened = await openProvenanceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, log });
+  const deps: AppDeps = {
+    config,
+    store: opened.store,
+    catalog: new SpecCatalog(opened.store),
+    log,
+    dataStores: new Map([['default', 'fs']]),
+  };
+  try {
+    if (config.loadDemo) await loadDemoIfEmpty(deps);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  const apollo = createApollo(config, log);
+  await apollo.start();
+
+  const httpServer = http.createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      log.error('request failed', { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      else res.end();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') {
+      await deps.store.ping();
+      sendJson(res, 200, { status: 'ok', store: opened.backend });
+      return;
+    }
+    if (url.pathname !== '/graphql') {
+      sendJson(res, 404, { errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }] });
+      return;
+    }
+    let body: string;
+    try {
+      body = await readBody(req, config.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        sendJson(res, 413, {
+          errors: [{ message: `request body exceeds ${config.maxBodyBytes} bytes; send smaller batches`, extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'bytes per request', max: config.maxBodyBytes } }],
+        }, { connection: 'close' });
+        req.resume();
+        return;
+      }
+      throw err;
+    }
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    let parsed: unknown = undefined;
+    if (req.method === 'POST') {
+      try {
+        parsed = body.length ? JSON.parse(body) : {};
+      } catch (err) {
+        sendJson(res, 400, { errors: [{ message: `request body is not JSON: ${(err as Error).message}`, extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsed },
+      context: async () => createContext(deps),
+    });
+    const outHeaders: Record<string, string> = {};
+    for (const [k, v] of result.headers) outHeaders[k] = v;
+    res.writeHead(result.status ?? 200, outHeaders);
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`;
+  log.info('provml serving', { url, store: opened.backend });
+  return {
+    url,
+    port,
+    store: opened,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await closed;
+      await apollo.stop();
+      await opened.close();
+    },
+  };
+}
