@@ -1,0 +1,107 @@
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { startServer } from './server';
+import { sendEventsFile } from './client/send-events-file';
+import { loadWorkflowSpecFile } from './ingest/workflow-spec';
+
+// Loaded on demand: extraction pulls in h5wasm, which `serve` does not need.
+const EXTRACT_COMMAND = './ingest/extractors/extract-command';
+
+const USAGE = `usage: provml <command>
+
+  serve                         start the GraphQL server (PORT, HOST, PROVML_DATA_DIR, PROVML_DATABASE_URL)
+  ingest FILE.jsonl --url URL   send a file of events (one JSON object a line) in batches
+  register SPEC.{json,yaml} --url URL   register a prospective workflow spec
+  print-schema                  print the public schema (SDL)
+  extract PATH_OR_URI [--json] [--fast]   read SEG-Y / HDF5 metadata
+`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, { service: 'provml' });
+  const server = await startServer(config, log);
+  process.stdout.write(`provml: GraphQL at ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  log.info('stopping');
+  await server.stop();
+  return 0;
+}
+
+async function register(args: string[]): Promise<number> {
+  const file = args[0];
+  const url = flag(args, '--url') ?? 'http://127.0.0.1:4000/graphql';
+  if (!file) throw new Error('register needs a spec file');
+  const spec = await loadWorkflowSpecFile(file);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation R($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { id name version } }', variables: { s: spec } }),
+  });
+  const body = (await res.json()) as { data?: unknown; errors?: Array<{ message: string }> };
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+  process.stdout.write(JSON.stringify(body.data) + '\n');
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...args] = argv;
+  try {
+    switch (cmd) {
+      case 'serve':
+        return await serve();
+      case 'ingest': {
+        const file = args[0];
+        if (!file) throw new Error('ingest needs a file');
+        const url = flag(args, '--url') ?? 'http://127.0.0.1:4000/graphql';
+        const batch = Number(flag(args, '--batch') ?? 1000);
+        const totals = await sendEventsFile(file, url, batch);
+        process.stdout.write(JSON.stringify(totals) + '\n');
+        return totals.rejected ? 2 : 0;
+      }
+      case 'register':
+        return await register(args);
+      case 'print-schema': {
+        const { printPublicSchema } = await import('./schema/build-schema');
+        process.stdout.write(printPublicSchema());
+        return 0;
+      }
+      case 'extract': {
+        const mod = (await import(EXTRACT_COMMAND)) as {
+          extractCommand(a: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number>;
+        };
+        return await mod.extractCommand(args, process.stdout, process.stderr);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return cmd ? 0 : 1;
+      default:
+        process.stderr.write(`provml: unknown command ${cmd}\n${USAGE}`);
+        return 1;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`provml: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+// Allow `node dist/cli.js serve` as well as the bin shim.
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code), (err: unknown) => {
+    process.stderr.write(`provml: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
