@@ -84,6 +84,13 @@ export async function startLocalPostgres(dataDir: string, log: Logger): Promise<
   const pgDir = path.join(dataDir, 'postgres');
   const stateFile = path.join(dataDir, 'local-postgres.json');
   await fs.mkdir(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data
+    // directory (mkdtemp and umask 077 make it 0700): add search permission only.
+    const mode = (await fs.stat(dataDir)).mode & 0o7777;
+    if ((mode & 0o011) !== 0o011) await fs.chmod(dataDir, mode | 0o011);
+  }
   await stopOrphan(pgDir, log);
 
   const initialised = existsSync(path.join(pgDir, 'PG_VERSION'));
@@ -108,7 +115,7 @@ export async function startLocalPostgres(dataDir: string, log: Logger): Promise<
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',

@@ -325,6 +325,10 @@ export class PgProvenanceStore implements ProvenanceStore {
     return analytics.bestModel(this.pool, datasetRefIds, measure, order);
   }
 
+  modelsUnderTasks(rootTaskIds: string[], limit: number): Promise<ValueRow[]> {
+    return analytics.modelsUnderTasks(this.pool, rootTaskIds, limit);
+  }
+
   durationStats(rootTaskIds: string[], transformation: string) {
     return analytics.durationStats(this.pool, rootTaskIds, transformation);
   }

@@ -1,0 +1,190 @@
+import type { ProvenanceStore } from '../../src/connectors/provenance/provenance-store';
+import { ingestBatch } from '../../src/ingest/ingest-batch';
+import { SpecCatalog } from '../../src/ingest/spec-catalog';
+import { parseWorkflowSpec, specHash } from '../../src/ingest/workflow-spec';
+
+export interface OpenedForTest {
+  store: ProvenanceStore;
+  /** Counts rows of a table, to prove what a batch did or did not write. */
+  count(table: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+const spec = parseWorkflowSpec({
+  name: 'contract-training',
+  kind: 'LEARNING',
+  transformations: [
+    {
+      name: 'training',
+      kind: 'LEARNING_STAGE',
+      stageType: 'TRAINING',
+      used: [
+        { name: 'lr', role: 'LEARNING_HYPERPARAMETER' },
+        { name: 'train_set', role: 'LEARNING_DATASET_REFERENCE' },
+      ],
+    },
+    {
+      name: 'epoch',
+      kind: 'LEARNING_STAGE',
+      parent: 'training',
+      generated: [
+        { name: 'loss', role: 'EVALUATION_MEASURE' },
+        { name: 'model', role: 'MODEL_REFERENCE' },
+      ],
+    },
+    { name: 'batch', kind: 'LEARNING_STAGE', parent: 'epoch' },
+  ],
+});
+
+/** One training run: 3 epochs x 4 batches of known durations; epoch 2 has the least loss. */
+function trainingBatch(run: string, dataset: string) {
+  const ev: Array<Record<string, unknown>> = [];
+  let n = 0;
+  const id = () => `${run}:${n++}`;
+  const t0 = Date.parse('2024-01-01T00:00:00Z');
+  let t = t0;
+  ev.push({ id: id(), type: 'agent', agent: 'alice', kind: 'PERSON', name: 'Alice' });
+  ev.push({ id: id(), type: 'workflowBegin', run, workflow: 'contract-training', agent: 'alice', time: t, attributes: { jobId: '7' } });
+  ev.push({ id: id(), type: 'taskBegin', task: `${run}.tr`, run, transformation: 'training', time: t, used: { lr: 0.01, train_set: { $ref: dataset, store: 'fs' } } });
+  const losses = [0.5, 0.1, 0.3];
+  for (let e = 1; e <= 3; e++) {
+    const ep = `${run}.tr.e${e}`;
+    ev.push({ id: id(), type: 'taskBegin', task: ep, run, parent: `${run}.tr`, transformation: 'epoch', time: t });
+    for (let b = 0; b < 4; b++) {
+      ev.push({ id: id(), type: 'taskBegin', task: `${ep}.b${b}`, run, parent: ep, transformation: 'batch', time: t });
+      t += 100 * (b + 1);
+      ev.push({ id: id(), type: 'taskEnd', task: `${ep}.b${b}`, time: t });
+    }
+    ev.push({ id: id(), type: 'taskEnd', task: ep, time: t, generated: { loss: losses[e - 1], model: { $ref: `/m/${run}/e${e}.pt`, store: 'fs' } } });
+    ev.push({ id: id(), type: 'metric', run, task: ep, name: 'loss', value: losses[e - 1], step: e, context: 'TRAINING', time: t });
+    ev.push({ id: id(), type: 'telemetry', run, task: ep, host: 'gpu1', time: t, gpu: [{ index: 0, utilization: 90, power: 250, memoryUsed: 1000 }], rss: 123 });
+  }
+  ev.push({ id: id(), type: 'taskEnd', task: `${run}.tr`, time: t });
+  ev.push({ id: id(), type: 'workflowEnd', run, time: t });
+  return ev;
+}
+
+export function provenanceStoreContract(name: string, open: () => Promise<OpenedForTest>) {
+  describe(`provenance store contract: ${name}`, () => {
+    let o: OpenedForTest;
+    let catalog: SpecCatalog;
+    const ingest = (events: unknown[]) => ingestBatch(events, { store: o.store, catalog, maxBatchEvents: 5000 });
+
+    beforeAll(async () => {
+      o = await open();
+      catalog = new SpecCatalog(o.store);
+      await o.store.registerWorkflow(spec, specHash(spec));
+    });
+    afterAll(async () => {
+      await o?.close();
+    });
+
+    it('versions specs: the same spec keeps its version, a changed one gets the next', async () => {
+      const again = await o.store.registerWorkflow(spec, specHash(spec));
+      expect(again).toMatchObject({ created: false, workflow: { version: 1 } });
+      const changed = parseWorkflowSpec({ name: 'contract-other', transformations: [{ name: 'a' }] });
+      const changed2 = parseWorkflowSpec({ name: 'contract-other', transformations: [{ name: 'a' }, { name: 'b' }] });
+      expect((await o.store.registerWorkflow(changed, specHash(changed))).workflow.version).toBe(1);
+      expect((await o.store.registerWorkflow(changed2, specHash(changed2))).workflow.version).toBe(2);
+    });
+
+    it('writes a whole training and reads it back', async () => {
+      const events = trainingBatch('run-a', '/data/a.h5');
+      const r = await ingest(events);
+      expect(r).toMatchObject({ accepted: events.length, duplicates: 0, rejected: 0 });
+      const [run] = await o.store.runsByIds(['run-a']);
+      expect(run).toMatchObject({ id: 'run-a', status: 'FINISHED', agentId: 'alice', attributes: { jobId: '7' } });
+      const [tr] = await o.store.tasksByIds(['run-a.tr.e1.b3']);
+      expect(tr!.endedAt!.getTime() - tr!.startedAt!.getTime()).toBe(400);
+      const [values] = await o.store.valuesByTaskIds(['run-a.tr']);
+      expect(values.map((v) => [v.name, v.role]).sort()).toEqual([
+        ['lr', 'LEARNING_HYPERPARAMETER'],
+        ['train_set', 'LEARNING_DATASET_REFERENCE'],
+      ]);
+      expect(await o.store.metricSeries('run-a', 'loss', 'TRAINING', 10)).toHaveLength(3);
+      const tel = await o.store.telemetryByRun('run-a', null, 10);
+      expect(tel[0]).toMatchObject({ gpuIndex: 0, gpuPower: 250, gpuMemoryUsed: '1000', rssBytes: '123' });
+    });
+
+    it('changes nothing when a batch is resent, and reports every duplicate', async () => {
+      const events = trainingBatch('run-b', '/data/b.h5');
+      await ingest(events);
+      const before = await Promise.all(['task_execution', 'attribute_value', 'metric_point', 'telemetry_sample'].map((t) => o.count(t)));
+      const again = await ingest(events);
+      expect(again).toMatchObject({ accepted: 0, duplicates: events.length, rejected: 0 });
+      expect(again.duplicateIds).toHaveLength(events.length);
+      const after = await Promise.all(['task_execution', 'attribute_value', 'metric_point', 'telemetry_sample'].map((t) => o.count(t)));
+      expect(after).toEqual(before);
+    });
+
+    it('lands each event once when the same batch is sent concurrently', async () => {
+      const events = trainingBatch('run-c', '/data/c.h5');
+      const results = await Promise.allSettled([ingest(events), ingest(events)]);
+      const ok = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof ingest>>> => r.status === 'fulfilled');
+      expect(ok.length).toBeGreaterThan(0);
+      expect(ok.reduce((s, r) => s + r.value.accepted, 0)).toBe(events.length);
+      const [children] = await Promise.all([o.store.childTasks('run-c.tr.e1', { first: 100 })]);
+      expect(children.items).toHaveLength(4);
+    });
+
+    it('keeps the valid events of a batch and names each bad one', async () => {
+      const r = await ingest([
+        { id: 'm1', type: 'workflowBegin', run: 'run-d', workflow: 'contract-training' },
+        { id: 'm2', type: 'taskBegin', task: 'd.t', run: 'run-d', transformation: 'no-such-step' },
+        { id: 'm3', type: 'taskBegin', task: 'd.t2', run: 'run-nope', transformation: 'training' },
+        { id: 'm4', type: 'metric', run: 'run-d', name: 'loss', value: 'high' },
+        { id: 'm5', type: 'metric', run: 'run-d', name: 'loss', value: 1.5, step: 1 },
+        { id: 'm6', type: 'workflowBegin', run: 'run-e', workflow: 'never-registered' },
+        { id: 'm7', type: 'taskEnd', task: 'never-begun' },
+      ]);
+      expect(r).toMatchObject({ accepted: 2, rejected: 5 });
+      expect(r.issues.map((i) => [i.index, i.eventId, i.field, i.code])).toEqual([
+        [1, 'm2', 'events[1].transformation', 'BAD_USER_INPUT'],
+        [2, 'm3', 'events[2].run', 'BAD_USER_INPUT'],
+        [3, 'm4', 'events[3].value', 'BAD_USER_INPUT'],
+        [5, 'm6', 'events[5].workflow', 'UNKNOWN_WORKFLOW'],
+        [6, 'm7', 'events[6].task', 'BAD_USER_INPUT'],
+      ]);
+      expect(await o.store.metricSeries('run-d', 'loss', null, 10)).toHaveLength(1);
+      // A rejected event is not remembered: fixed, it lands under the same id.
+      const fixed = await ingest([{ id: 'm4', type: 'metric', run: 'run-d', name: 'loss', value: 2.5, step: 2 }]);
+      expect(fixed.accepted).toBe(1);
+    });
+
+    it('keeps undeclared attributes as plain parameters or data references', async () => {
+      await ingest([
+        { id: 'u1', type: 'workflowBegin', run: 'run-u', workflow: 'contract-training' },
+        { id: 'u2', type: 'values', run: 'run-u', used: { seed: 42, notes: { $ref: 's3://b/notes.txt', store: 's3' } } },
+      ]);
+      const [vals] = await o.store.runValuesByRunIds(['run-u']);
+      expect(vals.map((v) => [v.name, v.role, v.value]).sort()).toEqual([
+        ['notes', 'DATA_REFERENCE', { $ref: 's3://b/notes.txt', store: 's3' }],
+        ['seed', 'PARAMETER', 42],
+      ]);
+    });
+
+    it('answers Q3 (best model) and Q4 (durations by parent)', async () => {
+      await ingest(trainingBatch('run-q', '/data/q.h5'));
+      const [[ref]] = await o.store.dataRefsByUris(['/data/q.h5']);
+      const best = await o.store.bestModel([ref.id], 'loss', 'MIN');
+      expect(best?.value).toEqual({ $ref: '/m/run-q/e2.pt', store: 'fs' });
+      const worst = await o.store.bestModel([ref.id], 'loss', 'MAX');
+      expect(worst?.value).toEqual({ $ref: '/m/run-q/e1.pt', store: 'fs' });
+      const stats = await o.store.durationStats(['run-q.tr'], 'batch');
+      expect(stats).toHaveLength(3);
+      for (const s of stats) expect(s).toMatchObject({ count: 4, minMs: 100, maxMs: 400, avgMs: 250 });
+    });
+
+    it('steps lineage backward and forward over PROV edges', async () => {
+      await ingest(trainingBatch('run-l', '/data/l.h5'));
+      const [[model]] = await o.store.dataRefsByUris(['/m/run-l/e1.pt']);
+      const kinds = new Set(['USED', 'WAS_GENERATED_BY', 'WAS_PART_OF'] as const);
+      const back1 = await o.store.lineageStep([`ref:${model.id}`], 'BACKWARD', kinds);
+      expect(back1).toEqual([{ kind: 'WAS_GENERATED_BY', from: `ref:${model.id}`, to: 'task:run-l.tr.e1' }]);
+      const back2 = await o.store.lineageStep(['task:run-l.tr.e1'], 'BACKWARD', kinds);
+      expect(back2).toEqual([{ kind: 'WAS_PART_OF', from: 'task:run-l.tr.e1', to: 'task:run-l.tr' }]);
+      const fwd = await o.store.lineageStep(['task:run-l.tr'], 'FORWARD', new Set(['WAS_PART_OF'] as const));
+      expect(fwd.map((e) => e.from).sort()).toEqual(['task:run-l.tr.e1', 'task:run-l.tr.e2', 'task:run-l.tr.e3']);
+    });
+  });
+}
