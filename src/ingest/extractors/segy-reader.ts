@@ -1,0 +1,142 @@
+import type { RangeReader } from './range-reader';
+import { ExtractError } from './extract-error';
+import type { SegyExtract } from './extract-result';
+import { BIN, BIN_END, parseBinaryHeader, type BinaryHeader } from './segy-binary-header';
+import { decodeTextHeader, detectEncoding, END_TEXT_STANZA, type TextEncoding } from './segy-text';
+import { checkLayout, DEFAULT_LAYOUT, TRACE_HEADER, type TraceHeaderLayout } from './segy-trace-header';
+import { readExact, readTraceAt, scanFixed, scanVariable, type ScanOptions } from './segy-trace-scan';
+import { GeometryAccumulator, type Geometry } from './segy-geometry';
+import { inferRegularGeometry } from './segy-fast-geometry';
+
+export interface SegyOptions extends ScanOptions, Partial<TraceHeaderLayout> {
+  /** Sample trace headers and infer a regular grid instead of reading every header. */
+  fast?: boolean;
+}
+
+const TEXT = 3200;
+const MAX_VARIABLE_EXT_HEADERS = 1000;
+
+/** Reads a SEG-Y file's headers (never its samples) and summarises the cube. */
+/** `prefetched`: the file's first bytes when the caller already has them (format detection). */
+export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, prefetched?: Buffer): Promise<SegyExtract> {
+  const keys: TraceHeaderLayout = {
+    inlineByte: opts.inlineByte ?? DEFAULT_LAYOUT.inlineByte,
+    crosslineByte: opts.crosslineByte ?? DEFAULT_LAYOUT.crosslineByte,
+  };
+  const bad = checkLayout(keys);
+  if (bad) throw new ExtractError('BAD_HEADER', bad, { field: 'options' });
+
+  const fileSize = await reader.size();
+  if (fileSize < BIN_END) {
+    const where = fileSize < TEXT ? 'the textual header (bytes 0-3199)' : 'the binary header (bytes 3200-3599)';
+    throw new ExtractError('TRUNCATED', `file is ${fileSize} bytes and ends inside ${where}`, { offset: fileSize });
+  }
+  const head =
+    prefetched && prefetched.length >= BIN_END ? prefetched.subarray(0, BIN_END) : await readExact(reader, 0, BIN_END, 'the file headers');
+  const encoding = detectEncoding(head.subarray(0, TEXT));
+  const bin = parseBinaryHeader(head.subarray(BIN, BIN_END));
+  const ext = await readExtendedText(reader, bin, encoding);
+
+  const dataStart = bin.firstTraceOffset > 0 ? bin.firstTraceOffset : BIN_END + TEXT * ext.length;
+  const dataEnd = fileSize - TEXT * bin.trailerStanzas;
+  if (dataEnd === dataStart)
+    throw new ExtractError('NO_TRACES', `no traces: the file ends right after its headers at byte ${dataStart}`, {
+      offset: dataStart,
+    });
+  const headerSize = TRACE_HEADER * (1 + bin.extraTraceHeaders);
+  if (dataEnd - dataStart < headerSize)
+    throw new ExtractError('TRUNCATED', `file ends at byte ${dataEnd} inside the first trace header (starts at byte ${dataStart})`, {
+      offset: dataEnd,
+    });
+
+  const first = await readTraceAt(reader, dataStart, bin.byteOrder, keys, 0);
+  // Like segyio: a zero in the binary header defers to the first trace header.
+  const sampleCount = bin.samplesPerTrace || first.samples;
+  const sampleInterval = bin.sampleInterval || first.interval;
+  const fixed = bin.fixedLengthTraces || first.samples === sampleCount || first.samples === 0;
+
+  let traceCount: number;
+  let geometry: Geometry;
+  let inferred = false;
+  let inferenceNote: string | undefined;
+  let sortedBy: 'inline' | 'crossline' | undefined;
+  const acc = new GeometryAccumulator();
+  if (fixed) {
+    const traceSize = headerSize + sampleCount * bin.bytesPerSample;
+    traceCount = Math.floor((dataEnd - dataStart) / traceSize);
+    const rest = (dataEnd - dataStart) % traceSize;
+    if (rest !== 0) {
+      const at = dataStart + traceCount * traceSize;
+      throw new ExtractError(
+        'TRUNCATED',
+        `trace ${traceCount} starts at byte ${at} and needs ${traceSize} bytes (${headerSize}-byte header + ${sampleCount} samples x ${bin.bytesPerSample} bytes) but the file ends at byte ${dataEnd}`,
+        { offset: dataEnd, field: 'binary.samplesPerTrace (SEG-Y bytes 3221-3222)' },
+      );
+    }
+    const layout = { dataStart, traceSize, traceCount, order: bin.byteOrder, keys };
+    const fast = opts.fast ? await inferRegularGeometry(reader, layout) : null;
+    if (fast && 'geometry' in fast) {
+      geometry = fast.geometry;
+      sortedBy = fast.sortedBy;
+      inferred = true;
+    } else {
+      if (fast) inferenceNote = `fast mode read every trace header: ${fast.reason}`;
+      await scanFixed(reader, layout, opts, (_i, t) => acc.add(t));
+      geometry = acc.result();
+    }
+  } else {
+    if (opts.fast) inferenceNote = 'fast mode read every trace header: traces differ in length';
+    traceCount = await scanVariable(reader, dataStart, dataEnd, headerSize, bin.bytesPerSample, bin.byteOrder, keys, (_i, t) =>
+      acc.add(t),
+    );
+    geometry = acc.result();
+  }
+
+  return {
+    kind: 'segy',
+    source: reader.source,
+    fileSize,
+    bytesRead: reader.bytesRead,
+    inferred,
+    ...(inferenceNote ? { inferenceNote } : {}),
+    traceCount,
+    sampleCount,
+    sampleInterval,
+    ...geometry,
+    byteOrder: bin.byteOrder,
+    format: bin.formatCode,
+    formatName: bin.formatName,
+    revision: `${bin.revision.major}.${bin.revision.minor}`,
+    fixedLengthTraces: fixed,
+    textEncoding: encoding,
+    textualHeader: decodeTextHeader(head.subarray(0, TEXT), encoding),
+    extendedTextualHeaders: ext,
+    inlineByte: keys.inlineByte,
+    crosslineByte: keys.crosslineByte,
+    ...(sortedBy ? { sortedBy } : {}),
+  };
+}
+
+/** The extended textual headers as text: a given count, or (-1) up to the EndText stanza. */
+async function readExtendedText(reader: RangeReader, bin: BinaryHeader, encoding: TextEncoding): Promise<string[]> {
+  const out: string[] = [];
+  if (bin.extendedTextHeaders > 0) {
+    const n = bin.extendedTextHeaders;
+    const all = await readExact(reader, BIN_END, TEXT * n, `${n} extended textual headers`);
+    for (let k = 0; k < n; k++) out.push(decodeTextHeader(all.subarray(k * TEXT, (k + 1) * TEXT), encoding));
+    return out;
+  }
+  if (bin.extendedTextHeaders === -1) {
+    for (let k = 0; k < MAX_VARIABLE_EXT_HEADERS; k++) {
+      const block = await readExact(reader, BIN_END + k * TEXT, TEXT, `extended textual header ${k}`);
+      const text = decodeTextHeader(block, encoding);
+      out.push(text);
+      if (text.includes(END_TEXT_STANZA)) return out;
+    }
+    throw new ExtractError('BAD_HEADER', `no ${END_TEXT_STANZA} stanza in the first ${MAX_VARIABLE_EXT_HEADERS} extended textual headers`, {
+      offset: BIN_END,
+      field: 'binary.extendedTextHeaders (SEG-Y bytes 3505-3506)',
+    });
+  }
+  return out;
+}
