@@ -18,21 +18,22 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import provml  # noqa: E402
 
 SPEC = {
-    "name": "seismic-curation",
+    "name": "seismic-data-curation",
     "kind": "DATA",
     "description": "Curate raw SEG-Y files: extract metadata, link basin, field and polygon.",
     "study": {"id": "seismic-stratigraphy", "name": "Seismic stratigraphy"},
     "transformations": [
-        {"name": "segy_metadata_extraction", "kind": "DATA_TRANSFORMATION",
-         "used": [{"name": "segy_file", "role": "DATA_REFERENCE"}],
-         "generated": [{"name": "n_inlines", "role": "DATASET_CHARACTERISTIC"},
-                       {"name": "n_crosslines", "role": "DATASET_CHARACTERISTIC"},
-                       {"name": "n_samples", "role": "DATASET_CHARACTERISTIC"},
+        {"name": "extract_seismic_metadata", "kind": "DATA_TRANSFORMATION",
+         "used": [{"name": "seismic_file", "role": "DATA_REFERENCE"}],
+         "generated": [{"name": "number_of_inlines", "role": "DATASET_CHARACTERISTIC"},
+                       {"name": "number_of_crosslines", "role": "DATASET_CHARACTERISTIC"},
+                       {"name": "number_of_samples", "role": "DATASET_CHARACTERISTIC"},
                        {"name": "inline_range", "role": "DATASET_CHARACTERISTIC"},
                        {"name": "crossline_range", "role": "DATASET_CHARACTERISTIC"},
-                       {"name": "geo_bbox", "role": "DATASET_CHARACTERISTIC"}]},
+                       {"name": "file_size_bytes", "role": "DATASET_CHARACTERISTIC"},
+                       {"name": "coordinates", "role": "DATASET_CHARACTERISTIC"}]},
         {"name": "domain_annotation", "kind": "DATA_TRANSFORMATION",
-         "used": [{"name": "segy_file", "role": "DATA_REFERENCE"},
+         "used": [{"name": "seismic_file", "role": "DATA_REFERENCE"},
                   {"name": "annotator", "role": "PARAMETER"}],
          "generated": [{"name": "basin", "role": "DATA_REFERENCE"},
                        {"name": "field", "role": "DATA_REFERENCE"},
@@ -68,12 +69,14 @@ def extract_metadata(path):
     with segyio.open(path, "r", iline=189, xline=193) as f:
         xs = [h[segyio.TraceField.CDP_X] for h in f.header]
         ys = [h[segyio.TraceField.CDP_Y] for h in f.header]
-        return {"n_inlines": len(f.ilines), "n_crosslines": len(f.xlines),
-                "n_samples": len(f.samples),
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        return {"number_of_inlines": len(f.ilines), "number_of_crosslines": len(f.xlines),
+                "number_of_samples": len(f.samples),
                 "inline_range": [int(f.ilines[0]), int(f.ilines[-1])],
                 "crossline_range": [int(f.xlines[0]), int(f.xlines[-1])],
-                "geo_bbox": {"crs": "EPSG:23031", "minX": min(xs), "maxX": max(xs),
-                             "minY": min(ys), "maxY": max(ys)}}
+                "file_size_bytes": os.path.getsize(path),
+                "coordinates": {"type": "Polygon", "crs": "EPSG:23031", "coordinates": [[
+                    [x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}
 
 
 def main(argv=None):
@@ -93,11 +96,11 @@ def main(argv=None):
     prov = provml.init(spec=SPEC, server=args.server, spool=args.spool, mode=mode)
     segy_ref = provml.ref(segy, "fs")
 
-    with prov.task("segy_metadata_extraction", used={"segy_file": segy_ref}) as t:
+    with prov.task("extract_seismic_metadata", used={"seismic_file": segy_ref}) as t:
         meta = extract_metadata(segy)
         t.out(meta)
     slug = lambda s: s.lower().replace(" ", "-")  # noqa: E731
-    with prov.task("domain_annotation", used={"segy_file": segy_ref,
+    with prov.task("domain_annotation", used={"seismic_file": segy_ref,
                                               "annotator": os.environ.get("USER", "geo")}) as t:
         basin = provml.ref(KNOWLEDGE + "basin/" + slug(args.basin), "knowledge")
         field = provml.ref(KNOWLEDGE + "field/" + slug(args.field), "knowledge")
@@ -105,7 +108,8 @@ def main(argv=None):
         t.out(basin=basin, field=field, polygon=polygon)
     report = prov.close(timeout=30)
     print("run %s: curated %s (%d inlines x %d crosslines x %d samples)"
-          % (prov.run, segy, meta["n_inlines"], meta["n_crosslines"], meta["n_samples"]))
+          % (prov.run, segy, meta["number_of_inlines"], meta["number_of_crosslines"],
+             meta["number_of_samples"]))
     print("provenance: %s" % report)
     return 0 if report.unsent == 0 or mode == provml.OFFLINE else 1
 

@@ -19,23 +19,32 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import provml  # noqa: E402
 
 SPEC = {
-    "name": "seismic-preparation",
+    "name": "learning-data-preparation",
     "kind": "DATA",
     "description": "Prepare training and test sets of labelled tiles from a curated SEG-Y cube.",
     "study": {"id": "seismic-stratigraphy", "name": "Seismic stratigraphy"},
     "transformations": [
-        {"name": "slice_selection", "kind": "DATA_TRANSFORMATION",
-         "used": [{"name": "segy_file", "role": "DATA_REFERENCE"},
-                  {"name": "inline_start", "role": "PARAMETER"},
-                  {"name": "inline_end", "role": "PARAMETER"}],
+        {"name": "generate_tiles", "kind": "DATA_TRANSFORMATION",
+         "used": [{"name": "seismic_file", "role": "DATA_REFERENCE"},
+                  {"name": "tile_size", "role": "PARAMETER"},
+                  {"name": "noise_threshold", "role": "PARAMETER"},
+                  {"name": "inline_range", "role": "PARAMETER"},
+                  {"name": "crossline_range", "role": "PARAMETER"},
+                  {"name": "test_fraction", "role": "PARAMETER"}],
+         "generated": [{"name": "train_set", "role": "LEARNING_DATASET_REFERENCE"},
+                       {"name": "test_set", "role": "LEARNING_DATASET_REFERENCE"},
+                       {"name": "number_of_tiles", "role": "DATASET_CHARACTERISTIC"}]},
+        {"name": "slice_selection", "kind": "DATA_TRANSFORMATION", "parent": "generate_tiles",
+         "used": [{"name": "seismic_file", "role": "DATA_REFERENCE"},
+                  {"name": "inline_range", "role": "PARAMETER"}],
          "generated": [{"name": "slices", "role": "DATA_REFERENCE"},
                        {"name": "n_slices", "role": "DATASET_CHARACTERISTIC"}]},
-        {"name": "noise_filter", "kind": "DATA_TRANSFORMATION",
+        {"name": "noise_filter", "kind": "DATA_TRANSFORMATION", "parent": "generate_tiles",
          "used": [{"name": "slices", "role": "DATA_REFERENCE"},
                   {"name": "noise_threshold", "role": "PARAMETER"}],
          "generated": [{"name": "filtered", "role": "DATA_REFERENCE"},
                        {"name": "zeroed_fraction", "role": "DATASET_CHARACTERISTIC"}]},
-        {"name": "tiling", "kind": "DATA_TRANSFORMATION",
+        {"name": "tiling", "kind": "DATA_TRANSFORMATION", "parent": "generate_tiles",
          "used": [{"name": "filtered", "role": "DATA_REFERENCE"},
                   {"name": "tile_size", "role": "PARAMETER"},
                   {"name": "test_fraction", "role": "PARAMETER"}],
@@ -76,8 +85,16 @@ def main(argv=None):
     with segyio.open(segy, "r", iline=189, xline=193) as f:
         start = args.inline_start if args.inline_start is not None else int(f.ilines[0])
         end = args.inline_end if args.inline_end is not None else int(f.ilines[-1])
-        with prov.task("slice_selection", used={"segy_file": segy_ref, "inline_start": start,
-                                                "inline_end": end}) as t:
+        if not any(start <= i <= end for i in f.ilines):
+            p.error("--inline-start/--inline-end: no inline of %s in %d-%d (it has %d-%d)"
+                    % (segy, start, end, f.ilines[0], f.ilines[-1]))
+        xl_range = [int(f.xlines[0]), int(f.xlines[-1])]
+        outer = prov.task("generate_tiles", used={
+            "seismic_file": segy_ref, "tile_size": args.tile_size,
+            "noise_threshold": args.noise_threshold, "inline_range": [start, end],
+            "crossline_range": xl_range, "test_fraction": args.test_fraction})
+        with prov.task("slice_selection", used={"seismic_file": segy_ref,
+                                                "inline_range": [start, end]}) as t:
             cube = np.stack([f.iline[i] for i in f.ilines if start <= i <= end])
             slices_path = os.path.join(work, "slices_%d_%d.npy" % (start, end))
             np.save(slices_path, cube)
@@ -118,6 +135,9 @@ def main(argv=None):
               n_tiles=int(len(tiles)))
     for name in ("train", "test"):
         prov.was_derived_from(paths[name], filtered_path, "fs", "fs")
+    outer.end(generated={"train_set": provml.ref(paths["train"], "fs"),
+                         "test_set": provml.ref(paths["test"], "fs"),
+                         "number_of_tiles": int(len(tiles))})
     report = prov.close(timeout=30)
     print("run %s: inlines %d-%d, tile %d, noise %.3g -> %d tiles (%s, %s)"
           % (prov.run, start, end, size, args.noise_threshold, len(tiles), paths["train"],

@@ -36,7 +36,8 @@ SPEC = {
          "used": [{"name": "batch_size", "role": "LEARNING_HYPERPARAMETER"},
                   {"name": "learning_rate", "role": "LEARNING_HYPERPARAMETER"},
                   {"name": "max_epochs", "role": "LEARNING_HYPERPARAMETER"},
-                  {"name": "optimizer", "role": "ALGORITHM"},
+                  {"name": "optimizer", "role": "LEARNING_HYPERPARAMETER"},
+                  {"name": "algorithm", "role": "ALGORITHM"},
                   {"name": "train_set", "role": "LEARNING_DATASET_REFERENCE"}],
          "generated": [{"name": "model", "role": "MODEL_REFERENCE"},
                        {"name": "loss", "role": "EVALUATION_MEASURE"}]},
@@ -48,9 +49,10 @@ SPEC = {
                        {"name": "confusion_matrix", "role": "EVALUATION_MEASURE"},
                        {"name": "n_parameters", "role": "MODEL_HYPERPARAMETER"},
                        {"name": "conv_channels", "role": "MODEL_HYPERPARAMETER"},
-                       {"name": "model", "role": "MODEL_REFERENCE"}]},
+                       {"name": "model", "role": "MODEL_REFERENCE"},
+                       {"name": "epoch", "role": "MODEL_HYPERPARAMETER"}]},
         {"name": "batch", "kind": "LEARNING_STAGE", "stageType": "TRAINING", "parent": "epoch",
-         "used": [{"name": "batch_id", "role": "PARAMETER"}],
+         "used": [{"name": "batch_index", "role": "PARAMETER"}],
          "generated": [{"name": "loss", "role": "EVALUATION_MEASURE"}]},
         {"name": "test", "kind": "LEARNING_STAGE", "stageType": "TEST",
          "used": [{"name": "model", "role": "MODEL_REFERENCE"},
@@ -102,13 +104,14 @@ def train(torch, x, y, epochs=3, batch_size=64, lr=0.01, seed=0, device="cpu", p
     model_path = None
     training = prov.task("training", used={
         "batch_size": batch_size, "learning_rate": lr, "max_epochs": epochs, "optimizer": "SGD",
+        "algorithm": "CNN",
         "train_set": train_set_ref}) if prov else None
     for e in range(epochs):
         epoch = prov.task("epoch", epoch=e) if prov else None
         perm = torch.randperm(len(x), device=device)
         total, correct, confusion = 0.0, 0, torch.zeros(N_CLASSES, N_CLASSES, dtype=torch.long)
         for b in range(n_batches):
-            batch = prov.task("batch", batch_id=b) if prov else None
+            batch = prov.task("batch", batch_index=b) if prov else None
             idx = perm[b * batch_size:(b + 1) * batch_size]
             opt.zero_grad()
             out = model(x[idx])
@@ -135,7 +138,7 @@ def train(torch, x, y, epochs=3, batch_size=64, lr=0.01, seed=0, device="cpu", p
                       confusion_matrix=confusion.tolist(), n_parameters=n_parameters,
                       conv_channels=channels)
             if model_path:
-                epoch.out(model=provml.ref(os.path.abspath(model_path), "fs"))
+                epoch.out(model=provml.ref(os.path.abspath(model_path), "fs"), epoch=e)
             prov.end(epoch)
     if prov:
         training.out(loss=last_loss)
