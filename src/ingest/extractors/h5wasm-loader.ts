@@ -27,23 +27,41 @@ export interface EmscriptenNode {
   stream_ops: Record<string, unknown>;
 }
 
-let loading: Promise<{ h5: H5Namespace; fs: EmscriptenFs }> | null = null;
+export interface H5wasm {
+  h5: H5Namespace;
+  fs: EmscriptenFs;
+  /**
+   * HDF5's own error reports (the "HDF5-DIAG" stacks the C library prints), captured instead
+   * of reaching stderr: a CLI must answer a bad file with one line, not forty. Callers clear
+   * it before a call and read it after.
+   */
+  diagnostics: string[];
+}
+
+let loading: Promise<H5wasm> | null = null;
 
 function bundlePath(): string {
   // Resolve by directory: the exports map hides every file of the package from require.resolve.
-  for (const dir of require.resolve.paths('h5wasm') ?? []) {
+  // The working directory's node_modules too: a build run from outside the tree still finds it.
+  for (const dir of [...(require.resolve.paths('h5wasm') ?? []), join(process.cwd(), 'node_modules')]) {
     const p = join(dir, 'h5wasm', 'dist', 'iife', 'h5wasm.js');
     if (existsSync(p)) return p;
   }
   throw new Error('h5wasm is not installed (dist/iife/h5wasm.js not found)');
 }
 
-export function loadH5wasm(): Promise<{ h5: H5Namespace; fs: EmscriptenFs }> {
+export function loadH5wasm(): Promise<H5wasm> {
   loading ??= (async () => {
     const code = readFileSync(bundlePath(), 'utf8');
-    const h5 = new Function(`${code}\nreturn h5wasm;`)() as H5Namespace;
+    const diagnostics: string[] = [];
+    // The bundle binds console.error at load time for its stderr: hand it a console of its own.
+    const quiet: Console = Object.create(console, {
+      error: { value: (...a: unknown[]) => void diagnostics.push(a.join(' ')) },
+      warn: { value: (...a: unknown[]) => void diagnostics.push(a.join(' ')) },
+    });
+    const h5 = new Function('console', `${code}\nreturn h5wasm;`)(quiet) as H5Namespace;
     await h5.ready;
-    return { h5, fs: h5.FS as unknown as EmscriptenFs };
+    return { h5, fs: h5.FS as unknown as EmscriptenFs, diagnostics };
   })();
   return loading;
 }

@@ -24,17 +24,22 @@ let mounted = 0;
 
 /** Lists every dataset of an HDF5 file: path, shape, dtype, attributes, instances. */
 export async function readHdf5(reader: RangeReader, opts: Hdf5Options = {}): Promise<Hdf5Extract> {
-  const { h5, fs } = await loadH5wasm();
+  const { h5, fs, diagnostics } = await loadH5wasm();
   const fileSize = await reader.size();
   const path = `/provml-extract-${process.pid}-${++mounted}.h5`;
   await mount(fs, path, reader, fileSize, opts.maxCopyBytes ?? 1024 ** 3);
   let file: InstanceType<typeof h5.File> | null = null;
   try {
+    diagnostics.length = 0;
+    let opened: InstanceType<typeof h5.File>;
     try {
-      file = new h5.File(path, 'r');
+      opened = new h5.File(path, 'r');
     } catch (e) {
-      throw new ExtractError('BAD_HDF5', `the HDF5 library cannot open the file: ${oneLine(e)}`, { offset: 0 });
+      throw new ExtractError('BAD_HDF5', `the HDF5 library cannot open the file: ${innermost(diagnostics) ?? oneLine(e)}`, { offset: 0 });
     }
+    if (opened.file_id < 0n)
+      throw new ExtractError('BAD_HDF5', `the HDF5 library cannot open the file: ${innermost(diagnostics) ?? 'unknown reason'}`, { offset: 0 });
+    file = opened;
     const datasets: Hdf5Dataset[] = [];
     walk(file, '/', datasets, opts, 0);
     return {
@@ -139,6 +144,12 @@ function toJson(v: unknown, max: number): JsonValue {
     return o;
   }
   return String(v);
+}
+
+/** The deepest frame of an HDF5-DIAG stack says what is actually wrong. */
+function innermost(diag: string[]): string | undefined {
+  const frames = diag.join('\n').match(/#\d+: .* in [\w]+\(\): .*/g);
+  return frames?.[frames.length - 1].replace(/^#\d+: .* in [\w]+\(\): /, '');
 }
 
 function oneLine(e: unknown): string {
