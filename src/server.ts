@@ -54,6 +54,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 export function formatErrorFor(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    // Apollo relabels every validation error GRAPHQL_VALIDATION_FAILED; a query-limit error keeps
+    // its `limit` extension, and clients need the distinct LIMIT_EXCEEDED code.
+    if (code === 'GRAPHQL_VALIDATION_FAILED' && formatted.extensions?.limit !== undefined) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.LIMIT_EXCEEDED } };
+    }
     if ((isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) || APOLLO_CODES.has(String(code))) return formatted;
     const original = unwrapResolverError(error);
     log.error('unexpected error', {

