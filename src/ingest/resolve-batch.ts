@@ -48,12 +48,18 @@ export async function resolveBatch(
   const versioned: Array<[string, number]> = [];
   const runRefs = new Set<string>();
   const taskRefs = new Set<string>();
+  // Only what the batch does not begin itself needs a look-up (most task ends close a task
+  // begun a few events earlier).
+  const begunRuns = new Set<string>();
+  const begunTasks = new Set<string>();
   for (const { event: e } of events) {
     if (e.type === 'workflowBegin') {
       if (e.version === undefined) latestNames.add(e.workflow);
       else versioned.push([e.workflow, e.version]);
-    } else if ('run' in e && e.run) runRefs.add(e.run);
-    if (e.type === 'taskEnd' || (e.type === 'values' && e.task)) taskRefs.add(e.task!);
+      begunRuns.add(e.run);
+    } else if ('run' in e && e.run && !begunRuns.has(e.run)) runRefs.add(e.run);
+    if (e.type === 'taskBegin') begunTasks.add(e.task);
+    if ((e.type === 'taskEnd' || (e.type === 'values' && e.task)) && !begunTasks.has(e.task!)) taskRefs.add(e.task!);
   }
   const [latest, versionedRows, runRows, taskRows] = await Promise.all([
     latestNames.size ? store.latestWorkflows([...latestNames]) : Promise.resolve(new Map<string, WorkflowRow>()),
