@@ -81,19 +81,38 @@ function counted<R extends RangeReader>(r: R): { reader: RangeReader; requests: 
   return { reader: proxy, requests: () => n };
 }
 
-const FS_TYPES: Record<number, string> = { 0xef53: 'ext4', 0x58465342: 'xfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs', 0x9123683e: 'btrfs' };
+const FS_TYPES: Record<number, string> = {
+  0xef53: 'ext4',
+  0x58465342: 'xfs',
+  0x01021994: 'tmpfs',
+  0x794c7630: 'overlayfs',
+  0x9123683e: 'btrfs',
+};
 const mib = (b: number) => (b / 1024 / 1024).toFixed(2);
 
-async function run(label: string, open: () => Promise<RangeReader>, fast: boolean, coalesceGapBytes = 0): Promise<void> {
+async function run(
+  label: string,
+  open: () => Promise<RangeReader>,
+  fast: boolean,
+  coalesceGapBytes = 0,
+): Promise<void> {
   const { reader, requests } = counted(await open());
   const t0 = process.hrtime.bigint();
   const r = (await extract(reader, { fast, coalesceGapBytes })) as SegyExtract;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   await reader.close();
   console.log(
-    [label.padEnd(6), (fast ? 'fast' : coalesceGapBytes ? 'full*' : 'full').padEnd(5), `${(r.fileSize / 1e9).toFixed(2)} GB`.padStart(9), String(r.traceCount).padStart(8),
-      `${mib(r.bytesRead)} MiB`.padStart(12), `${((100 * r.bytesRead) / r.fileSize).toFixed(4)} %`.padStart(10), String(requests()).padStart(8),
-      `${ms.toFixed(0)} ms`.padStart(9), `il ${r.inline.min}-${r.inline.max}/${r.inline.count} xl ${r.crossline.min}-${r.crossline.max}/${r.crossline.count} inferred=${r.inferred}`].join(' | '),
+    [
+      label.padEnd(6),
+      (fast ? 'fast' : coalesceGapBytes ? 'full*' : 'full').padEnd(5),
+      `${(r.fileSize / 1e9).toFixed(2)} GB`.padStart(9),
+      String(r.traceCount).padStart(8),
+      `${mib(r.bytesRead)} MiB`.padStart(12),
+      `${((100 * r.bytesRead) / r.fileSize).toFixed(4)} %`.padStart(10),
+      String(requests()).padStart(8),
+      `${ms.toFixed(0)} ms`.padStart(9),
+      `il ${r.inline.min}-${r.inline.max}/${r.inline.count} xl ${r.crossline.min}-${r.crossline.max}/${r.crossline.count} inferred=${r.inferred}`,
+    ].join(' | '),
   );
 }
 
@@ -105,7 +124,9 @@ async function main(): Promise<void> {
     const file = join(dir, 'cube.sgy');
     let t = Date.now();
     const cube = writeCube(file, GB * 1e9);
-    console.log(`wrote ${(cube.size / 1e9).toFixed(2)} GB sparse cube, ${cube.traces} traces of ${SAMPLES} samples, in ${Date.now() - t} ms (page cache warm)`);
+    console.log(
+      `wrote ${(cube.size / 1e9).toFixed(2)} GB sparse cube, ${cube.traces} traces of ${SAMPLES} samples, in ${Date.now() - t} ms (page cache warm)`,
+    );
     console.log('store  | mode  |      size |   traces |   bytes read |  of file | requests |      time | result');
     await run('fs', () => FileRangeReader.open(file), false);
     await run('fs', () => FileRangeReader.open(file), true);
@@ -116,9 +137,19 @@ async function main(): Promise<void> {
     const s3 = await startS3rver(['bench']);
     try {
       t = Date.now();
-      await s3.client.send(new PutObjectCommand({ Bucket: 'bench', Key: 'cube.sgy', Body: createReadStream(small), ContentLength: sc.size }));
+      await s3.client.send(
+        new PutObjectCommand({
+          Bucket: 'bench',
+          Key: 'cube.sgy',
+          Body: createReadStream(small),
+          ContentLength: sc.size,
+        }),
+      );
       console.log(`uploaded ${(sc.size / 1e9).toFixed(2)} GB to s3rver ${s3.endpoint} in ${Date.now() - t} ms`);
-      const store = new S3ObjectStore(s3.client, { id: 'bench', timeoutMs: 60_000 });
+      const store = new S3ObjectStore(s3.client, {
+        id: 'bench',
+        timeoutMs: 60_000,
+      });
       await run('s3', async () => new ObjectStoreRangeReader(store, 's3://bench/cube.sgy'), true);
       await run('s3', async () => new ObjectStoreRangeReader(store, 's3://bench/cube.sgy'), false);
       // full*: headers coalesced across the samples between them (8 MiB requests): few

@@ -15,13 +15,28 @@ import { startS3rver, S3RVER_CREDENTIALS, type S3rverServer } from '../helpers/s
 
 const BUCKET = 'raw';
 const dir = mkdtempSync(join(tmpdir(), 'provml-extract-s3-'));
-execFileSync('/usr/bin/python3', ['-W', 'ignore', join(__dirname, '../fixtures/make_segy_fixtures.py'), join(dir, 'segy')], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+execFileSync(
+  '/usr/bin/python3',
+  ['-W', 'ignore', join(__dirname, '../fixtures/make_segy_fixtures.py'), join(dir, 'segy')],
+  {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 execFileSync('/usr/bin/python3', [join(__dirname, '../fixtures/make_hdf5_fixtures.py'), join(dir, 'hdf5')], {
   stdio: ['ignore', 'ignore', 'inherit'],
 });
-type View = { name: string; file: string; traceCount: number; inline: object; crossline: object; bbox: number[]; footprint: object; extHeaders: number; fileSize: number; datasets?: unknown[] };
+type View = {
+  name: string;
+  file: string;
+  traceCount: number;
+  inline: object;
+  crossline: object;
+  bbox: number[];
+  footprint: object;
+  extHeaders: number;
+  fileSize: number;
+  datasets?: unknown[];
+};
 const segy = JSON.parse(readFileSync(join(dir, 'segy', 'manifest.json'), 'utf8')) as { good: View[] };
 const hdf5 = JSON.parse(readFileSync(join(dir, 'hdf5', 'manifest.json'), 'utf8')) as { good: View[] };
 
@@ -38,7 +53,13 @@ beforeAll(async () => {
     join(dir, 'hdf5', 'train.hdf5'),
   ];
   for (const f of files)
-    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `cubes/${f.split('/').pop()}`, Body: readFileSync(f) }));
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `cubes/${f.split('/').pop()}`,
+        Body: readFileSync(f),
+      }),
+    );
 });
 
 afterAll(async () => {
@@ -80,7 +101,12 @@ describe('extract over S3', () => {
     });
     expect(got.bytesRead).toBe(3600 + 3200 * want.extHeaders + 240 * (want.traceCount + 1));
     const fast = JSON.parse((await cli([uri, '--json', '--fast'])).out) as SegyExtract;
-    expect(fast).toMatchObject({ inline: want.inline, crossline: want.crossline, footprint: want.footprint, inferred: true });
+    expect(fast).toMatchObject({
+      inline: want.inline,
+      crossline: want.crossline,
+      footprint: want.footprint,
+      inferred: true,
+    });
     expect(fast.bytesRead).toBeLessThan(got.bytesRead);
   });
 
@@ -101,7 +127,9 @@ describe('extract over S3', () => {
     expect(t.err).toMatch(/^provml extract: s3:\/\/raw\/cubes\/truncated\.sgy: TRUNCATED at byte \d+[^\n]*\n$/);
     const m = await cli([`s3://${BUCKET}/cubes/nope.sgy`]);
     expect(m.code).toBe(1);
-    expect(m.err).toBe(`provml extract: s3://${BUCKET}/cubes/nope.sgy: UNREADABLE: no object at s3://${BUCKET}/cubes/nope.sgy\n`);
+    expect(m.err).toBe(
+      `provml extract: s3://${BUCKET}/cubes/nope.sgy: UNREADABLE: no object at s3://${BUCKET}/cubes/nope.sgy\n`,
+    );
   });
 
   test('without an injected store the command builds one from the AWS environment', async () => {
@@ -116,7 +144,9 @@ describe('extract over S3', () => {
     try {
       const res = await cli([`s3://${BUCKET}/cubes/ibm_be_rev1.sgy`, '--json'], false);
       expect(res.err).toBe('');
-      expect(JSON.parse(res.out)).toMatchObject({ traceCount: segy.good[0].traceCount });
+      expect(JSON.parse(res.out)).toMatchObject({
+        traceCount: segy.good[0].traceCount,
+      });
     } finally {
       keys.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
     }

@@ -145,7 +145,11 @@ describe('SEG-Y extraction equals segyio', () => {
     expect(res.err).toBe('');
     expect(res.out.trim().split('\n')).toHaveLength(1);
     const json = JSON.parse(res.out) as SegyExtract;
-    expect(json).toMatchObject({ traceCount: want.traceCount, inline: want.inline, bbox: want.bbox });
+    expect(json).toMatchObject({
+      traceCount: want.traceCount,
+      inline: want.inline,
+      bbox: want.bbox,
+    });
   });
 
   test('the CLI passes --inline-byte / --crossline-byte / --fast', async () => {
@@ -153,7 +157,12 @@ describe('SEG-Y extraction equals segyio', () => {
     const res = await cli([want.file, '--json', '--fast', '--inline-byte', '9', '--crossline-byte', '21']);
     expect(res.code).toBe(0);
     const json = JSON.parse(res.out) as SegyExtract;
-    expect(json).toMatchObject({ inline: want.inline, crossline: want.crossline, inferred: true, sortedBy: 'crossline' });
+    expect(json).toMatchObject({
+      inline: want.inline,
+      crossline: want.crossline,
+      inferred: true,
+      sortedBy: 'crossline',
+    });
   });
 
   test('bad usage is one line and exit 2', async () => {
@@ -173,7 +182,9 @@ describe('broken files: one clear line, exit 1', () => {
     expect(res.out).toBe('');
     const lines = res.err.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^provml extract: ${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${c.code} at byte \\d+`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^provml extract: ${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${c.code} at byte \\d+`),
+    );
     expect(res.err).not.toMatch(/\n\s+at /);
   });
 

@@ -31,7 +31,8 @@ function parseArgs(args: string[]): Parsed | string {
     else if (a === '--inline-byte' || a === '--crossline-byte') {
       const v = args[++i];
       const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < 1 || n > 237) return `${a} needs a trace header byte from 1 to 237, got ${v ?? 'nothing'}`;
+      if (v === undefined || !Number.isInteger(n) || n < 1 || n > 237)
+        return `${a} needs a trace header byte from 1 to 237, got ${v ?? 'nothing'}`;
       if (a === '--inline-byte') opts.inlineByte = n;
       else opts.crosslineByte = n;
     } else if (a.startsWith('-')) return `unknown option ${a}`;
@@ -91,6 +92,9 @@ async function s3StoreFromEnvironment(): Promise<ObjectStore> {
   const { S3Client } = await import('@aws-sdk/client-s3');
   const { S3ObjectStore } = await import('../../connectors/objects/s3-object-store');
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const client = new S3Client({ ...(endpoint ? { endpoint, forcePathStyle: true } : {}), region: process.env.AWS_REGION ?? 'us-east-1' });
+  const client = new S3Client({
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+  });
   return new S3ObjectStore(client, { id: 's3' });
 }

@@ -19,7 +19,10 @@ export interface ExtractOptions extends SegyOptions, Hdf5Options {
  */
 export async function detectFormat(reader: RangeReader, head?: Buffer): Promise<ExtractFormat> {
   const size = await reader.size();
-  if (size === 0) throw new ExtractError('UNKNOWN_FORMAT', 'the file is empty', { offset: 0 });
+  if (size === 0)
+    throw new ExtractError('UNKNOWN_FORMAT', 'the file is empty', {
+      offset: 0,
+    });
   head ??= await reader.read(0, Math.min(size, 3200));
   if (head.subarray(0, 8).equals(HDF5_SIGNATURE)) return 'hdf5';
   if (looksLikeTextHeader(head.subarray(0, 3200)) || /\.se?gy$/i.test(reader.source)) return 'segy';

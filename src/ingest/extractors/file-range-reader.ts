@@ -17,7 +17,9 @@ export class FileRangeReader implements SyncRangeReader {
       return new FileRangeReader(await fsp.open(path, 'r'), path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      throw new ExtractError('UNREADABLE', `cannot open ${path}: ${code}`, { source: path });
+      throw new ExtractError('UNREADABLE', `cannot open ${path}: ${code}`, {
+        source: path,
+      });
     }
   }
 

@@ -24,7 +24,10 @@ export class ObjectStoreRangeReader implements RangeReader {
   async size(): Promise<number> {
     if (this.size_ !== undefined) return this.size_;
     const [meta] = await this.store.stat([this.source]);
-    if (meta === null) throw new ExtractError('UNREADABLE', `no object at ${this.source}`, { source: this.source });
+    if (meta === null)
+      throw new ExtractError('UNREADABLE', `no object at ${this.source}`, {
+        source: this.source,
+      });
     if (meta instanceof Error) throw unreadable(this.source, meta);
     this.size_ = meta.size;
     return meta.size;
@@ -56,5 +59,8 @@ export class ObjectStoreRangeReader implements RangeReader {
 
 function unreadable(source: string, e: unknown, offset?: number): ExtractError {
   const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  return new ExtractError('UNREADABLE', `cannot read ${source}: ${why}`, { source, offset });
+  return new ExtractError('UNREADABLE', `cannot read ${source}: ${why}`, {
+    source,
+    offset,
+  });
 }

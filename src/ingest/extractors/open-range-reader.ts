@@ -13,7 +13,8 @@ export interface OpenOptions {
 /** A RangeReader for a path, a `file://` URI or an `s3://bucket/key` URI. */
 export async function openRangeReader(target: string, opts: OpenOptions = {}): Promise<RangeReader> {
   if (target.startsWith('s3://')) {
-    if (!opts.objectStore) throw new ExtractError('UNREADABLE', `no object store is configured for ${target}`, { source: target });
+    if (!opts.objectStore)
+      throw new ExtractError('UNREADABLE', `no object store is configured for ${target}`, { source: target });
     return new ObjectStoreRangeReader(opts.objectStore, target);
   }
   if (target.startsWith('file://')) {
@@ -26,6 +27,8 @@ export async function openRangeReader(target: string, opts: OpenOptions = {}): P
     return FileRangeReader.open(path);
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target))
-    throw new ExtractError('UNREADABLE', `unsupported URI scheme in ${target} (file:// and s3:// are)`, { source: target });
+    throw new ExtractError('UNREADABLE', `unsupported URI scheme in ${target} (file:// and s3:// are)`, {
+      source: target,
+    });
   return FileRangeReader.open(target);
 }

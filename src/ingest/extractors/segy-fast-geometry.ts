@@ -47,7 +47,10 @@ export async function inferRegularGeometry(
     else lo = mid + 1;
   }
   const lineLen = lo;
-  if (n % lineLen !== 0) return { reason: `${n} traces are not a whole number of lines of ${lineLen}` };
+  if (n % lineLen !== 0)
+    return {
+      reason: `${n} traces are not a whole number of lines of ${lineLen}`,
+    };
   const lines = n / lineLen;
   const dFast = lineLen > 1 ? fast(await get(1)) - fast(t0) : 0;
   const dSlow = lines > 1 ? slow(await get(lineLen)) - slow(t0) : 0;
@@ -81,10 +84,14 @@ export async function inferRegularGeometry(
     const wantSlow = slow(t0) + row * dSlow;
     const wantFast = fast(t0) + col * dFast;
     if (slow(t) !== wantSlow || fast(t) !== wantFast)
-      return { reason: `trace ${i} is (${t.inline}, ${t.crossline}), off the regular grid` };
+      return {
+        reason: `trace ${i} is (${t.inline}, ${t.crossline}), off the regular grid`,
+      };
     const p = at(row, col);
     if (Math.abs(t.x - p.x) > tol(p.x) || Math.abs(t.y - p.y) > tol(p.y))
-      return { reason: `trace ${i} coordinates (${t.x}, ${t.y}) are not affine in the grid` };
+      return {
+        reason: `trace ${i} coordinates (${t.x}, ${t.y}) are not affine in the grid`,
+      };
   }
 
   const range = (first: number, step: number, count: number) => {

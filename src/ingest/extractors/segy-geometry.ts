@@ -53,10 +53,7 @@ export class GeometryAccumulator {
     if (t.y > this.maxY) this.maxY = t.y;
     GeometryAccumulator.SIGNS.forEach(([si, sx], k) => {
       const c = this.corners[k];
-      const better =
-        c === null ||
-        si * t.inline < si * c.il ||
-        (t.inline === c.il && sx * t.crossline < sx * c.xl);
+      const better = c === null || si * t.inline < si * c.il || (t.inline === c.il && sx * t.crossline < sx * c.xl);
       if (better) this.corners[k] = { il: t.inline, xl: t.crossline, x: t.x, y: t.y };
     });
   }

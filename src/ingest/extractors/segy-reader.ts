@@ -32,7 +32,9 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
     throw new ExtractError('TRUNCATED', `file is ${fileSize} bytes and ends inside ${where}`, { offset: fileSize });
   }
   const head =
-    prefetched && prefetched.length >= BIN_END ? prefetched.subarray(0, BIN_END) : await readExact(reader, 0, BIN_END, 'the file headers');
+    prefetched && prefetched.length >= BIN_END
+      ? prefetched.subarray(0, BIN_END)
+      : await readExact(reader, 0, BIN_END, 'the file headers');
   const encoding = detectEncoding(head.subarray(0, TEXT));
   const bin = parseBinaryHeader(head.subarray(BIN, BIN_END));
   const ext = await readExtendedText(reader, bin, encoding);
@@ -45,9 +47,13 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
     });
   const headerSize = TRACE_HEADER * (1 + bin.extraTraceHeaders);
   if (dataEnd - dataStart < headerSize)
-    throw new ExtractError('TRUNCATED', `file ends at byte ${dataEnd} inside the first trace header (starts at byte ${dataStart})`, {
-      offset: dataEnd,
-    });
+    throw new ExtractError(
+      'TRUNCATED',
+      `file ends at byte ${dataEnd} inside the first trace header (starts at byte ${dataStart})`,
+      {
+        offset: dataEnd,
+      },
+    );
 
   const first = await readTraceAt(reader, dataStart, bin.byteOrder, keys, 0);
   // Like segyio: a zero in the binary header defers to the first trace header.
@@ -70,10 +76,19 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
       throw new ExtractError(
         'TRUNCATED',
         `trace ${traceCount} starts at byte ${at} and needs ${traceSize} bytes (${headerSize}-byte header + ${sampleCount} samples x ${bin.bytesPerSample} bytes) but the file ends at byte ${dataEnd}`,
-        { offset: dataEnd, field: 'binary.samplesPerTrace (SEG-Y bytes 3221-3222)' },
+        {
+          offset: dataEnd,
+          field: 'binary.samplesPerTrace (SEG-Y bytes 3221-3222)',
+        },
       );
     }
-    const layout = { dataStart, traceSize, traceCount, order: bin.byteOrder, keys };
+    const layout = {
+      dataStart,
+      traceSize,
+      traceCount,
+      order: bin.byteOrder,
+      keys,
+    };
     const fast = opts.fast ? await inferRegularGeometry(reader, layout) : null;
     if (fast && 'geometry' in fast) {
       geometry = fast.geometry;
@@ -86,8 +101,15 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
     }
   } else {
     if (opts.fast) inferenceNote = 'fast mode read every trace header: traces differ in length';
-    traceCount = await scanVariable(reader, dataStart, dataEnd, headerSize, bin.bytesPerSample, bin.byteOrder, keys, (_i, t) =>
-      acc.add(t),
+    traceCount = await scanVariable(
+      reader,
+      dataStart,
+      dataEnd,
+      headerSize,
+      bin.bytesPerSample,
+      bin.byteOrder,
+      keys,
+      (_i, t) => acc.add(t),
     );
     geometry = acc.result();
   }
@@ -133,10 +155,14 @@ async function readExtendedText(reader: RangeReader, bin: BinaryHeader, encoding
       out.push(text);
       if (text.includes(END_TEXT_STANZA)) return out;
     }
-    throw new ExtractError('BAD_HEADER', `no ${END_TEXT_STANZA} stanza in the first ${MAX_VARIABLE_EXT_HEADERS} extended textual headers`, {
-      offset: BIN_END,
-      field: 'binary.extendedTextHeaders (SEG-Y bytes 3505-3506)',
-    });
+    throw new ExtractError(
+      'BAD_HEADER',
+      `no ${END_TEXT_STANZA} stanza in the first ${MAX_VARIABLE_EXT_HEADERS} extended textual headers`,
+      {
+        offset: BIN_END,
+        field: 'binary.extendedTextHeaders (SEG-Y bytes 3505-3506)',
+      },
+    );
   }
   return out;
 }

@@ -15,7 +15,10 @@ const isAsciiText = (b: number) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b ==
 const isEbcdicText = (b: number) => b === 0x40 || /[A-Za-z0-9.,:=()\-/]/.test(CP037[b]);
 
 /** Share of bytes that read as text in each encoding (0..1). */
-export function textScores(block: Uint8Array): { ascii: number; ebcdic: number } {
+export function textScores(block: Uint8Array): {
+  ascii: number;
+  ebcdic: number;
+} {
   let a = 0;
   let e = 0;
   for (const b of block) {

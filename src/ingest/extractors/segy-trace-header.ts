@@ -8,7 +8,10 @@ export interface TraceHeaderLayout {
   crosslineByte: number;
 }
 
-export const DEFAULT_LAYOUT: TraceHeaderLayout = { inlineByte: 189, crosslineByte: 193 };
+export const DEFAULT_LAYOUT: TraceHeaderLayout = {
+  inlineByte: 189,
+  crosslineByte: 193,
+};
 export const TRACE_HEADER = 240;
 
 /** The few fields extraction reads from a trace header, coordinates already scaled. */

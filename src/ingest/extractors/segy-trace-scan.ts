@@ -33,10 +33,14 @@ const BATCH_TRACES = 8192;
 export async function readExact(reader: RangeReader, offset: number, length: number, what: string): Promise<Buffer> {
   const b = await reader.read(offset, length);
   if (b.length < length)
-    throw new ExtractError('TRUNCATED', `file ends at byte ${offset + b.length} inside ${what} (bytes ${offset}-${offset + length - 1})`, {
-      offset: offset + b.length,
-      source: reader.source,
-    });
+    throw new ExtractError(
+      'TRUNCATED',
+      `file ends at byte ${offset + b.length} inside ${what} (bytes ${offset}-${offset + length - 1})`,
+      {
+        offset: offset + b.length,
+        source: reader.source,
+      },
+    );
   return b;
 }
 
@@ -90,7 +94,9 @@ export async function scanFixed(
         const off = dataStart + i * traceSize;
         const n = sync.readSync(off, TRACE_HEADER, scratch, 0);
         if (n < TRACE_HEADER)
-          throw new ExtractError('TRUNCATED', `file ends at byte ${off + n} inside trace header ${i}`, { offset: off + n });
+          throw new ExtractError('TRUNCATED', `file ends at byte ${off + n} inside trace header ${i}`, {
+            offset: off + n,
+          });
         visit(i, readTraceKeys(scratch, order, keys));
       }
       continue;
@@ -131,7 +137,11 @@ export async function scanVariable(
   let i = 0;
   while (off < dataEnd) {
     if (dataEnd - off < headerSize)
-      throw new ExtractError('TRUNCATED', `file ends at byte ${dataEnd} inside trace header ${i} (starts at byte ${off})`, { offset: dataEnd });
+      throw new ExtractError(
+        'TRUNCATED',
+        `file ends at byte ${dataEnd} inside trace header ${i} (starts at byte ${off})`,
+        { offset: dataEnd },
+      );
     const t = await readTraceAt(reader, off, order, keys, i);
     const size = headerSize + t.samples * bytesPerSample;
     if (off + size > dataEnd)
