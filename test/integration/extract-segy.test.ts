@@ -39,6 +39,8 @@ interface SegyioView {
 interface Manifest {
   good: SegyioView[];
   corrupt: { name: string; file: string; code: string }[];
+  /** Layouts segyio cannot write, crafted byte by byte; expected values are what was written. */
+  crafted: { name: string; file: string; expected: Partial<SegyExtract> }[];
 }
 
 // Fixtures are made while the suite is collected, so each one becomes its own test.
@@ -172,6 +174,17 @@ describe('SEG-Y extraction equals segyio', () => {
       expect(res.out).toBe('');
       expect(res.err.split('\n')[0]).toMatch(/^provml extract: /);
     }
+  });
+});
+
+describe('layouts segyio cannot write', () => {
+  test.each(manifest.crafted.map((c) => [c.name, c] as const))('%s: full and fast', async (_name, c) => {
+    const full = await read(c.file, {});
+    expect(full).toMatchObject({ ...c.expected, inferred: false });
+    const fast = await read(c.file, { fast: true });
+    expect(fast).toMatchObject({ traceCount: c.expected.traceCount, inline: c.expected.inline, bbox: c.expected.bbox });
+    if (c.expected.fixedLengthTraces === false) expect(fast.inferenceNote).toMatch(/traces differ in length/);
+    else expect(fast.inferred).toBe(true);
   });
 });
 

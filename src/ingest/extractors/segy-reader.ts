@@ -59,7 +59,13 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
   // Like segyio: a zero in the binary header defers to the first trace header.
   const sampleCount = bin.samplesPerTrace || first.samples;
   const sampleInterval = bin.sampleInterval || first.interval;
-  const fixed = bin.fixedLengthTraces || first.samples === sampleCount || first.samples === 0;
+  const body = dataEnd - dataStart;
+  const fixedSize = headerSize + sampleCount * bin.bytesPerSample;
+  // Fixed length when the flag says so, or when the first trace agrees with the binary header
+  // and the traces fill the file exactly; otherwise walk trace by trace, each header giving
+  // its own length (the walk also says precisely where a truncated file ends).
+  const fixed =
+    bin.fixedLengthTraces || ((first.samples === sampleCount || first.samples === 0) && body % fixedSize === 0);
 
   let traceCount: number;
   let geometry: Geometry;
@@ -68,9 +74,9 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
   let sortedBy: 'inline' | 'crossline' | undefined;
   const acc = new GeometryAccumulator();
   if (fixed) {
-    const traceSize = headerSize + sampleCount * bin.bytesPerSample;
-    traceCount = Math.floor((dataEnd - dataStart) / traceSize);
-    const rest = (dataEnd - dataStart) % traceSize;
+    const traceSize = fixedSize;
+    traceCount = Math.floor(body / traceSize);
+    const rest = body % traceSize;
     if (rest !== 0) {
       const at = dataStart + traceCount * traceSize;
       throw new ExtractError(
@@ -106,6 +112,7 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
       dataStart,
       dataEnd,
       headerSize,
+      sampleCount,
       bin.bytesPerSample,
       bin.byteOrder,
       keys,

@@ -128,6 +128,7 @@ export async function scanVariable(
   dataStart: number,
   dataEnd: number,
   headerSize: number,
+  defaultSamples: number,
   bytesPerSample: number,
   order: ByteOrder,
   keys: TraceHeaderLayout,
@@ -143,11 +144,13 @@ export async function scanVariable(
         { offset: dataEnd },
       );
     const t = await readTraceAt(reader, off, order, keys, i);
-    const size = headerSize + t.samples * bytesPerSample;
+    // A zero in a trace header defers to the binary header's count.
+    const samples = t.samples || defaultSamples;
+    const size = headerSize + samples * bytesPerSample;
     if (off + size > dataEnd)
       throw new ExtractError(
         'TRUNCATED',
-        `trace ${i} starts at byte ${off} and needs ${size} bytes (${t.samples} samples) but the file ends at byte ${dataEnd}`,
+        `trace ${i} starts at byte ${off} and needs ${size} bytes (${headerSize}-byte header + ${samples} samples x ${bytesPerSample} bytes) but the file ends at byte ${dataEnd}`,
         { offset: dataEnd, field: `trace ${i} samples (byte 115)` },
       );
     visit(i, t);
