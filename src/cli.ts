@@ -12,7 +12,7 @@ const USAGE = `usage: provml <command>
   serve                         start the GraphQL server (PORT, HOST, PROVML_DATA_DIR, PROVML_DATABASE_URL)
   ingest FILE.jsonl --url URL   send a file of events (one JSON object a line) in batches
   register SPEC.{json,yaml} --url URL   register a prospective workflow spec
-  print-schema                  print the public schema (SDL)
+  print-schema                  print the public stitched schema (SDL)
   extract PATH_OR_URI [--json] [--fast]   read SEG-Y / HDF5 metadata
 `;
 
@@ -24,7 +24,7 @@ function flag(args: string[], name: string): string | undefined {
 async function serve(): Promise<number> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, { service: 'provml' });
-  const server = await startServer(config, log);
+  const server = await startServer(config, log, { env: process.env });
   process.stdout.write(`provml: GraphQL at ${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -71,7 +71,9 @@ export async function main(argv: string[]): Promise<number> {
         return await register(args);
       case 'print-schema': {
         const { printPublicSchema } = await import('./schema/build-schema');
-        process.stdout.write(printPublicSchema());
+        const { defaultGatewaySchema } = await import('./schema/stitch');
+        // The public stitched schema: provenance plus the store subschemas, merge fields filtered out.
+        process.stdout.write(printPublicSchema(defaultGatewaySchema()));
         return 0;
       }
       case 'extract': {

@@ -1,6 +1,8 @@
 import type { ProvmlConfig } from './config';
 import { createProvenanceLoaders, type ProvenanceLoaders } from './connectors/provenance/provenance.loaders';
 import type { ProvenanceStore } from './connectors/provenance/provenance-store';
+import { createStoreLoaders, type StoreLoaders } from './connectors/store.loaders';
+import { StoreRegistry } from './connectors/store-registry';
 import type { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
 
@@ -12,13 +14,23 @@ export interface AppDeps {
   log: Logger;
   /** Data store instances known from the store registry (id -> kind). */
   dataStores: Map<string, string>;
+  /** The users' stores the gateway reads (knowledge, documents, objects, remote GraphQL); absent: none. */
+  registry?: StoreRegistry;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
 export interface RequestContext extends AppDeps {
   loaders: ProvenanceLoaders;
+  /** Per-request loaders over the registry's stores. */
+  storeLoaders: StoreLoaders;
 }
 
+const EMPTY_REGISTRY = new StoreRegistry([]);
+
 export function createContext(deps: AppDeps): RequestContext {
-  return { ...deps, loaders: createProvenanceLoaders(deps.store) };
+  return {
+    ...deps,
+    loaders: createProvenanceLoaders(deps.store),
+    storeLoaders: createStoreLoaders(deps.registry ?? EMPTY_REGISTRY),
+  };
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { ProvmlConfig } from './config';
 import { createContext, type AppDeps, type RequestContext } from './context';
 import { openProvenanceStore, type OpenedStore } from './connectors/provenance/open-provenance-store';
@@ -11,7 +11,9 @@ import { ErrorCode, isPublicCode } from './errors';
 import { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
 import { queryLimitsRule } from './query-limits';
-import { buildProvenanceSchema } from './schema/build-schema';
+import { loadStoreRegistry } from './connectors/store-registry';
+import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
+import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from './schema/stitch';
 
 // Codes Apollo itself gives to malformed requests: shown as they are.
 const APOLLO_CODES = new Set([
@@ -70,9 +72,10 @@ export function formatErrorFor(log: Logger) {
   };
 }
 
-export function createApollo(config: ProvmlConfig, log: Logger): ApolloServer<RequestContext> {
+/** Apollo over the stitched gateway (by default: provenance + knowledge, document, object stores). */
+export function createApollo(config: ProvmlConfig, log: Logger, schema: GraphQLSchema = defaultGatewaySchema()): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
-    schema: buildProvenanceSchema(),
+    schema,
     introspection: true,
     validationRules: [queryLimitsRule(config.queryLimits)],
     formatError: formatErrorFor(log),
@@ -80,23 +83,39 @@ export function createApollo(config: ProvmlConfig, log: Logger): ApolloServer<Re
   });
 }
 
-/** Starts the whole server: provenance store, demo on first start, GraphQL over HTTP. */
-export async function startServer(config: ProvmlConfig, log: Logger): Promise<RunningServer> {
-  const opened = await openProvenanceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, log });
+export interface StartOptions {
+  /** Where the store registry's secretsFromEnv names are looked up (the CLI passes process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Starts the whole server: store registry, provenance store, demo on first start, GraphQL over HTTP. */
+export async function startServer(config: ProvmlConfig, log: Logger, options: StartOptions = {}): Promise<RunningServer> {
+  const registry = await loadStoreRegistry({ configPath: config.storesConfigPath, env: options.env ?? {}, log: log.child({ source: 'stores' }) });
+  const remotes = await loadRemoteSubschemas(registry, log);
+  let opened: OpenedStore;
+  try {
+    opened = await openProvenanceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, log });
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
   const deps: AppDeps = {
     config,
     store: opened.store,
     catalog: new SpecCatalog(opened.store),
     log,
-    dataStores: new Map([['default', 'fs']]),
+    dataStores: new Map([['default', 'fs'], ...registry.kinds()]),
+    registry,
   };
   try {
     if (config.loadDemo) await loadDemoIfEmpty(deps);
   } catch (err) {
     await opened.close();
+    await registry.close();
     throw err;
   }
-  const apollo = createApollo(config, log);
+  const schema = remotes.length ? buildGatewaySchema(buildSubschemaConfigs({ remotes })) : defaultGatewaySchema();
+  const apollo = createApollo(config, log, schema);
   await apollo.start();
 
   const httpServer = http.createServer((req, res) => {
@@ -175,6 +194,7 @@ export async function startServer(config: ProvmlConfig, log: Logger): Promise<Ru
       await closed;
       await apollo.stop();
       await opened.close();
+      await registry.close();
     },
   };
 }

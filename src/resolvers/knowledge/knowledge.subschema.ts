@@ -1,0 +1,105 @@
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import type { KnowledgeDescription, KnowledgeStatement, RdfTerm } from '../../connectors/knowledge/knowledge-store';
+import { RDFS_LABEL } from '../../connectors/knowledge/knowledge-store';
+import { firstAnswer } from '../../connectors/store.loaders';
+import type { RequestContext } from '../../context';
+import { expandPredicate } from './predicates';
+
+/** The merge entry of the knowledge subschema (underscore: filtered out of the public schema). */
+export const KNOWLEDGE_MERGE_FIELD = '_knowledgeByRefs';
+
+const typeDefs = /* GraphQL */ `
+  input DataReferenceKeyInput { uri: String! store: String! }
+
+  type Query {
+    ${KNOWLEDGE_MERGE_FIELD}(refs: [DataReferenceKeyInput!]!): [DataReference]!
+  }
+
+  type DataReference {
+    uri: String!
+    store: String!
+    "Domain knowledge about the referenced data from the knowledge stores (RDF), or null when none describes it."
+    knowledge: KnowledgeResource
+  }
+
+  "An RDF resource described by a knowledge store (SPARQL endpoint or embedded Oxigraph)."
+  type KnowledgeResource {
+    "The IRI described: the reference URI after the store's uriMap."
+    iri: String!
+    "Id of the knowledge store (DataStoreInstance) that answered."
+    store: String!
+    "rdfs:label of the resource, if any."
+    label: String
+    "True when the store's row cap cut the description short."
+    truncated: Boolean!
+    "Statements about the resource; \`predicate\` (a full IRI or a prefixed name such as pml:basin) keeps one predicate."
+    statements(predicate: String): [KnowledgeStatement!]!
+    "The first object of \`predicate\`: the rdfs:label of an IRI object when it has one, else its value."
+    value(predicate: String!): String
+    "Every object of \`predicate\`, labelled as in \`value\`."
+    values(predicate: String!): [String!]!
+  }
+
+  type KnowledgeStatement {
+    predicate: String!
+    object: RdfTerm!
+    "rdfs:label of an IRI object, if the store has one."
+    objectLabel: String
+  }
+
+  "An RDF term: IRI, BNODE or LITERAL (with datatype and language)."
+  type RdfTerm {
+    kind: String!
+    value: String!
+    datatype: String
+    language: String
+  }
+`;
+
+interface RefKey {
+  uri: string;
+  store: string;
+}
+type Resource = KnowledgeDescription & { store: string };
+
+const pick = (d: Resource, predicate: string) => {
+  const iri = expandPredicate(predicate);
+  return d.statements.filter((s) => s.predicate === iri);
+};
+const shown = (s: KnowledgeStatement) => s.objectLabel ?? s.object.value;
+
+export function buildKnowledgeSchema(): GraphQLSchema {
+  return makeExecutableSchema({
+    typeDefs,
+    resolvers: {
+      Query: {
+        [KNOWLEDGE_MERGE_FIELD]: (_: unknown, args: { refs: RefKey[] }) => args.refs.map((r) => ({ uri: r.uri, store: r.store })),
+      },
+      DataReference: {
+        knowledge: async (ref: RefKey, _: unknown, ctx: RequestContext): Promise<Resource | null> => {
+          const registry = ctx.registry;
+          if (!registry) return null;
+          const ids = registry.withRole('knowledge').map((s) => s.id);
+          const hit = await firstAnswer(ids, (id) => ctx.storeLoaders.knowledge(id).load(registry.keyFor(id, ref.uri)));
+          return hit ? { ...hit.value, store: hit.storeId } : null;
+        },
+      },
+      KnowledgeResource: {
+        iri: (d: Resource) => d.uri,
+        label: (d: Resource) => d.statements.find((s) => s.predicate === RDFS_LABEL && s.object.type === 'literal')?.object.value ?? null,
+        statements: (d: Resource, args: { predicate?: string | null }) => (args.predicate ? pick(d, args.predicate) : d.statements),
+        value: (d: Resource, args: { predicate: string }) => {
+          const first = pick(d, args.predicate)[0];
+          return first ? shown(first) : null;
+        },
+        values: (d: Resource, args: { predicate: string }) => pick(d, args.predicate).map(shown),
+      },
+      RdfTerm: {
+        kind: (t: RdfTerm) => t.type.toUpperCase(),
+        datatype: (t: RdfTerm) => (t.type === 'literal' ? t.datatype : null),
+        language: (t: RdfTerm) => (t.type === 'literal' ? t.language : null),
+      },
+    },
+  });
+}
