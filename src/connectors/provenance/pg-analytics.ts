@@ -90,16 +90,19 @@ export async function modelsUnderTasks(pool: Pool, rootTaskIds: string[], limit:
 }
 
 export async function durationStats(pool: Pool, rootTaskIds: string[], transformation: string): Promise<DurationStatsRow[]> {
-  // Descend from the roots through every task that is not itself of the target transformation,
-  // then aggregate the target tasks by parent: for Q4, batches grouped by epoch.
+  // Descend from the roots only through transformations that have child transformations in
+  // their spec (a training's epochs, never its batches), then aggregate the target tasks by
+  // parent: for Q4, batches grouped by epoch. Both steps are index scans on (parent, transformation).
   const res = await pool.query(
     `WITH RECURSIVE target AS (SELECT id FROM transformation WHERE name = $2),
+     inner_tr AS (
+       SELECT p.id FROM transformation p
+       WHERE EXISTS (SELECT 1 FROM transformation c WHERE c.workflow_id = p.workflow_id AND c.parent_name = p.name)),
      sub(id, depth) AS (
-       SELECT id, 0 FROM task_execution WHERE id = ANY($1) AND transformation_id NOT IN (SELECT id FROM target)
+       SELECT id, 0 FROM task_execution WHERE id = ANY($1)
        UNION ALL
        SELECT t.id, sub.depth + 1 FROM task_execution t JOIN sub ON t.parent_id = sub.id
-       WHERE sub.depth < 16 AND t.transformation_id NOT IN (SELECT id FROM target)
-         AND EXISTS (SELECT 1 FROM task_execution c WHERE c.parent_id = t.id))
+       WHERE sub.depth < 16 AND t.transformation_id IN (SELECT id FROM inner_tr) AND t.transformation_id NOT IN (SELECT id FROM target))
      SELECT b.parent_id, count(*)::int AS count,
        min(extract(epoch FROM b.ended_at - b.started_at) * 1000) AS min_ms,
        avg(extract(epoch FROM b.ended_at - b.started_at) * 1000) AS avg_ms,
