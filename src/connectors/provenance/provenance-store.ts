@@ -104,6 +104,14 @@ export interface ProvenanceStore {
   durationStats(rootTaskIds: string[], transformation: string): Promise<DurationStatsRow[]>;
   lineageStep(nodes: string[], direction: LineageDirection, kinds: ReadonlySet<EdgeKind>): Promise<LineageEdge[]>;
 
+  // Whole-table pages for export (src/interop): keyset pages in id order.
+  tasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>>;
+  /** Every value of a run, of its tasks and of the run itself. */
+  valuesOfRun(runId: string, page: PageArgs): Promise<Page<ValueRow>>;
+  metricsOfRun(runId: string, page: PageArgs): Promise<Page<MetricRow & { id: string }>>;
+  agents(page: PageArgs): Promise<Page<AgentRow>>;
+  relations(page: PageArgs): Promise<Page<RelationRow & { id: string }>>;
+
   /** Writes one ingest batch in one transaction. */
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
