@@ -63,6 +63,8 @@ interface RefKey {
 }
 type Resource = KnowledgeDescription & { store: string };
 
+const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
 const pick = (d: Resource, predicate: string) => {
   const iri = expandPredicate(predicate);
   return d.statements.filter((s) => s.predicate === iri);
@@ -81,7 +83,11 @@ export function buildKnowledgeSchema(): GraphQLSchema {
           const registry = ctx.registry;
           if (!registry) return null;
           const ids = registry.withRole('knowledge').map((s) => s.id);
-          const hit = await firstAnswer(ids, (id) => ctx.storeLoaders.knowledge(id).load(registry.keyFor(id, ref.uri)));
+          const hit = await firstAnswer(ids, async (id) => {
+            const iri = registry.keyFor(id, ref.uri);
+            // A path that no uriMap turns into an IRI cannot name an RDF resource: nothing to ask.
+            return ABSOLUTE_IRI.test(iri) ? ctx.storeLoaders.knowledge(id).load(iri) : null;
+          });
           return hit ? { ...hit.value, store: hit.storeId } : null;
         },
       },
