@@ -50,7 +50,7 @@ async function build(url: string, runs: number): Promise<void> {
     try {
       return await c.query(sql, params);
     } catch (err) {
-      throw new Error(`${(err as Error).message} in: ${sql.slice(0, 200)}`);
+      throw new Error(`${(err as Error).message} in: ${sql.slice(0, 200)}`, { cause: err });
     }
   };
   const tr = async (wf: string, name: string) => (await q(`SELECT id FROM transformation WHERE workflow_id = $1 AND name = $2`, [ids[wf], name])).rows[0].id as string;

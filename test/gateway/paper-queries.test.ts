@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadDemo } from '../../src/demo/load-demo';
 import { DEMO } from '../../src/demo/demo-events';
+import type { Q3Query, Q3QueryVariables } from '../../src/generated/operations';
 import { createTestApp, type TestApp } from '../helpers/app';
 
 // Runs the checked-in example queries (examples/queries/q2..q5 with their .json variables) on
@@ -42,12 +43,13 @@ describe('paper queries on the demo lifecycle', () => {
 
   it('Q3: hyperparameters and evaluations of the least-loss model of a training set', async () => {
     const { query, variables } = example('q3');
-    const res = await app.run<{ bestModel: { reference: { uri: string }; hyperparameters: Named[]; evaluations: Named[] } }>(query, variables);
+    // Typed by GraphQL Code Generator from codegen.yml.
+    const res = await app.run<Q3Query>(query, variables as Q3QueryVariables);
     expect(res.errors).toBeUndefined();
-    const m = res.data!.bestModel;
-    expect(m.reference.uri).toBe(DEMO.bestModel);
-    expect(byName(m.hyperparameters)).toEqual({ batch_size: 60, max_epochs: 300, learning_rate: 0.01, optimizer: 'Adam', epoch: 188 });
-    expect(byName(m.evaluations)).toEqual({ loss: DEMO.bestLoss, mean_iou: DEMO.bestMeanIou });
+    const m = res.data!.bestModel!;
+    expect(m.reference?.uri).toBe(DEMO.bestModel);
+    expect(byName(m.hyperparameters as Named[])).toEqual({ batch_size: 60, max_epochs: 300, learning_rate: 0.01, optimizer: 'Adam', epoch: 188 });
+    expect(byName(m.evaluations as Named[])).toEqual({ loss: DEMO.bestLoss, mean_iou: DEMO.bestMeanIou });
   });
 
   it('Q4: min, avg and max batch time per epoch, per training on the set', async () => {

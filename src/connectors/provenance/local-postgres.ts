@@ -136,6 +136,7 @@ export async function startLocalPostgres(dataDir: string, log: Logger): Promise<
     // The package rejects with undefined when postgres exits early; say something useful.
     throw new Error(
       `the local PostgreSQL in ${pgDir} did not start${err instanceof Error ? `: ${err.message}` : ''}; see ${pgDir}/log or set PROVML_DATABASE_URL`,
+      { cause: err },
     );
   }
   const url = `postgresql://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;

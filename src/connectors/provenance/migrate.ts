@@ -32,7 +32,7 @@ export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Pr
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${file} failed: ${(err as Error).message}`, { cause: err });
       }
       log.info('applied migration', { migration: file });
       applied.push(file);
