@@ -4,16 +4,14 @@ import { startServer } from './server';
 import { sendEventsFile } from './client/send-events-file';
 import { loadWorkflowSpecFile } from './ingest/workflow-spec';
 
-// Loaded on demand: extraction pulls in h5wasm, which `serve` does not need.
-const EXTRACT_COMMAND = './ingest/extractors/extract-command';
-
 const USAGE = `usage: provml <command>
 
   serve                         start the GraphQL server (PORT, HOST, PROVML_DATA_DIR, PROVML_DATABASE_URL)
   ingest FILE.jsonl --url URL   send a file of events (one JSON object a line) in batches
   register SPEC.{json,yaml} --url URL   register a prospective workflow spec
   print-schema                  print the public stitched schema (SDL)
-  extract PATH_OR_URI [--json] [--fast]   read SEG-Y / HDF5 metadata
+  extract PATH_OR_URI [--json] [--fast] [--inline-byte N] [--crossline-byte N]
+                                read SEG-Y / HDF5 metadata (file path, file:// or s3:// URI)
 `;
 
 function flag(args: string[], name: string): string | undefined {
@@ -77,10 +75,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'extract': {
-        const mod = (await import(EXTRACT_COMMAND)) as {
-          extractCommand(a: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number>;
-        };
-        return await mod.extractCommand(args, process.stdout, process.stderr);
+        // Loaded on demand: extraction pulls in h5wasm, which `serve` does not need.
+        const { extractCommand } = await import('./ingest/extractors/extract-command');
+        return await extractCommand(args, process.stdout, process.stderr);
       }
       case undefined:
       case 'help':
