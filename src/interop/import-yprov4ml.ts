@@ -1,0 +1,256 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseWorkflowSpec } from '../ingest/workflow-spec';
+import { NS } from './namespaces';
+import { parseMetricCsv, type MetricPoint } from './metric-csv';
+import { eventIds, specName, type ImportPlan } from './import-plan';
+import { asText, end, first, type PAttrs, type ProvJsonDoc, type PValue } from './prov-json-reader';
+
+/**
+ * yProv4ML PROV-JSON (and PROV-JSON in general) onto provml events. yProv4ML writes one
+ * document per run: a run activity (`yProv4ML:level` 0, or `prov-ml:type` LearningExecution),
+ * context activities (Context.TRAINING, ...), and entities for parameters, metrics (inline
+ * lists, or files it references), datasets, model versions and other artifacts. Both the
+ * older `prov-ml:` and the newer `yProv4ML:` attribute names are read. A document that is not
+ * yProv4ML maps the same way: one run for the document, each activity a task of it.
+ */
+export interface YProvOptions {
+  /** Directory of the file, to resolve the metric files it references. */
+  baseDir: string;
+  /** Name of the file, for the run name of documents that have no run activity. */
+  fileName: string;
+  digest: string;
+}
+
+type Role = 'LEARNING_HYPERPARAMETER' | 'MODEL_REFERENCE' | 'LEARNING_DATASET_REFERENCE' | 'DATASET_CHARACTERISTIC' | 'DATA_REFERENCE' | 'PARAMETER';
+interface Val { name: string; role: Role; direction: 'USED' | 'GENERATED'; value: unknown }
+
+const SYSTEM = /^(yProv4ML|prov-ml|prov|provml):|^execution_(start|end)_time$|^(https?:)/;
+const MODEL_FILE = /\.(pth|pt|ckpt|h5|hdf5|onnx|safetensors|pkl|joblib)$/i;
+
+/** Local name of a written id (`context:Context.TRAINING` -> `Context.TRAINING`). */
+const local = (id: string) => id.replace(/^.*?[:#/](?=[^:#/]*$)/, '') || id;
+const attr = (a: PAttrs | undefined, name: string) => first(a, `yProv4ML:${name}`, `prov-ml:${name}`, `${NS.provml}${name}`, name);
+
+function plain(v: PValue | undefined): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'object') return 'iri' in v ? v.iri : v.json;
+  if (typeof v === 'string') {
+    // yProv4ML writes numbers and lists as Python text ("0.01", "[1, 2]").
+    const t = v.trim();
+    if (t !== '' && Number.isFinite(Number(t))) return Number(t);
+    if (/^\[.*\]$/s.test(t)) {
+      try {
+        return JSON.parse(t.replace(/'/g, '"'));
+      } catch {
+        return v;
+      }
+    }
+  }
+  return v;
+}
+
+function contextOf(s: string | undefined): { context: string | null; stage: 'TRAINING' | 'VALIDATION' | 'TEST' | null } {
+  const c = (s ?? '').replace(/^.*Context\./, '').toUpperCase();
+  if (!c) return { context: null, stage: null };
+  if (c.startsWith('TRAIN')) return { context: 'TRAINING', stage: 'TRAINING' };
+  if (c.startsWith('VALID')) return { context: 'VALIDATION', stage: 'VALIDATION' };
+  if (c.startsWith('TEST') || c.startsWith('EVAL')) return { context: 'TEST', stage: 'TEST' };
+  return { context: c, stage: null };
+}
+
+/** Finds a referenced file: as written, or below the document's directory (yProv4ML writes paths relative to the job's cwd). */
+function resolveFile(p: string, baseDir: string): string | null {
+  if (path.isAbsolute(p)) return fs.existsSync(p) ? p : null;
+  const parts = p.split(/[\\/]/);
+  for (let i = 0; i < parts.length; i++) {
+    const candidate = path.join(baseDir, ...parts.slice(i));
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+const time = (v: PValue | undefined): number | undefined => {
+  const x = plain(v);
+  if (typeof x === 'number') return x < 1e11 ? Math.round(x * 1000) : Math.round(x);
+  if (typeof x === 'string' && !Number.isNaN(Date.parse(x))) return Date.parse(x);
+  return undefined;
+};
+
+export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
+  const warnings: string[] = [];
+  const acts = [...doc.activity.entries()];
+  const runEntry =
+    acts.find(([, a]) => plain(attr(a, 'level')) === 0) ??
+    acts.find(([, a]) => /LearningExecution/.test(asText(attr(a, 'type')) ?? '')) ??
+    null;
+  const runActId = runEntry?.[0] ?? null;
+  const experiment = asText(attr(runEntry?.[1], 'experiment_name')) ?? (runActId ? local(runActId) : opts.fileName.replace(/\.json$/i, ''));
+  const runId = specName(experiment);
+  const workflow = specName(`yprov4ml/${experiment.replace(/(_GR\d+)?_\d+$/, '')}`);
+
+  // Tasks: every other activity; the transformation is its context (or local name).
+  const taskOf = new Map<string, { task: string; transformation: string; stage: 'TRAINING' | 'VALIDATION' | 'TEST' | null; attrs: PAttrs }>();
+  for (const [id, a] of acts) {
+    if (id === runActId) continue;
+    const name = local(id);
+    const { stage } = contextOf(name.includes('Context.') ? name : asText(attr(a, 'context')));
+    const transformation = specName(name.replace(/^Context\./, '').toLowerCase());
+    taskOf.set(id, { task: specName(`${runId}/${name}`), transformation, stage, attrs: a });
+  }
+  const owner = (actId: string | undefined) => (actId && taskOf.has(actId) ? actId : null);
+
+  // Which activity used / generated each entity.
+  const usedBy = new Map<string, string[]>();
+  const genBy = new Map<string, string[]>();
+  for (const r of doc.relations) {
+    if (r.type === 'used') {
+      const e = end(r, 'entity');
+      const a = end(r, 'activity');
+      if (e && a) (usedBy.get(e) ?? usedBy.set(e, []).get(e)!).push(a);
+    } else if (r.type === 'wasGeneratedBy') {
+      const e = end(r, 'entity');
+      const a = end(r, 'activity');
+      if (e && a) (genBy.get(e) ?? genBy.set(e, []).get(e)!).push(a);
+    }
+  }
+
+  const values = new Map<string | null, Val[]>(); // by task activity id; null = the run
+  // The spec grammar declares run-level values as used only: what a run generates itself
+  // (a legacy file's model) goes to a `models` task, as newer yProv4ML writes it.
+  const SYNTH = '\u0000models';
+  const push = (act: string | null, v: Val) => {
+    const key = act === null && v.direction === 'GENERATED' ? SYNTH : act;
+    if (key === SYNTH && !taskOf.has(SYNTH)) taskOf.set(SYNTH, { task: specName(`${runId}/models`), transformation: 'models', stage: null, attrs: new Map() });
+    (values.get(key) ?? values.set(key, []).get(key)!).push(v);
+  };
+  const metrics: Array<{ act: string | null; name: string; context: string | null; points: MetricPoint[] }> = [];
+  const refOf = new Map<string, { $ref: string; store: string }>();
+
+  // Values written as attributes of the activities (log_param in some yProv4ML versions).
+  for (const [id, a] of acts) {
+    for (const [k, vs] of a) if (!SYSTEM.test(k) && vs.length) push(id === runActId ? null : id, { name: specName(k), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value: plain(vs[0]) });
+  }
+
+  for (const [id, e] of doc.entity) {
+    const label = asText(attr(e, 'label')) ?? local(id);
+    const type = asText(attr(e, 'type')) ?? '';
+    const filePath = asText(attr(e, 'path')) ?? asText(attr(e, 'artifact_uri')) ?? asText(attr(e, 'artifact_path')) ?? '';
+    const source = asText(attr(e, 'source')) ?? '';
+    const role = asText(attr(e, 'role'));
+    const gen = (genBy.get(id) ?? [])[0];
+    const use = (usedBy.get(id) ?? [])[0];
+    const act = owner(gen ?? use);
+    const isParam = /Parameter/.test(type) || attr(e, 'parameter_value') !== undefined || /^param_/.test(label);
+    const isMetric = /Metric/.test(type) || /METRIC/.test(source) || attr(e, 'metric_value_list') !== undefined;
+    const ref = () => {
+      const r = { $ref: filePath || id, store: filePath ? 'fs' : 'prov' };
+      refOf.set(id, r);
+      return r;
+    };
+    if (isParam && !isMetric) {
+      push(act === null ? null : act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value: plain(attr(e, 'parameter_value')) });
+    } else if (isMetric) {
+      const { context } = contextOf(asText(attr(e, 'context')) ?? label);
+      const name = specName(asText(attr(e, 'name')) ?? label.replace(/_Context\.[A-Z]+$/, ''));
+      let points: MetricPoint[] = [];
+      const inline = plain(attr(e, 'metric_value_list'));
+      if (Array.isArray(inline)) {
+        const steps = plain(attr(e, 'metric_epoch_list'));
+        const times = plain(attr(e, 'metric_timestamp_list'));
+        points = inline.map((v, i) => ({
+          step: Array.isArray(steps) && Number.isInteger(steps[i]) ? (steps[i] as number) : i,
+          value: Number(v),
+          time: Array.isArray(times) && typeof times[i] === 'number' ? ((times[i] as number) < 1e11 ? Math.round((times[i] as number) * 1000) : (times[i] as number)) : null,
+        })).filter((p) => Number.isFinite(p.value));
+      } else if (filePath && /\.(csv|txt)$/i.test(filePath)) {
+        const file = resolveFile(filePath, opts.baseDir);
+        if (file) points = parseMetricCsv(fs.readFileSync(file, 'utf8'), filePath);
+        else warnings.push(`metric file not found: ${filePath}`);
+      } else if (filePath) {
+        warnings.push(`metric ${name}: ${path.extname(filePath) || 'this'} files are not read (CSV only); kept as a data reference`);
+        push(act, { name: specName(`${name}_file`), role: 'DATA_REFERENCE', direction: 'GENERATED', value: ref() });
+      }
+      if (isParam && points.length) {
+        push(act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value: points[points.length - 1].value });
+      } else if (points.length) metrics.push({ act, name, context, points });
+    } else {
+      // An entity tied to no activity and to no file (yProv4ML's Experiment record) is not a value.
+      if (!gen && !use && !filePath) continue;
+      const actName = gen ?? use ? local((gen ?? use)!) : '';
+      const isModel = /Model/.test(type) || /MODELS/.test(actName) || MODEL_FILE.test(filePath);
+      const isDataset = /Dataset/.test(type) || /DATASETS/.test(actName) || /_loader$|dataset/i.test(label);
+      const direction: 'USED' | 'GENERATED' = gen || role === 'output' ? 'GENERATED' : 'USED';
+      const r = isModel ? 'MODEL_REFERENCE' : isDataset ? 'LEARNING_DATASET_REFERENCE' : 'DATA_REFERENCE';
+      push(act, { name: specName(label), role: r, direction: isModel ? 'GENERATED' : direction, value: ref() });
+      if (isDataset) {
+        for (const [k, vs] of e) if (!SYSTEM.test(k) && vs.length) push(act, { name: specName(k), role: 'DATASET_CHARACTERISTIC', direction: 'USED', value: plain(vs[0]) });
+      }
+    }
+  }
+
+  // The spec: one transformation per task, declaring the roles of what it used and generated.
+  const decl = (vals: Val[], dir: 'USED' | 'GENERATED') => {
+    const seen = new Map<string, Role>();
+    for (const v of vals) if (v.direction === dir && !seen.has(v.name)) seen.set(v.name, v.role);
+    return [...seen].map(([name, role]) => ({ name, role }));
+  };
+  const transformations = new Map<string, { name: string; kind: string; stageType?: string; used: Array<{ name: string; role: Role }>; generated: Array<{ name: string; role: Role }> }>();
+  for (const [actId, t] of taskOf) {
+    const vals = values.get(actId) ?? [];
+    const prev = transformations.get(t.transformation);
+    const used = [...(prev?.used ?? []), ...decl(vals, 'USED')].filter((a, i, all) => all.findIndex((b) => b.name === a.name) === i);
+    const generated = [...(prev?.generated ?? []), ...decl(vals, 'GENERATED')].filter((a, i, all) => all.findIndex((b) => b.name === a.name) === i);
+    transformations.set(t.transformation, t.stage ? { name: t.transformation, kind: 'LEARNING_STAGE', stageType: t.stage, used, generated } : { name: t.transformation, kind: 'DATA_TRANSFORMATION', used, generated });
+  }
+  const spec = parseWorkflowSpec({
+    name: workflow,
+    kind: 'LEARNING',
+    description: `Imported from yProv4ML / PROV-JSON (${opts.fileName}).`,
+    attributes: decl(values.get(null) ?? [], 'USED'),
+    transformations: [...transformations.values()],
+  });
+
+  // Events, in the order ingest needs: agents, run, tasks, metrics, ends.
+  const id = eventIds(`import:${opts.digest}`);
+  const events: Array<Record<string, unknown>> = [];
+  const toObject = (vals: Val[], dir: 'USED' | 'GENERATED') => {
+    const o: Record<string, unknown> = {};
+    for (const v of vals) if (v.direction === dir && !(v.name in o)) o[v.name] = v.value;
+    return o;
+  };
+  let agent: string | undefined;
+  for (const r of doc.relations) {
+    if (r.type !== 'wasAssociatedWith') continue;
+    const a = end(r, 'agent');
+    if (a && !agent) {
+      agent = specName(local(a));
+      events.push({ id: id(), type: 'agent', agent, kind: 'PERSON', name: local(a) });
+    }
+  }
+  const runAttrs = runEntry?.[1];
+  const t0 = time(first(runAttrs, 'execution_start_time', `${NS.prov}startTime`)) ?? 0;
+  const t1 = time(first(runAttrs, 'execution_end_time', `${NS.prov}endTime`)) ?? t0;
+  const system: Record<string, unknown> = {};
+  for (const [k, vs] of runAttrs ?? []) if (/^(yProv4ML|prov-ml):/.test(k) && vs.length) system[k.replace(/^.*:/, '')] = plain(vs[0]);
+  events.push({ id: id(), type: 'workflowBegin', run: runId, workflow, time: t0, ...(agent ? { agent } : {}), attributes: { source: 'yProv4ML', ...system }, used: toObject(values.get(null) ?? [], 'USED') });
+  for (const [actId, t] of taskOf) {
+    const vals = values.get(actId) ?? [];
+    events.push({ id: id(), type: 'taskBegin', task: t.task, run: runId, transformation: t.transformation, time: t0, used: toObject(vals, 'USED') });
+  }
+  for (const m of metrics) {
+    const task = m.act ? taskOf.get(m.act)?.task : undefined;
+    for (const p of m.points) {
+      events.push({ id: id(), type: 'metric', run: runId, ...(task ? { task } : {}), name: m.name, value: p.value, ...(p.step !== null ? { step: p.step } : {}), ...(m.context ? { context: m.context } : {}), time: p.time ?? t0 });
+    }
+  }
+  for (const [actId, t] of taskOf) events.push({ id: id(), type: 'taskEnd', task: t.task, time: t1, generated: toObject(values.get(actId) ?? [], 'GENERATED') });
+  for (const r of doc.relations) {
+    if (r.type !== 'wasDerivedFrom') continue;
+    const g = refOf.get(end(r, 'generatedEntity') ?? '');
+    const u = refOf.get(end(r, 'usedEntity') ?? '');
+    if (g && u) events.push({ id: id(), type: 'relation', relation: 'WAS_DERIVED_FROM', subject: g.$ref, subjectStore: g.store, object: u.$ref, objectStore: u.store });
+  }
+  events.push({ id: id(), type: 'workflowEnd', run: runId, time: t1, generated: toObject(values.get(null) ?? [], 'GENERATED') });
+  return { source: runEntry ? 'yprov4ml' : 'prov-json', specs: [{ spec }], events, warnings };
+}

@@ -1,0 +1,121 @@
+import { BadUserInputError } from '../errors';
+import { NS } from './namespaces';
+
+/**
+ * A PROV-JSON document read into plain maps: qualified names expanded to IRIs where their
+ * prefix is declared (kept as written otherwise, as yProv4ML's bare prefixes are), typed
+ * literals decoded (`{"$": 1, "type": "xsd:int"}` -> 1).
+ */
+export type PValue = string | number | boolean | { iri: string } | { json: unknown };
+export type PAttrs = Map<string, PValue[]>;
+
+export interface PRelation {
+  type: string;
+  id: string;
+  attrs: PAttrs;
+}
+
+export interface ProvJsonDoc {
+  prefixes: Record<string, string>;
+  entity: Map<string, PAttrs>;
+  activity: Map<string, PAttrs>;
+  agent: Map<string, PAttrs>;
+  relations: PRelation[];
+}
+
+const PREDEFINED: Record<string, string> = { prov: NS.prov, xsd: NS.xsd };
+const NODE_SECTIONS = ['entity', 'activity', 'agent'] as const;
+const RELATION_SECTIONS = ['used', 'wasGeneratedBy', 'wasDerivedFrom', 'wasInformedBy', 'wasAssociatedWith', 'hadMember', 'wasStartedBy', 'wasEndedBy', 'wasAttributedTo', 'actedOnBehalfOf'];
+
+export function expand(q: string, prefixes: Record<string, string>): string {
+  const i = q.indexOf(':');
+  if (i > 0) {
+    const ns = prefixes[q.slice(0, i)];
+    if (ns && /[:/#]/.test(ns)) return ns + q.slice(i + 1);
+  }
+  return q;
+}
+
+function decode(v: unknown, prefixes: Record<string, string>, field: string): PValue {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v && typeof v === 'object' && '$' in v) {
+    const { $: raw, type } = v as { $: unknown; type?: string };
+    const t = type ? expand(type, prefixes) : '';
+    if (t === `${NS.prov}QUALIFIED_NAME` || type === 'prov:QUALIFIED_NAME') return { iri: expand(String(raw), prefixes) };
+    if (t === `${NS.provml}json`) {
+      try {
+        return { json: JSON.parse(String(raw)) };
+      } catch {
+        throw new BadUserInputError(`${field}: provml:json value is not JSON`, field);
+      }
+    }
+    if (/#(int|integer|long|short|double|float|decimal)$/.test(t) || /^xsd_?\d*:(int|integer|long|double|float)/.test(type ?? '')) {
+      const n = Number(raw);
+      if (Number.isFinite(n)) return n;
+    }
+    if (/#boolean$/.test(t)) return raw === true || raw === 'true';
+    return typeof raw === 'number' || typeof raw === 'boolean' ? raw : String(raw);
+  }
+  return { json: v };
+}
+
+// The ends of a relation name nodes even when written as plain strings (yProv4ML writes them so).
+const FORMAL = new Set(['activity', 'entity', 'agent', 'informed', 'informant', 'generatedEntity', 'usedEntity', 'collection', 'trigger', 'starter', 'ender', 'plan', 'generation', 'usage'].map((k) => `${NS.prov}${k}`));
+
+function attrsOf(body: unknown, prefixes: Record<string, string>, field: string): PAttrs {
+  const out: PAttrs = new Map();
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadUserInputError(`${field} is not an object`, field);
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+    const key = expand(k, { ...prefixes, ...PREDEFINED });
+    const list = Array.isArray(v) ? v : [v];
+    out.set(key, list.map((x, i) =>
+      FORMAL.has(key) && typeof x === 'string' ? { iri: expand(x, { ...prefixes, ...PREDEFINED }) } : decode(x, { ...prefixes, ...PREDEFINED }, `${field}.${k}${Array.isArray(v) ? `[${i}]` : ''}`)));
+  }
+  return out;
+}
+
+export function readProvJson(data: unknown): ProvJsonDoc {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new BadUserInputError('a PROV-JSON document is a JSON object', 'document');
+  const d = data as Record<string, unknown>;
+  const prefixes: Record<string, string> = {};
+  if (d.prefix !== undefined) {
+    if (!d.prefix || typeof d.prefix !== 'object') throw new BadUserInputError('prefix is not an object', 'prefix');
+    for (const [p, ns] of Object.entries(d.prefix as Record<string, unknown>)) if (typeof ns === 'string') prefixes[p] = ns;
+  }
+  const all = { ...prefixes, ...PREDEFINED };
+  const doc: ProvJsonDoc = { prefixes, entity: new Map(), activity: new Map(), agent: new Map(), relations: [] };
+  for (const s of NODE_SECTIONS) {
+    const sec = d[s];
+    if (sec === undefined) continue;
+    if (!sec || typeof sec !== 'object' || Array.isArray(sec)) throw new BadUserInputError(`${s} is not an object`, s);
+    for (const [id, body] of Object.entries(sec as Record<string, unknown>)) doc[s].set(expand(id, all), attrsOf(body ?? {}, prefixes, `${s}.${id}`));
+  }
+  for (const s of RELATION_SECTIONS) {
+    const sec = d[s];
+    if (sec === undefined) continue;
+    if (!sec || typeof sec !== 'object' || Array.isArray(sec)) throw new BadUserInputError(`${s} is not an object`, s);
+    for (const [id, body] of Object.entries(sec as Record<string, unknown>)) {
+      doc.relations.push({ type: s, id, attrs: attrsOf(body, prefixes, `${s}.${id}`) });
+    }
+  }
+  return doc;
+}
+
+/** First value of an attribute, by IRI or by any of the written names (yProv4ML's prefixes are not IRIs). */
+export function first(attrs: PAttrs | undefined, ...keys: string[]): PValue | undefined {
+  if (!attrs) return undefined;
+  for (const k of keys) {
+    const v = attrs.get(k);
+    if (v && v.length) return v[0];
+  }
+  return undefined;
+}
+
+export const asText = (v: PValue | undefined): string | undefined =>
+  v === undefined ? undefined : typeof v === 'object' ? ('iri' in v ? v.iri : JSON.stringify(v.json)) : String(v);
+
+/** The node a relation names at one end (`prov:activity`, `prov:entity`, ...). */
+export function end(r: PRelation, key: string): string | undefined {
+  const v = first(r.attrs, `${NS.prov}${key}`);
+  return v === undefined ? undefined : typeof v === 'object' && 'iri' in v ? v.iri : String(v);
+}
