@@ -10,6 +10,8 @@ const USAGE = `usage: provml <command>
   ingest FILE.jsonl --url URL   send a file of events (one JSON object a line) in batches
   register SPEC.{json,yaml} --url URL   register a prospective workflow spec
   print-schema                  print the public stitched schema (SDL)
+  demo [--config FILE]          load the demo lifecycle into the provenance store and its domain data
+                                into the server stores of the registry (FILE or PROVML_CONFIG)
   extract PATH_OR_URI [--json] [--fast] [--inline-byte N] [--crossline-byte N]
                                 read SEG-Y / HDF5 metadata (file path, file:// or s3:// URI)
 `;
@@ -67,6 +69,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'register':
         return await register(args);
+      case 'demo': {
+        const config = loadConfig();
+        const { demoCommand } = await import('./demo/demo-command');
+        const log = createLogger(config.logLevel, { service: 'provml' });
+        return await demoCommand(config, flag(args, '--config') ?? config.storesConfigPath, process.env, log, process.stdout);
+      }
       case 'print-schema': {
         const { printPublicSchema } = await import('./schema/build-schema');
         const { defaultGatewaySchema } = await import('./schema/stitch');

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import { DEFAULT_TIMEOUT_MS } from './store-call';
-import { createStore, parseStoreEntry, StoreConfigError, type CreatedStore, type StoreEntryInput } from './store-config';
+import { createStore, parseStoreEntry, StoreConfigError, type CreatedStore, type StoreEntry, type StoreEntryInput } from './store-config';
 
 /**
  * The store registry: every PROV-ML DataStoreInstance the server can read, built once at
@@ -59,7 +59,9 @@ export class StoreRegistry {
     private readonly uriMaps: ReadonlyMap<string, ReadonlyArray<[string, string]>> = new Map(),
     /** Where the registry came from: a file path, or `demo`. */
     readonly source = 'inline',
-    private readonly timeouts: ReadonlyMap<string, number> = new Map(),
+    private readonly entries: ReadonlyMap<string, StoreEntry> = new Map(),
+    /** Folder that relative paths of the entries are taken from. */
+    readonly baseDir = process.cwd(),
   ) {
     this.byId = new Map(stores.map((s) => [s.id, s]));
   }
@@ -84,7 +86,12 @@ export class StoreRegistry {
 
   /** The per-call deadline configured for a store (ms). */
   timeoutOf(id: string): number {
-    return this.timeouts.get(id) ?? DEFAULT_TIMEOUT_MS;
+    return this.entries.get(id)?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** The validated config entry of a store (secrets are only named there, never held). */
+  entryOf(id: string): StoreEntry | undefined {
+    return this.entries.get(id);
   }
 
   /** id -> kind, for PROV-ML DataStoreInstance (AppDeps.dataStores). */
@@ -161,7 +168,7 @@ export async function openRegistry(
   const problems: string[] = [];
   const seen = new Set<string>();
   const uriMaps = new Map<string, Array<[string, string]>>();
-  const timeouts = new Map<string, number>();
+  const parsedEntries = new Map<string, StoreEntry>();
   const entries: StoreEntryInput[] = [];
   registry.stores.forEach((raw, i) => {
     const { uriMap, ...entry } = (raw ?? {}) as RegistryEntryInput;
@@ -169,7 +176,7 @@ export async function openRegistry(
       const parsed = parseStoreEntry(entry);
       if (seen.has(parsed.id)) problems.push(`stores[${i}].id: duplicate store id ${parsed.id}`);
       seen.add(parsed.id);
-      timeouts.set(parsed.id, parsed.timeoutMs);
+      parsedEntries.set(parsed.id, parsed);
       const map = UriMapSchema.safeParse(uriMap ?? {});
       if (!map.success) problems.push(`store ${parsed.id}: uriMap: must map URI prefixes to key prefixes (strings)`);
       else uriMaps.set(parsed.id, Object.entries(map.data));
@@ -194,5 +201,5 @@ export async function openRegistry(
     throw new StoreRegistryError(source, problems);
   }
   options.log?.info('store registry', { source, stores: opened.map((s) => `${s.id}:${s.kind}/${s.backend}`) });
-  return new StoreRegistry(opened, uriMaps, source, timeouts);
+  return new StoreRegistry(opened, uriMaps, source, parsedEntries, options.baseDir);
 }

@@ -1,7 +1,7 @@
 import type { SubschemaConfig } from '@graphql-tools/delegate';
 import { stitchSchemas } from '@graphql-tools/stitch';
-import { filterSchema, pruneSchema } from '@graphql-tools/utils';
-import type { GraphQLSchema } from 'graphql';
+import { filterSchema, mapSchema, MapperKind, pruneSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { buildDocumentsSchema, DOCUMENTS_MERGE_FIELD } from '../resolvers/documents/documents.subschema';
 import { buildKnowledgeSchema, KNOWLEDGE_MERGE_FIELD } from '../resolvers/knowledge/knowledge.subschema';
 import { buildObjectsSchema, OBJECTS_MERGE_FIELD } from '../resolvers/objects/objects.subschema';
@@ -58,13 +58,40 @@ export function buildGatewaySchema(configs: SubschemaConfig[]): GraphQLSchema {
       fieldConfigMerger: (candidates) => (candidates.find((c) => c.fieldConfig.description) ?? candidates[candidates.length - 1]).fieldConfig,
     },
   });
+  const merged = new Set(configs.flatMap((c) => Object.keys(c.merge ?? {})));
   return pruneSchema(
     filterSchema({
-      schema: stitched,
+      schema: locateMergedErrors(stitched, merged),
       rootFieldFilter: (_operation, fieldName) => !isPrivateField(fieldName),
       fieldFilter: (_typeName, fieldName) => !isPrivateField(fieldName),
     }),
   );
+}
+
+/**
+ * Batched merges of objects inside a list are resolved once for the whole list, so the stitcher
+ * gives a store's error the list's path without the item index (`wasDerivedFrom.object`).
+ * Returning the error without a path lets graphql-js place it at the field's real path
+ * (`wasDerivedFrom.0.object`); message and extensions (code, store) are kept.
+ */
+function locateMergedErrors(schema: GraphQLSchema, typeNames: ReadonlySet<string>): GraphQLSchema {
+  const unpath = (value: unknown): unknown =>
+    value instanceof GraphQLError && value.path
+      ? new GraphQLError(value.message, { nodes: value.nodes, originalError: value.originalError ?? undefined, extensions: value.extensions })
+      : value;
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, _fieldName, typeName) => {
+      if (!typeNames.has(typeName)) return fieldConfig;
+      const resolve: GraphQLFieldResolver<unknown, unknown> = fieldConfig.resolve ?? defaultFieldResolver;
+      return {
+        ...fieldConfig,
+        resolve: (source, args, context, info) => {
+          const out = resolve(source, args, context, info);
+          return out instanceof Promise ? out.then(unpath) : unpath(out);
+        },
+      };
+    },
+  });
 }
 
 let cached: GraphQLSchema | null = null;
