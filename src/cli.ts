@@ -14,6 +14,9 @@ const USAGE = `usage: provml <command>
                                 into the server stores of the registry (FILE or PROVML_CONFIG)
   extract PATH_OR_URI [--json] [--fast] [--inline-byte N] [--crossline-byte N]
                                 read SEG-Y / HDF5 metadata (file path, file:// or s3:// URI)
+  export --url URL --format prov-json|turtle|jsonld|dot|svg [--run ID | --entity URI] [--depth N]
+                                write the whole store, one run, or an entity's lineage as a PROV document
+  import FILE.json --url URL    import a PROV-JSON file (yProv4ML runs, provml exports); twice changes nothing
 `;
 
 function flag(args: string[], name: string): string | undefined {
@@ -86,6 +89,14 @@ export async function main(argv: string[]): Promise<number> {
         // Loaded on demand: extraction pulls in h5wasm, which `serve` does not need.
         const { extractCommand } = await import('./ingest/extractors/extract-command');
         return await extractCommand(args, process.stdout, process.stderr);
+      }
+      case 'export': {
+        const { exportCommand } = await import('./interop/export-command');
+        return await exportCommand(args, process.stdout, process.stderr);
+      }
+      case 'import': {
+        const { importCommand } = await import('./interop/import-command');
+        return await importCommand(args, process.stdout, process.stderr);
       }
       case undefined:
       case 'help':

@@ -10,6 +10,7 @@ import { loadDemoIfEmpty } from './demo/load-demo';
 import { ErrorCode, isPublicCode } from './errors';
 import { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
+import { handleProvRoute } from './interop/prov-route';
 import { queryLimitsRule } from './query-limits';
 import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
@@ -133,6 +134,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       sendJson(res, 200, { status: 'ok', store: opened.backend });
       return;
     }
+    // PROV documents (GET /prov/...): export with content negotiation.
+    if (await handleProvRoute(req, res, deps)) return;
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, { errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }] });
       return;

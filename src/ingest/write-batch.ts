@@ -25,7 +25,9 @@ const refKey = (r: DataRefValue) => `${r.store}\u0000${r.uri}`;
  * caller can cache them once the transaction has committed.
  */
 export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: Set<string>, now: Date): Promise<AttributeRow[]> {
-  const agents: AgentRow[] = [];
+  // By id: a batch may declare the same agent twice (two runs of one job), and one INSERT ... ON
+  // CONFLICT may touch a row only once.
+  const agents = new Map<string, AgentRow>();
   const runs = new Map<string, RunRow>();
   const runEnds: Ending[] = [];
   const tasks = new Map<string, TaskRow>();
@@ -54,7 +56,12 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
     const at = e.time ?? now;
     switch (e.type) {
       case 'agent':
-        agents.push({ id: e.agent, kind: e.kind, name: e.name ?? null, attributes: e.attributes ?? {} });
+        agents.set(e.agent, {
+          id: e.agent,
+          kind: e.kind,
+          name: e.name ?? agents.get(e.agent)?.name ?? null,
+          attributes: { ...agents.get(e.agent)?.attributes, ...e.attributes },
+        });
         break;
       case 'workflowBegin':
         runs.set(e.run, {
@@ -193,7 +200,7 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
     object: rel.objectRef ? `ref:${refIds.get(refKey(rel.objectRef))}` : rel.object,
   }));
 
-  await tx.upsertAgents(agents);
+  await tx.upsertAgents([...agents.values()]);
   await tx.insertRuns([...runs.values()]);
   await tx.insertTasks([...tasks.values()]);
   await tx.endRuns(runEnds);

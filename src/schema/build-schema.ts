@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchemaSync } from 'type-graphql';
 import { DataReferenceResolver } from '../resolvers/provenance/data-reference.resolver';
 import { TaskExecutionResolver, WorkflowExecutionResolver } from '../resolvers/provenance/execution.resolver';
+import { ExportResolver } from '../resolvers/interop/export.resolver';
 import { IngestResolver } from '../resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
 import { NodeResolver } from '../resolvers/provenance/node.resolver';
@@ -42,6 +43,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       DataReferenceResolver,
       LineageResolver,
       IngestResolver,
+      ExportResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.
     orphanedTypes: [

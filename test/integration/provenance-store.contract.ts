@@ -151,6 +151,16 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
       expect(fixed.accepted).toBe(1);
     });
 
+    it('accepts the same agent declared twice in one batch', async () => {
+      const r = await ingest([
+        { id: 'ag1', type: 'agent', agent: 'bob', kind: 'PERSON', name: 'Bob' },
+        { id: 'ag2', type: 'agent', agent: 'bob', kind: 'PERSON', attributes: { team: 'geo' } },
+      ]);
+      expect(r).toMatchObject({ accepted: 2, rejected: 0 });
+      const [bob] = await o.store.agentsByIds(['bob']);
+      expect(bob).toMatchObject({ name: 'Bob', attributes: { team: 'geo' } });
+    });
+
     it('keeps undeclared attributes as plain parameters or data references', async () => {
       await ingest([
         { id: 'u1', type: 'workflowBegin', run: 'run-u', workflow: 'contract-training' },

@@ -25,7 +25,7 @@ registerEnumType(EdgeKindEnum, {
   description: 'W3C PROV relations; WAS_PART_OF nests a task in its parent task or run (ProvLake hasPart).',
 });
 
-@ObjectType({ description: 'A node reached by a lineage traversal.' })
+@ObjectType({ simpleResolvers: true, description: 'A node reached by a lineage traversal.' })
 export class LineageNode {
   @Field(() => Node)
   node!: Node;
@@ -34,7 +34,7 @@ export class LineageNode {
   depth!: number;
 }
 
-@ObjectType({ description: 'A PROV edge, oriented as PROV writes it: from the effect to the cause.' })
+@ObjectType({ simpleResolvers: true, description: 'A PROV edge, oriented as PROV writes it: from the effect to the cause.' })
 export class LineageEdge {
   @Field(() => EdgeKindEnum)
   kind!: EdgeKindEnum;

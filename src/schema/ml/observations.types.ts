@@ -1,7 +1,7 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Int64Scalar } from '../scalars';
 
-@ObjectType({ description: 'One point of a metric series (yProv4ML log_metric): loss at step 188, ...' })
+@ObjectType({ simpleResolvers: true, description: 'One point of a metric series (yProv4ML log_metric): loss at step 188, ...' })
 export class MetricPoint {
   @Field()
   name!: string;
@@ -22,7 +22,7 @@ export class MetricPoint {
   recordedAt!: Date;
 }
 
-@ObjectType({ description: 'One sample of execution data: a GPU (NVML) and the host process.' })
+@ObjectType({ simpleResolvers: true, description: 'One sample of execution data: a GPU (NVML) and the host process.' })
 export class TelemetrySample {
   @Field()
   recordedAt!: Date;
@@ -52,7 +52,7 @@ export class TelemetrySample {
   rssBytes!: string | null;
 }
 
-@ObjectType({ description: 'Durations of the tasks of one transformation under one parent (the paper\'s Q4).' })
+@ObjectType({ simpleResolvers: true, description: 'Durations of the tasks of one transformation under one parent (the paper\'s Q4).' })
 export class DurationStats {
   @Field(() => String, { nullable: true, description: 'Global id of the parent task (e.g. the epoch).' })
   parentId!: string | null;
