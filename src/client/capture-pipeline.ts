@@ -90,7 +90,8 @@ export class CapturePipeline {
     if (opts.mode !== 'online' && !opts.spoolPath) throw new TypeError(`spoolDir: a spool is required in mode '${opts.mode}'`);
     for (const key of ['batchSize', 'maxQueue'] as const) {
       const v = opts[key];
-      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new TypeError(`${key}: must be an integer of at least 1, got ${v}`);
+      if (v !== undefined && (!Number.isInteger(v) || v < 1))
+        throw new TypeError(`${key}: must be an integer of at least 1, got ${v}`);
     }
     this.mode = opts.mode;
     this.o = {
@@ -224,7 +225,10 @@ export class CapturePipeline {
 
   private async sendFile(file: string): Promise<boolean> {
     const text = await fsp.readFile(file, 'utf8');
-    const events = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as IngestEvent);
+    const events = text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as IngestEvent);
     for (let start = 0; start < events.length; start += this.o.batchSize) {
       if (!(await this.deliver(events.slice(start, start + this.o.batchSize)))) {
         this.unsentFresh.push(...events.slice(start + this.o.batchSize));
@@ -239,7 +243,8 @@ export class CapturePipeline {
   private async deliver(batch: IngestEvent[]): Promise<boolean> {
     if (this.versions.size) {
       for (const e of batch) {
-        if (e.type === 'workflowBegin' && !('version' in e) && this.versions.has(String(e.workflow))) e.version = this.versions.get(String(e.workflow))!;
+        if (e.type === 'workflowBegin' && !('version' in e) && this.versions.has(String(e.workflow)))
+          e.version = this.versions.get(String(e.workflow))!;
       }
     }
     if (this.spool) {
@@ -320,7 +325,8 @@ export class CapturePipeline {
     const rejected = new Map<string | null, RejectedRecord>();
     for (const issue of issues) {
       let id = typeof issue.eventId === 'string' ? issue.eventId : null;
-      if (id === null && Number.isInteger(issue.index) && issue.index >= 0 && issue.index < batch.length) id = batch[issue.index].id;
+      if (id === null && Number.isInteger(issue.index) && issue.index >= 0 && issue.index < batch.length)
+        id = batch[issue.index].id;
       rejected.set(id, { id, field: issue.field ?? null, code: issue.code ?? null, message: issue.message ?? null });
     }
     this.stats.accepted += Number(data.accepted);
@@ -331,7 +337,10 @@ export class CapturePipeline {
     const records = [...rejected.values()];
     this.stats.issues.push(...records.slice(0, Math.max(0, 100 - this.stats.issues.length)));
     const first = records[0];
-    this.o.log('warn', `server rejected ${records.length} event(s), e.g. ${first.id} at ${first.field}: ${first.code} ${first.message}`);
+    this.o.log(
+      'warn',
+      `server rejected ${records.length} event(s), e.g. ${first.id} at ${first.field}: ${first.code} ${first.message}`,
+    );
     if (this.spool) await this.spool.reject(records);
     else {
       const fallback = await this.fallbackWriter();
@@ -408,7 +417,8 @@ export class CapturePipeline {
         file = writer.path;
       }
       const left = spooled.length + unsent.length;
-      if (left && this.mode !== 'offline') this.o.log('warn', `${left} event(s) not sent at close; kept in ${file} for \`provml replay\``);
+      if (left && this.mode !== 'offline')
+        this.o.log('warn', `${left} event(s) not sent at close; kept in ${file} for \`provml replay\``);
       await this.spool?.close();
       if (this.fallback) {
         file ??= this.fallback.path;
@@ -442,7 +452,13 @@ export class CapturePipeline {
    */
   dumpSync(): string | null {
     if (this.closing) return null;
-    const events = [...this.unsent, ...(this.inflight ?? []), ...this.unsentFresh, ...this.queue.takeAll(), ...this.queue.takeSpilledEvents()];
+    const events = [
+      ...this.unsent,
+      ...(this.inflight ?? []),
+      ...this.unsentFresh,
+      ...this.queue.takeAll(),
+      ...this.queue.takeSpilledEvents(),
+    ];
     this.queue.closed = true;
     if (!events.length) return null;
     if (this.spool && !this.spool.closed) {

@@ -27,7 +27,8 @@ export interface MetricOptions {
 }
 
 function checkStatus(status: Status | undefined): void {
-  if (status !== undefined && !STATUSES.includes(status)) throw new TypeError(`status: one of ${STATUSES.join(', ')}, got ${String(status)}`);
+  if (status !== undefined && !STATUSES.includes(status))
+    throw new TypeError(`status: one of ${STATUSES.join(', ')}, got ${String(status)}`);
 }
 
 /** One task execution of a run; `end()` sends its taskEnd with what it generated. */
@@ -69,7 +70,11 @@ export class Run {
 
   /** Enqueues a raw event (docs/ingest.md); `id` and `time` are filled in when absent. */
   emit(event: JsonObject & { type: string }): string {
-    const full: IngestEvent = { ...event, id: typeof event.id === 'string' ? event.id : this.nextId(), time: event.time ?? Date.now() };
+    const full: IngestEvent = {
+      ...event,
+      id: typeof event.id === 'string' ? event.id : this.nextId(),
+      time: event.time ?? Date.now(),
+    };
     this.sink.put(full);
     return full.id;
   }
@@ -77,7 +82,14 @@ export class Run {
   /** Begins a task of `transformation` (declared in the workflow's spec). */
   begin(transformation: string, opts: BeginOptions = {}): Task {
     const task = new Task(this, `${this.id}.${transformation}.${++this.taskSeq}`, transformation);
-    const event: IngestEvent = { id: this.nextId(), type: 'taskBegin', time: Date.now(), task: task.id, run: this.id, transformation };
+    const event: IngestEvent = {
+      id: this.nextId(),
+      type: 'taskBegin',
+      time: Date.now(),
+      task: task.id,
+      run: this.id,
+      transformation,
+    };
     if (opts.parent !== undefined) event.parent = typeof opts.parent === 'string' ? opts.parent : opts.parent.id;
     else event.host = this.host;
     if (opts.used) event.used = opts.used;
@@ -101,7 +113,11 @@ export class Run {
   }
 
   /** Runs `fn` inside a task: ended FINISHED with what `fn` returns as generated values, FAILED on a throw. */
-  async task<T extends JsonObject | void>(transformation: string, opts: BeginOptions, fn: (task: Task) => Promise<T> | T): Promise<T> {
+  async task<T extends JsonObject | void>(
+    transformation: string,
+    opts: BeginOptions,
+    fn: (task: Task) => Promise<T> | T,
+  ): Promise<T> {
     const t = this.begin(transformation, opts);
     try {
       const generated = await fn(t);
@@ -148,7 +164,11 @@ export class Run {
   /** A dataset the run used, by reference; `context` (TRAINING, ...) prefixes the name. */
   logDataset(uri: string, opts: { name?: string; store?: string; context?: string; task?: Task | string } = {}): void {
     const name = opts.name ?? 'dataset';
-    this.values('used', { [opts.context ? `${opts.context.toLowerCase()}_${name}` : name]: ref(uri, opts.store ?? 'fs') }, opts.task);
+    this.values(
+      'used',
+      { [opts.context ? `${opts.context.toLowerCase()}_${name}` : name]: ref(uri, opts.store ?? 'fs') },
+      opts.task,
+    );
   }
 
   /** One telemetry sample (docs/ingest.md `telemetry`): gpu list, cpu percent, rss bytes. */
@@ -171,7 +191,13 @@ export class Run {
 
   /** Begins the run (called by startRun). */
   beginRun(opts: { attributes?: JsonObject; used?: JsonObject; version?: number; agent?: string }): void {
-    const event: IngestEvent = { id: this.nextId(), type: 'workflowBegin', time: Date.now(), run: this.id, workflow: this.workflow };
+    const event: IngestEvent = {
+      id: this.nextId(),
+      type: 'workflowBegin',
+      time: Date.now(),
+      run: this.id,
+      workflow: this.workflow,
+    };
     if (opts.attributes) event.attributes = opts.attributes;
     if (opts.used) event.used = opts.used;
     if (opts.version !== undefined) event.version = opts.version;
@@ -185,7 +211,13 @@ export class Run {
     checkStatus(opts.status);
     for (const task of [...this.open].reverse()) this.endTask(task, { status: 'KILLED' });
     this.ended = true;
-    const event: IngestEvent = { id: this.nextId(), type: 'workflowEnd', time: Date.now(), run: this.id, status: opts.status ?? 'FINISHED' };
+    const event: IngestEvent = {
+      id: this.nextId(),
+      type: 'workflowEnd',
+      time: Date.now(),
+      run: this.id,
+      status: opts.status ?? 'FINISHED',
+    };
     if (opts.generated) event.generated = opts.generated;
     this.sink.put(event);
   }

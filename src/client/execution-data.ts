@@ -37,7 +37,12 @@ function schedulerInfo(env: NodeJS.ProcessEnv): JsonObject | null {
     return info;
   }
   if (env.PBS_JOBID) return { scheduler: 'pbs', jobId: env.PBS_JOBID };
-  if (env.LSB_JOBID) return { scheduler: 'lsf', jobId: env.LSB_JOBID, ...(env.LSB_HOSTS ? { nodes: [...new Set(env.LSB_HOSTS.split(/\s+/).filter(Boolean))] } : {}) };
+  if (env.LSB_JOBID)
+    return {
+      scheduler: 'lsf',
+      jobId: env.LSB_JOBID,
+      ...(env.LSB_HOSTS ? { nodes: [...new Set(env.LSB_HOSTS.split(/\s+/).filter(Boolean))] } : {}),
+    };
   return null;
 }
 

@@ -10,8 +10,7 @@ import { toJson, type JsonObject, type JsonValue } from './ingest-event';
 
 export const INGEST_MUTATION =
   'mutation Ingest($events:[JSON!]!){ingest(events:$events){accepted duplicates rejected duplicateIds issues{index eventId field code message}}}';
-export const REGISTER_MUTATION =
-  'mutation Register($spec:WorkflowSpecInput!){registerWorkflow(spec:$spec){id name version}}';
+export const REGISTER_MUTATION = 'mutation Register($spec:WorkflowSpecInput!){registerWorkflow(spec:$spec){id name version}}';
 
 /** GraphQL error codes after which the same request may succeed later. */
 const TRANSIENT_CODES = new Set(['STORE_UNAVAILABLE', 'STORE_TIMEOUT', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
@@ -91,7 +90,11 @@ export function classifyAnswer(status: number, body: string, field: string, retr
       return { kind: 'retry', reason: `HTTP ${status}: ${messages}`, retryAfterMs, status };
     }
     if (codes.includes('LIMIT_EXCEEDED')) return { kind: 'tooLarge', reason: `HTTP ${status}: ${messages}`, status };
-    return { kind: 'fatal', reason: `HTTP ${status}: ${messages || `no ${field} payload in answer: ${JSON.stringify(text)}`}`, status };
+    return {
+      kind: 'fatal',
+      reason: `HTTP ${status}: ${messages || `no ${field} payload in answer: ${JSON.stringify(text)}`}`,
+      status,
+    };
   }
   if (field === 'ingest' && !isBatchOutcome(payload)) {
     return { kind: 'fatal', reason: `malformed ingest payload: ${JSON.stringify(text)}`, status };

@@ -86,7 +86,10 @@ export class OverflowQueue {
       this.spillSeq += 1;
       this.spillPath = path.join(this.opts.spillDir, `overflow-${this.opts.tag}-${process.pid}-${this.spillSeq}.jsonl`);
       this.spillFd = fs.openSync(this.spillPath, 'w');
-      this.opts.warnOnce('spill', `queue full (${this.opts.maxQueue} events): spilling to ${this.spillPath} until the sender catches up`);
+      this.opts.warnOnce(
+        'spill',
+        `queue full (${this.opts.maxQueue} events): spilling to ${this.spillPath} until the sender catches up`,
+      );
     }
     // Buffered: one write per 64 KiB, not one system call per event.
     this.spillBuffer += toJson(event) + '\n';

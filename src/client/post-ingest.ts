@@ -37,7 +37,11 @@ export async function postIngest(
       return { ...data, duplicateIds: data.duplicateIds ?? [], issues: data.issues ?? [] };
     }
     if (outcome.kind !== 'retry' || attempt >= retries) {
-      throw new IngestHttpError(`server did not take the batch: ${outcome.reason}`, outcome.status ?? null, outcome.kind === 'ack' ? 'fatal' : outcome.kind);
+      throw new IngestHttpError(
+        `server did not take the batch: ${outcome.reason}`,
+        outcome.status ?? null,
+        outcome.kind === 'ack' ? 'fatal' : outcome.kind,
+      );
     }
     await sleep(outcome.retryAfterMs ?? delay);
     delay = Math.min(delay * 2, 30_000);

@@ -61,7 +61,8 @@ function loadSpec(spec: JsonObject | string): JsonObject {
   if (typeof spec !== 'string') return spec;
   const text = fs.readFileSync(spec, 'utf8');
   const parsed: unknown = spec.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError(`specs: ${spec} does not hold a mapping`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new TypeError(`specs: ${spec} does not hold a mapping`);
   return parsed as JsonObject;
 }
 
@@ -94,7 +95,8 @@ export class CaptureClient {
     this.mode = mode;
     const spoolDir = path.resolve(opts.spoolDir ?? path.join(process.cwd(), '.provml-spool'));
     const specs = (opts.specs ?? []).map(loadSpec);
-    const transport = mode === 'offline' ? undefined : new HttpTransport(requireUrl(opts.url, mode), { timeoutMs: opts.requestTimeoutMs });
+    const transport =
+      mode === 'offline' ? undefined : new HttpTransport(requireUrl(opts.url, mode), { timeoutMs: opts.requestTimeoutMs });
     const common = {
       mode,
       transport,
@@ -147,7 +149,12 @@ export class CaptureClient {
     const id = opts.run ?? `${workflow}-${randomBytes(6).toString('hex')}`;
     const prefix = opts.run === undefined ? `${id}:` : `${id}:${randomBytes(3).toString('hex')}.`;
     const run = new Run(this.pipeline, id, workflow, prefix, String(this.execution.host));
-    run.beginRun({ attributes: { ...this.execution, ...opts.attributes }, used: opts.used, version: opts.version, agent: opts.agent });
+    run.beginRun({
+      attributes: { ...this.execution, ...opts.attributes },
+      used: opts.used,
+      version: opts.version,
+      agent: opts.agent,
+    });
     this.runs.add(run);
     return run;
   }

@@ -99,8 +99,14 @@ export async function replayCommand(args: string[], out: NodeJS.WritableStream, 
       continue;
     }
     try {
-      const r = await replaySpool(file, url, { timeoutMs, batchSize, log: (level, m) => level !== 'info' && err.write(`provml: ${m}\n`) });
-      out.write(`${file}: sent ${r.sent} (accepted ${r.stats.accepted}, duplicates ${r.stats.duplicates}, rejected ${r.stats.rejected}), still pending ${r.pending}\n`);
+      const r = await replaySpool(file, url, {
+        timeoutMs,
+        batchSize,
+        log: (level, m) => level !== 'info' && err.write(`provml: ${m}\n`),
+      });
+      out.write(
+        `${file}: sent ${r.sent} (accepted ${r.stats.accepted}, duplicates ${r.stats.duplicates}, rejected ${r.stats.rejected}), still pending ${r.pending}\n`,
+      );
       if (r.pending) failures += 1;
     } catch (e) {
       if (!(e instanceof SpoolLockedError)) throw e;

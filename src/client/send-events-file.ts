@@ -19,7 +19,8 @@ export interface SendTotals {
  * the server finds too large (413) is split in halves until it fits.
  */
 export async function sendEventsFile(file: string, url: string, batchSize: number): Promise<SendTotals> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`batch size: an integer of at least 1, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new TypeError(`batch size: an integer of at least 1, got ${batchSize}`);
   const totals: SendTotals = { events: 0, accepted: 0, duplicates: 0, rejected: 0, batches: 0, issues: [] };
   const transport = new HttpTransport(url, { timeoutMs: 30_000 });
   const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
@@ -61,7 +62,13 @@ export async function sendEventsFile(file: string, url: string, batchSize: numbe
       batch.push(JSON.parse(line) as JsonValue);
     } catch (err) {
       totals.rejected += 1;
-      totals.issues.push({ index: -1, eventId: null, field: `line ${lineNo}`, code: 'BAD_USER_INPUT', message: `not JSON: ${(err as Error).message}` });
+      totals.issues.push({
+        index: -1,
+        eventId: null,
+        field: `line ${lineNo}`,
+        code: 'BAD_USER_INPUT',
+        message: `not JSON: ${(err as Error).message}`,
+      });
       continue;
     }
     if (batch.length >= batchSize) await flush();

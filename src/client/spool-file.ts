@@ -34,7 +34,10 @@ export interface SpoolContents {
 }
 
 export class SpoolLockedError extends Error {
-  constructor(readonly spoolPath: string, readonly pid: number) {
+  constructor(
+    readonly spoolPath: string,
+    readonly pid: number,
+  ) {
     super(`spool ${spoolPath} is in use by process ${pid}`);
     this.name = 'SpoolLockedError';
   }
@@ -46,7 +49,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Parses a spool; a missing file is an empty spool. */
 export async function readSpool(file: string, includeRejected = false): Promise<SpoolContents> {
-  const contents: SpoolContents = { specs: [], pending: [], acked: 0, rejected: 0, rejectedEvents: [], tornLines: 0, failedReasons: [] };
+  const contents: SpoolContents = {
+    specs: [],
+    pending: [],
+    acked: 0,
+    rejected: 0,
+    rejectedEvents: [],
+    tornLines: 0,
+    failedReasons: [],
+  };
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
@@ -71,7 +82,8 @@ export async function readSpool(file: string, includeRejected = false): Promise<
     else if ('$ack' in record) for (const id of asArray(record.$ack)) acked.add(String(id));
     else if ('$rejected' in record) for (const r of asArray(record.$rejected)) rejected.add(String(isRecord(r) ? r.id : r));
     else if ('$spec' in record && isRecord(record.$spec)) contents.specs.push(record.$spec as JsonObject);
-    else if ('$failed' in record) contents.failedReasons.push(String(isRecord(record.$failed) ? (record.$failed.reason ?? '') : ''));
+    else if ('$failed' in record)
+      contents.failedReasons.push(String(isRecord(record.$failed) ? (record.$failed.reason ?? '') : ''));
     else if (isIngestEvent(record)) {
       if (!events.has(record.id)) events.set(record.id, record);
     } else contents.tornLines += 1;
@@ -109,7 +121,10 @@ export class SpoolWriter {
   private chain: Promise<void> = Promise.resolve();
   private readonly lockPath: string;
 
-  private constructor(readonly path: string, private readonly fsync: boolean) {
+  private constructor(
+    readonly path: string,
+    private readonly fsync: boolean,
+  ) {
     this.lockPath = `${path}.lock`;
   }
 
@@ -142,7 +157,8 @@ export class SpoolWriter {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const pid = Number(fs.readFileSync(this.lockPath, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new SpoolLockedError(this.path, pid);
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+          throw new SpoolLockedError(this.path, pid);
         if (pid === process.pid) throw new SpoolLockedError(this.path, pid);
         fs.rmSync(this.lockPath, { force: true }); // a dead writer's lock
       }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +30,9 @@ interface Peer {
 
 const ok: Script = (events) => ({
   status: 200,
-  body: JSON.stringify({ data: { ingest: { accepted: events.length, duplicates: 0, rejected: 0, duplicateIds: [], issues: [] } } }),
+  body: JSON.stringify({
+    data: { ingest: { accepted: events.length, duplicates: 0, rejected: 0, duplicateIds: [], issues: [] } },
+  }),
 });
 
 async function startPeer(script: Script): Promise<Peer> {
@@ -40,9 +41,14 @@ async function startPeer(script: Script): Promise<Peer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables: { events?: Array<{ id: string }> } };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        query: string;
+        variables: { events?: Array<{ id: string }> };
+      };
       if (body.query.includes('registerWorkflow')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { registerWorkflow: { id: 'w', name: 'w', version: 1 } } }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: { registerWorkflow: { id: 'w', name: 'w', version: 1 } } }));
         return;
       }
       const events = body.variables.events ?? [];
@@ -96,7 +102,9 @@ describe('capture client against a fault-injecting peer', () => {
   }
 
   it('waits as long as a 429 Retry-After asks, then delivers', async () => {
-    peer = await startPeer((events, n) => (n === 1 ? { status: 429, body: 'slow down', headers: { 'retry-after': '1' } } : ok(events, n)));
+    peer = await startPeer((events, n) =>
+      n === 1 ? { status: 429, body: 'slow down', headers: { 'retry-after': '1' } } : ok(events, n),
+    );
     client = createClient({ ...base, url: peer.url, mode: 'online', spoolDir: dir });
     emitRun(client, 3);
     const report = await client.close(10_000);
@@ -153,7 +161,10 @@ describe('capture client against a fault-injecting peer', () => {
   });
 
   it('gives up on a 4xx at once', async () => {
-    peer = await startPeer(() => ({ status: 400, body: JSON.stringify({ errors: [{ message: 'bad', extensions: { code: 'BAD_REQUEST' } }] }) }));
+    peer = await startPeer(() => ({
+      status: 400,
+      body: JSON.stringify({ errors: [{ message: 'bad', extensions: { code: 'BAD_REQUEST' } }] }),
+    }));
     client = createClient({ ...base, url: peer.url, spoolDir: dir });
     emitRun(client, 1);
     const report = await client.close(10_000);
@@ -163,7 +174,9 @@ describe('capture client against a fault-injecting peer', () => {
   });
 
   it('splits a batch the server finds too large (413)', async () => {
-    peer = await startPeer((events, n) => (events.length > 10 ? { status: 413, body: '{"errors":[{"message":"too large"}]}' } : ok(events, n)));
+    peer = await startPeer((events, n) =>
+      events.length > 10 ? { status: 413, body: '{"errors":[{"message":"too large"}]}' } : ok(events, n),
+    );
     client = createClient({ ...base, url: peer.url, mode: 'online', spoolDir: dir, batchSize: 40 });
     emitRun(client, 38); // 40 events, queued before the sender runs: one batch of 40
     const report = await client.close(10_000);
@@ -209,7 +222,11 @@ describe('capture client against a fault-injecting peer', () => {
   it('refuses options that cannot work, naming them', () => {
     expect(() => createClient({ mode: 'online' })).toThrow(/^url: required/);
     expect(() => createClient({ url: 'ftp://x', mode: 'online' })).toThrow(/url: scheme must be http or https/);
-    expect(() => createClient({ mode: 'offline', spoolDir: dir, batchSize: 0, handleSigterm: false })).toThrow(/batchSize: must be an integer/);
-    expect(() => createClient({ mode: 'offline', spoolDir: dir, onFull: 'block' as 'drop', handleSigterm: false })).toThrow(/onFull/);
+    expect(() => createClient({ mode: 'offline', spoolDir: dir, batchSize: 0, handleSigterm: false })).toThrow(
+      /batchSize: must be an integer/,
+    );
+    expect(() => createClient({ mode: 'offline', spoolDir: dir, onFull: 'block' as 'drop', handleSigterm: false })).toThrow(
+      /onFull/,
+    );
   });
 });
