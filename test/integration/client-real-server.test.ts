@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
@@ -46,6 +46,7 @@ interface RunAnswer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const PYTHON = '/usr/bin/python3';
+const REPO = path.join(__dirname, '../..');
 const CLIENT_PY = path.join(__dirname, '../../clients/python');
 
 async function freePort(): Promise<number> {
@@ -253,6 +254,46 @@ describe('capture client against the real server', () => {
     expect(await replayCommand([pySpool, '--url', server.url], out, sink())).toBe(0);
     expect(out.text).toContain('sent 6 (accepted 6, duplicates 0, rejected 0), still pending 0');
     expect((await runOf('py-run')).metrics).toHaveLength(4);
+  });
+
+  /** A Node job in its own process (run by tsx from the sources), capturing 10 metrics. */
+  async function startJob(name: string, extra: string, tail: string) {
+    const script = path.join(dir, `${name}.ts`);
+    await fsp.writeFile(
+      script,
+      [
+        `import { createClient } from ${JSON.stringify(path.join(__dirname, '../../src/client/provml-client'))};`,
+        `const client = createClient({ url: ${JSON.stringify(server.url)}, mode: 'online', spoolDir: ${JSON.stringify(dir)},`,
+        `  specs: [${JSON.stringify(SPEC)}], flushIntervalMs: 60_000${extra} });`,
+        `const run = client.startRun('tsclient', { run: ${JSON.stringify(name)} });`,
+        `for (let step = 0; step < 10; step++) run.logMetric('loss', 1 / (step + 1), { step });`,
+        tail,
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    return { child, exited, output: () => out };
+  }
+
+  it('flushes when the job ends without close(), and on SIGTERM (the run marked KILLED)', async () => {
+    // Nothing would be sent for a minute (flushIntervalMs), so only the exit hooks can deliver.
+    const quiet = await startJob('exit-run', ', handleSigterm: false', '// no close(): the beforeExit hook sends');
+    expect(await quiet.exited).toEqual({ code: 0, signal: null });
+    const ended = await runOf('exit-run');
+    expect([ended.status, ended.metrics.length]).toEqual(['FINISHED', 10]);
+
+    const busy = await startJob('sigterm-run', '', "process.stdout.write('ready\\n'); setInterval(() => undefined, 1000);");
+    const deadline = Date.now() + 20_000;
+    while (!busy.output().includes('ready') && Date.now() < deadline) await sleep(20);
+    busy.child.kill('SIGTERM');
+    expect(await busy.exited).toEqual({ code: null, signal: 'SIGTERM' }); // flushed, then the default action
+    const killed = await runOf('sigterm-run');
+    expect([killed.status, killed.metrics.length]).toEqual(['KILLED', 10]);
   });
 
   it('spills a full queue to disk without blocking, keeps the order, and sends it all', async () => {
