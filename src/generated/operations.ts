@@ -12,7 +12,6 @@ export type GeneratedWithInput = {
 
 export type ModelCardQueryVariables = Exact<{
   model: string;
-  telemetry: number;
 }>;
 
 
@@ -69,16 +68,16 @@ export type ModelCardQuery = { model: { name: string, reference: { uri: string, 
       | { name: string, dataReference: { uri: string, object: { size: string } | null, wasDerivedFrom: Array<{ uri: string, object: { size: string } | null, knowledge: { basin: string | null, field: string | null } | null, document: { geometry: unknown } | null }> } | null }
     >, trainingExecution:
       | { id: string, host: string | null, startedAt: string | null, endedAt: string | null, run:
-          | { id: string, attributes: unknown, telemetry: Array<{ gpuIndex: number | null, gpuName: string | null, gpuUtilization: number | null, gpuMemoryUsed: string | null, gpuPower: number | null, gpuEnergy: number | null }> }
-          | { id: string, attributes: unknown, telemetry: Array<{ gpuIndex: number | null, gpuName: string | null, gpuUtilization: number | null, gpuMemoryUsed: string | null, gpuPower: number | null, gpuEnergy: number | null }> }
+          | { id: string, attributes: unknown, gpuSummary: Array<{ host: string | null, gpuIndex: number, gpuName: string | null, samples: number, avgUtilization: number | null, maxUtilization: number | null, maxMemoryUsed: string | null, avgPower: number | null, maxTemperature: number | null, energy: number | null }> }
+          | { id: string, attributes: unknown, gpuSummary: Array<{ host: string | null, gpuIndex: number, gpuName: string | null, samples: number, avgUtilization: number | null, maxUtilization: number | null, maxMemoryUsed: string | null, avgPower: number | null, maxTemperature: number | null, energy: number | null }> }
          | null }
       | { id: string, host: string | null, startedAt: string | null, endedAt: string | null, run:
-          | { id: string, attributes: unknown, telemetry: Array<{ gpuIndex: number | null, gpuName: string | null, gpuUtilization: number | null, gpuMemoryUsed: string | null, gpuPower: number | null, gpuEnergy: number | null }> }
-          | { id: string, attributes: unknown, telemetry: Array<{ gpuIndex: number | null, gpuName: string | null, gpuUtilization: number | null, gpuMemoryUsed: string | null, gpuPower: number | null, gpuEnergy: number | null }> }
+          | { id: string, attributes: unknown, gpuSummary: Array<{ host: string | null, gpuIndex: number, gpuName: string | null, samples: number, avgUtilization: number | null, maxUtilization: number | null, maxMemoryUsed: string | null, avgPower: number | null, maxTemperature: number | null, energy: number | null }> }
+          | { id: string, attributes: unknown, gpuSummary: Array<{ host: string | null, gpuIndex: number, gpuName: string | null, samples: number, avgUtilization: number | null, maxUtilization: number | null, maxMemoryUsed: string | null, avgPower: number | null, maxTemperature: number | null, energy: number | null }> }
          | null }
       | { id: string, host: string | null, startedAt: string | null, endedAt: string | null, run:
-          | { id: string, attributes: unknown, telemetry: Array<{ gpuIndex: number | null, gpuName: string | null, gpuUtilization: number | null, gpuMemoryUsed: string | null, gpuPower: number | null, gpuEnergy: number | null }> }
-          | { id: string, attributes: unknown, telemetry: Array<{ gpuIndex: number | null, gpuName: string | null, gpuUtilization: number | null, gpuMemoryUsed: string | null, gpuPower: number | null, gpuEnergy: number | null }> }
+          | { id: string, attributes: unknown, gpuSummary: Array<{ host: string | null, gpuIndex: number, gpuName: string | null, samples: number, avgUtilization: number | null, maxUtilization: number | null, maxMemoryUsed: string | null, avgPower: number | null, maxTemperature: number | null, energy: number | null }> }
+          | { id: string, attributes: unknown, gpuSummary: Array<{ host: string | null, gpuIndex: number, gpuName: string | null, samples: number, avgUtilization: number | null, maxUtilization: number | null, maxMemoryUsed: string | null, avgPower: number | null, maxTemperature: number | null, energy: number | null }> }
          | null }
      | null } | null };
 

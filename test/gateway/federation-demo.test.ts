@@ -77,14 +77,14 @@ describe('federation on the embedded demo stores', () => {
 
   it('model card: hyperparameters, evaluations, raw file basin/field/polygon, model size and GPU data in one request', async () => {
     const { query, variables } = await readExample('model-card');
-    type Telemetry = { gpuIndex: number; gpuName: string; gpuUtilization: number; gpuMemoryUsed: string; gpuPower: number };
+    type Gpu = { host: string; gpuIndex: number; gpuName: string; samples: number; avgUtilization: number; maxUtilization: number; maxMemoryUsed: string; energy: number };
     type Res = {
       model: {
         reference: { uri: string; object: { size: string; modified: string; contentType: string } };
         hyperparameters: Named[];
         evaluations: Named[];
         datasets: Array<{ name: string; dataReference: { uri: string; object: { size: string }; wasDerivedFrom: RawFile[] } }>;
-        trainingExecution: { id: string; host: string; run: { id: string; attributes: { jobId: string }; telemetry: Telemetry[] } };
+        trainingExecution: { id: string; host: string; run: { id: string; attributes: { jobId: string }; gpuSummary: Gpu[] } };
       };
     };
     const res = await app.run<Res>(query, variables);
@@ -104,10 +104,18 @@ describe('federation on the embedded demo stores', () => {
     // The epoch task that generated the checkpoint; its run holds the GPU samples of the whole training.
     expect(m.trainingExecution.id).toBe(`task:demo-training-lr0.01.training.e${DEMO.bestEpoch}`);
     expect(m.trainingExecution.run.attributes.jobId).toBe(DEMO.jobIds[0]);
-    const t = m.trainingExecution.run.telemetry;
-    expect(t).toHaveLength(DEMO.maxEpochs * 2); // one sample per epoch per GPU
-    expect(new Set(t.map((s) => s.gpuIndex))).toEqual(new Set([0, 1]));
-    expect(t.every((s) => s.gpuName === 'Tesla V100-SXM2-16GB' && s.gpuUtilization >= 85 && s.gpuUtilization <= 99)).toBe(true);
+    const gpus = m.trainingExecution.run.gpuSummary;
+    expect(gpus.map((g) => [g.host, g.gpuIndex, g.gpuName, g.samples])).toEqual([
+      [DEMO.hosts[0], 0, 'Tesla V100-SXM2-16GB', DEMO.maxEpochs], // one sample per epoch per GPU
+      [DEMO.hosts[0], 1, 'Tesla V100-SXM2-16GB', DEMO.maxEpochs],
+    ]);
+    for (const g of gpus) {
+      expect(g.avgUtilization).toBeGreaterThanOrEqual(85);
+      expect(g.maxUtilization).toBeLessThanOrEqual(99);
+      expect(g.avgUtilization).toBeLessThanOrEqual(g.maxUtilization);
+      expect(Number(g.maxMemoryUsed)).toBeGreaterThan(14e9);
+      expect(g.energy).toBeGreaterThan(0);
+    }
   });
 
   it('costs one connector call per store per query level, whatever the number of references', async () => {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { VALUE_COLS, decodeCursor, toPage, toValue } from './pg-mappers';
 import type { EdgeKind, LineageDirection, LineageEdge, PageArgs } from './provenance-store';
-import type { DurationStatsRow, Page, TelemetryRow, ValueRow } from './rows';
+import type { DurationStatsRow, GpuSummaryRow, Page, TelemetryRow, ValueRow } from './rows';
 
 /** The analytical reads: the paper's Q3 (best model) and Q4 (durations), models, lineage steps. */
 
@@ -25,6 +25,30 @@ export async function telemetry(pool: Pool, runId: string, taskId: string | null
     cpuPercent: r.cpu_percent,
     rssBytes: r.rss_bytes,
     recordedAt: r.recorded_at,
+  }));
+}
+
+export async function gpuSummary(pool: Pool, runId: string, taskId: string | null): Promise<GpuSummaryRow[]> {
+  const res = await pool.query(
+    `SELECT host, gpu_index, max(gpu_name) AS gpu_name, count(*)::int AS samples,
+       avg(gpu_utilization) AS avg_util, max(gpu_utilization) AS max_util, max(gpu_memory_used)::text AS max_mem,
+       avg(gpu_power) AS avg_power, max(gpu_temperature) AS max_temp, max(gpu_energy) - min(gpu_energy) AS energy
+     FROM telemetry_sample
+     WHERE run_id = $1 AND ($2::text IS NULL OR task_id = $2) AND gpu_index IS NOT NULL
+     GROUP BY host, gpu_index ORDER BY host, gpu_index`,
+    [runId, taskId],
+  );
+  return res.rows.map((r) => ({
+    host: r.host,
+    gpuIndex: r.gpu_index,
+    gpuName: r.gpu_name,
+    samples: r.samples,
+    avgUtilization: r.avg_util,
+    maxUtilization: r.max_util,
+    maxMemoryUsed: r.max_mem,
+    avgPower: r.avg_power,
+    maxTemperature: r.max_temp,
+    energy: r.energy,
   }));
 }
 

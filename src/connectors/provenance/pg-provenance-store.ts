@@ -316,6 +316,10 @@ export class PgProvenanceStore implements ProvenanceStore {
     return analytics.telemetry(this.pool, runId, taskId, limit);
   }
 
+  gpuSummary(runId: string, taskId: string | null) {
+    return analytics.gpuSummary(this.pool, runId, taskId);
+  }
+
   models(filter: { workflowName?: string; runId?: string }, page: PageArgs): Promise<Page<ValueRow>> {
     return analytics.models(this.pool, filter, page);
   }

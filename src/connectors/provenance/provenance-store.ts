@@ -4,6 +4,7 @@ import type {
   AttributeRow,
   DataRefRow,
   DurationStatsRow,
+  GpuSummaryRow,
   MetricRow,
   Page,
   RelationRow,
@@ -94,6 +95,8 @@ export interface ProvenanceStore {
   metricSeries(runId: string, name: string, context: string | null, limit: number): Promise<MetricRow[]>;
   metricNames(runIds: readonly string[]): Promise<string[][]>;
   telemetryByRun(runId: string, taskId: string | null, limit: number): Promise<TelemetryRow[]>;
+  /** Per-GPU aggregate of a run's telemetry (or of one task's). */
+  gpuSummary(runId: string, taskId: string | null): Promise<GpuSummaryRow[]>;
 
   // Analytics (the paper's Q3, Q4) and lineage.
   models(filter: { workflowName?: string; runId?: string }, page: PageArgs): Promise<Page<ValueRow>>;

@@ -132,3 +132,17 @@ export interface Page<T> {
   endCursor: string | null;
   hasNextPage: boolean;
 }
+
+export interface GpuSummaryRow {
+  host: string | null;
+  gpuIndex: number;
+  gpuName: string | null;
+  samples: number;
+  avgUtilization: number | null;
+  maxUtilization: number | null;
+  maxMemoryUsed: string | null;
+  avgPower: number | null;
+  maxTemperature: number | null;
+  /** Energy counter at the last sample minus the first (J). */
+  energy: number | null;
+}

@@ -65,3 +65,27 @@ export class DurationStats {
   @Field(() => Float, { nullable: true })
   maxMs!: number | null;
 }
+
+@ObjectType({ simpleResolvers: true, description: 'Execution data of one GPU over a run or task: what the samples add up to.' })
+export class GpuSummary {
+  @Field(() => String, { nullable: true })
+  host!: string | null;
+  @Field(() => Int)
+  gpuIndex!: number;
+  @Field(() => String, { nullable: true })
+  gpuName!: string | null;
+  @Field(() => Int)
+  samples!: number;
+  @Field(() => Float, { nullable: true, description: 'Percent.' })
+  avgUtilization!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Percent.' })
+  maxUtilization!: number | null;
+  @Field(() => Int64Scalar, { nullable: true, description: 'Bytes.' })
+  maxMemoryUsed!: string | null;
+  @Field(() => Float, { nullable: true, description: 'Watts.' })
+  avgPower!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Degrees Celsius.' })
+  maxTemperature!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Joules: the energy counter at the last sample minus the first.' })
+  energy!: number | null;
+}
