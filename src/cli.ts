@@ -17,6 +17,7 @@ const USAGE = `usage: provml <command>
   export --url URL --format prov-json|turtle|jsonld|dot|svg [--run ID | --entity URI] [--depth N]
                                 write the whole store, one run, or an entity's lineage as a PROV document
   import FILE.json --url URL    import a PROV-JSON file (yProv4ML runs, provml exports); twice changes nothing
+  replay SPOOL.jsonl|DIR... --url URL   send a capture spool's unacknowledged events
 `;
 
 function flag(args: string[], name: string): string | undefined {
@@ -97,6 +98,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'import': {
         const { importCommand } = await import('./interop/import-command');
         return await importCommand(args, process.stdout, process.stderr);
+      }
+      case 'replay': {
+        const { replayCommand } = await import('./client/replay-command');
+        return await replayCommand(args, process.stdout, process.stderr);
       }
       case undefined:
       case 'help':
