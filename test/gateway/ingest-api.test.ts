@@ -79,4 +79,28 @@ describe('GraphQL write API', () => {
     expect(res.errors?.[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     expect(res.errors?.[0].message).toBe('internal server error');
   });
+
+  it('answers explicit PROV relations: wasInformedBy, hadMember, wasDerivedFrom', async () => {
+    const r = await app.run<{ ingest: { accepted: number; rejected: number } }>(INGEST, {
+      e: [
+        { id: 'rel1', type: 'workflowBegin', run: 'rel-run', workflow: 'api-wf' },
+        { id: 'rel2', type: 'taskBegin', task: 'rel-a', run: 'rel-run', transformation: 'train' },
+        { id: 'rel3', type: 'taskBegin', task: 'rel-b', run: 'rel-run', transformation: 'train' },
+        { id: 'rel4', type: 'relation', relation: 'WAS_INFORMED_BY', subject: 'rel-b', object: 'rel-a' },
+        { id: 'rel5', type: 'relation', relation: 'HAD_MEMBER', subject: '/sets/train', object: '/tiles/1', subjectStore: 'fs', objectStore: 'fs' },
+        { id: 'rel6', type: 'relation', relation: 'HAD_MEMBER', subject: '/sets/train', object: '/tiles/2', subjectStore: 'fs', objectStore: 'fs' },
+        { id: 'rel7', type: 'relation', relation: 'WAS_DERIVED_FROM', subject: '/tiles/1', object: '/raw/cube.sgy', subjectStore: 'fs', objectStore: 'fs' },
+      ],
+    });
+    expect(r.data!.ingest).toMatchObject({ accepted: 7, rejected: 0 });
+    const res = await app.run<{ task: { wasInformedBy: Array<{ id: string }> }; dataReference: { hadMember: Array<{ uri: string }> }; tile: { wasDerivedFrom: Array<{ uri: string }> } }>(
+      `{ task(id: "rel-b") { wasInformedBy { id } }
+         dataReference(uri: "/sets/train") { hadMember { uri } }
+         tile: dataReference(uri: "/tiles/1") { wasDerivedFrom { uri } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.task.wasInformedBy).toEqual([{ id: 'task:rel-a' }]);
+    expect(res.data!.dataReference.hadMember.map((m) => m.uri).sort()).toEqual(['/tiles/1', '/tiles/2']);
+    expect(res.data!.tile.wasDerivedFrom).toEqual([{ uri: '/raw/cube.sgy' }]);
+  });
 });

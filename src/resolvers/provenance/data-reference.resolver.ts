@@ -79,6 +79,14 @@ export class DataReferenceResolver {
     return refs.flatMap((r) => (r && !(r instanceof Error) ? [dataRefView(r)] : []));
   }
 
+  @FieldResolver(() => [DataReference], { description: 'prov:hadMember: the members of this collection (e.g. the tiles of a training set).' })
+  async hadMember(@Root() d: DataReference, @Ctx() ctx: RequestContext) {
+    const rels = await ctx.loaders.relationsFrom.load(`ref:${d.row.id}`);
+    const ids = rels.filter((r) => r.kind === 'HAD_MEMBER' && r.object.startsWith('ref:')).map((r) => r.object.slice(4));
+    const refs = await ctx.loaders.dataRef.loadMany(ids);
+    return refs.flatMap((r) => (r && !(r instanceof Error) ? [dataRefView(r)] : []));
+  }
+
   @FieldResolver(() => [ModelReferenceValue], { description: 'Models generated at this URI.' })
   async models(@Root() d: DataReference, @Ctx() ctx: RequestContext) {
     return (await ctx.loaders.generatedByRef.load(d.row.id)).filter((v) => v.role === 'MODEL_REFERENCE').map(valueView);

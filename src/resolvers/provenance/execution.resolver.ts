@@ -141,6 +141,15 @@ export class TaskExecutionResolver {
     return { nodes: await Promise.all(page.items.map((c) => taskViewOf(ctx, c))), pageInfo: page };
   }
 
+  @FieldResolver(() => [TaskExecution], { description: 'prov:wasInformedBy: tasks whose output this task depended on, as stated by relation events.' })
+  async wasInformedBy(@Root() t: TaskExecution, @Ctx() ctx: RequestContext) {
+    const rels = await ctx.loaders.relationsFrom.load(`task:${t.row.id}`);
+    const tasks = await Promise.all(
+      rels.filter((r) => r.kind === 'WAS_INFORMED_BY' && r.object.startsWith('task:')).map((r) => loadTask(ctx, r.object.slice(5))),
+    );
+    return tasks.filter((x) => x !== null);
+  }
+
   @FieldResolver(() => [AttributeValue], { description: 'Values the task used (prov:used).' })
   async used(@Root() t: TaskExecution, @Ctx() ctx: RequestContext) {
     return byDirection(await ctx.loaders.valuesByTask.load(t.row.id), 'USED');
