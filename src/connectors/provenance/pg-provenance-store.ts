@@ -4,6 +4,8 @@ import { PgIngestTx } from './pg-ingest-tx';
 import * as analytics from './pg-analytics';
 import * as prospective from './pg-prospective';
 import * as exportReads from './pg-export-reads';
+import { extendWorkflow, type AddedTransformation } from './pg-extend-workflow';
+import * as outbox from './pg-publish-outbox';
 import {
   RUN_COLS,
   TASK_COLS,
@@ -77,6 +79,26 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   attributesByWorkflowIds(ids: readonly string[]): Promise<AttributeRow[][]> {
     return prospective.attributesByWorkflowIds(this.pool, ids);
+  }
+
+  extendWorkflow(workflowId: string, added: AddedTransformation[]): Promise<TransformationRow[]> {
+    return extendWorkflow(this.pool, workflowId, added);
+  }
+
+  claimPublishJobs(limit: number, leaseMs: number): Promise<outbox.PublishJob[]> {
+    return outbox.claimPublishJobs(this.pool, limit, leaseMs);
+  }
+
+  completePublishJob(runId: string): Promise<void> {
+    return outbox.completePublishJob(this.pool, runId);
+  }
+
+  failPublishJob(runId: string, error: string, retryInMs: number): Promise<void> {
+    return outbox.failPublishJob(this.pool, runId, error, retryInMs);
+  }
+
+  publishOutboxCounts(): Promise<{ pending: number; done: number }> {
+    return outbox.publishOutboxCounts(this.pool);
   }
 
   async runsByIds(ids: readonly string[]): Promise<Array<RunRow | null>> {

@@ -1,4 +1,6 @@
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
+import type { AddedTransformation } from './pg-extend-workflow';
+import type { PublishJob } from './pg-publish-outbox';
 import type {
   AgentRow,
   AttributeRow,
@@ -75,6 +77,8 @@ export interface ProvenanceStore {
   transformationsByWorkflowIds(ids: readonly string[]): Promise<TransformationRow[][]>;
   transformationsByIds(ids: readonly string[]): Promise<Array<TransformationRow | null>>;
   attributesByWorkflowIds(ids: readonly string[]): Promise<AttributeRow[][]>;
+  /** Adds transformations to a registered version in place (the ProvLake route only); returns all of its transformations. */
+  extendWorkflow(workflowId: string, added: AddedTransformation[]): Promise<TransformationRow[]>;
 
   // Retrospective provenance.
   runsByIds(ids: readonly string[]): Promise<Array<RunRow | null>>;
@@ -114,6 +118,13 @@ export interface ProvenanceStore {
   metricsOfRun(runId: string, page: PageArgs): Promise<Page<MetricRow & { id: string }>>;
   agents(page: PageArgs): Promise<Page<AgentRow>>;
   relations(page: PageArgs): Promise<Page<RelationRow & { id: string }>>;
+
+  // Publish outbox (src/interop/publish): ended runs whose PROV-O waits for a triple store.
+  /** Leases up to `limit` due jobs for `leaseMs`. */
+  claimPublishJobs(limit: number, leaseMs: number): Promise<PublishJob[]>;
+  completePublishJob(runId: string): Promise<void>;
+  failPublishJob(runId: string, error: string, retryInMs: number): Promise<void>;
+  publishOutboxCounts(): Promise<{ pending: number; done: number }>;
 
   /** Writes one ingest batch in one transaction. */
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;

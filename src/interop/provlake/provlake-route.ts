@@ -1,0 +1,107 @@
+import type http from 'node:http';
+import type { AppDeps } from '../../context';
+import { ErrorCode, ProvmlError } from '../../errors';
+import { ingestBatch, type IngestResult } from '../../ingest/ingest-batch';
+import { specHash } from '../../ingest/workflow-spec';
+import { mapRequests } from './provlake-events';
+import { prospectiveToSpec } from './provlake-prospective';
+import { parseRetrospectiveBody } from './provlake-requests';
+import { ensureProvLakeSpecs } from './provlake-specs';
+
+/**
+ * The ProvLake service API, so a script instrumented with IBM's ProvLake library switches to
+ * provml by changing its service URL (docs/interop.md):
+ *   POST|PUT /provlake/prospective-provenance   the dataflow structure → a workflow spec
+ *   POST     /provlake/retrospective-provenance a list of workflow / task / cycle requests → events
+ * The library builds its URLs with Python's urljoin, which drops the last path segment of a base
+ * without a trailing slash; so the same two paths are also answered at the root.
+ * Returns false for any other path.
+ */
+export const PROVLAKE_BASE = '/provlake';
+const ROUTE = /^(?:\/provlake)?\/(prospective|retrospective)-provenance\/?$/;
+
+class BodyTooLarge extends Error {}
+
+async function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > max) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > max) throw new BodyTooLarge();
+    chunks.push(c as Buffer);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
+/**
+ * An error in our shape (`errors`) and in the one the library's `with_validation` mode logs
+ * (`error`: a list of lists of {code, type, explanation}; codes starting with W are warnings).
+ */
+function fail(res: http.ServerResponse, status: number, code: string, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): true {
+  return send(res, status, { errors: [{ message, extensions: { code, ...extensions } }], error: [[{ code: 'E400', type: code, explanation: message }]] }, headers);
+}
+
+export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.ServerResponse, deps: AppDeps): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const m = ROUTE.exec(url.pathname);
+  if (!m) {
+    if (url.pathname === PROVLAKE_BASE || url.pathname.startsWith(`${PROVLAKE_BASE}/`)) {
+      return fail(res, 404, ErrorCode.NOT_FOUND, `no route ${url.pathname}; ProvLake's API is ${PROVLAKE_BASE}/prospective-provenance and ${PROVLAKE_BASE}/retrospective-provenance`);
+    }
+    return false;
+  }
+  const prospective = m[1] === 'prospective';
+  // The library POSTs both, and retries a failed prospective POST as a PUT.
+  if (req.method !== 'POST' && !(prospective && req.method === 'PUT')) {
+    return fail(res, 405, ErrorCode.BAD_USER_INPUT, `use POST${prospective ? ' or PUT' : ''}`, {}, { allow: prospective ? 'POST, PUT' : 'POST' });
+  }
+  let body: unknown;
+  try {
+    body = await readJson(req, deps.config.maxBodyBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      req.resume();
+      return fail(res, 413, ErrorCode.LIMIT_EXCEEDED, `request body exceeds ${deps.config.maxBodyBytes} bytes; use a smaller bag_size`, {}, { connection: 'close' });
+    }
+    return fail(res, 400, ErrorCode.BAD_USER_INPUT, `request body is not JSON: ${(err as Error).message}`, { field: 'body' });
+  }
+  try {
+    if (prospective) {
+      const spec = prospectiveToSpec(body);
+      const { workflow, created } = await deps.store.registerWorkflow(spec, specHash(spec));
+      return send(res, created ? 201 : 200, { workflow: workflow.name, version: workflow.version, created, error: [] });
+    }
+    const requests = parseRetrospectiveBody(body);
+    const mapped = mapRequests(requests, Array.isArray(body) ? (i) => `body[${i}]` : () => 'body');
+    await ensureProvLakeSpecs(mapped.runs, deps);
+    const total: IngestResult = { accepted: 0, duplicates: 0, rejected: 0, duplicateIds: [], issues: [] };
+    const step = deps.config.maxBatchEvents;
+    for (let from = 0; from < mapped.events.length; from += step) {
+      const chunk = mapped.events.slice(from, from + step);
+      const r = await ingestBatch(chunk.map((e) => e.event), { store: deps.store, catalog: deps.catalog, maxBatchEvents: step });
+      total.accepted += r.accepted;
+      total.duplicates += r.duplicates;
+      total.rejected += r.rejected;
+      total.duplicateIds.push(...r.duplicateIds);
+      // Each issue also names the ProvLake request its event came from.
+      total.issues.push(...r.issues.map((is) => ({ ...is, index: from + is.index, request: chunk[is.index].request })));
+    }
+    const error = total.issues.length
+      ? [total.issues.map((is) => ({ code: 'E422', type: is.code, explanation: `request ${(is as { request?: number }).request}: ${is.field}: ${is.message}` }))]
+      : [];
+    return send(res, 200, { ...total, requests: requests.length, events: mapped.events.length, error });
+  } catch (err) {
+    if (err instanceof ProvmlError) {
+      const status = err.code === ErrorCode.LIMIT_EXCEEDED ? 413 : 400;
+      return fail(res, status, err.code, err.message, err.extensions as Record<string, unknown>);
+    }
+    throw err;
+  }
+}
