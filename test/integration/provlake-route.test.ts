@@ -38,7 +38,13 @@ afterAll(async () => {
 
 interface PostResult {
   status: number;
-  body: Record<string, unknown> & { accepted?: number; duplicates?: number; rejected?: number; issues?: unknown[]; errors?: Array<{ message: string; extensions: { code: string; field?: string } }> };
+  body: Record<string, unknown> & {
+    accepted?: number;
+    duplicates?: number;
+    rejected?: number;
+    issues?: unknown[];
+    errors?: Array<{ message: string; extensions: { code: string; field?: string } }>;
+  };
 }
 async function post(p: string, body: unknown, method = 'POST', raw?: string): Promise<PostResult> {
   // The library posts with requests' json= (application/json) and query parameters it adds.
@@ -68,12 +74,37 @@ const RUN_QUERY = `query($id: String!) {
   }
 }`;
 
-interface Value { name: string; role?: string; value?: unknown; dataReference?: { uri: string; store: string } | null }
-interface Task { id: string; status?: string; transformation: { name: string }; used: Value[]; generated?: Value[]; attributes?: Record<string, unknown>; children?: { nodes: Task[] }; startedAt?: string; endedAt?: string }
+interface Value {
+  name: string;
+  role?: string;
+  value?: unknown;
+  dataReference?: { uri: string; store: string } | null;
+}
+interface Task {
+  id: string;
+  status?: string;
+  transformation: { name: string };
+  used: Value[];
+  generated?: Value[];
+  attributes?: Record<string, unknown>;
+  children?: { nodes: Task[] };
+  startedAt?: string;
+  endedAt?: string;
+}
 interface RunAnswer {
   execution: {
-    __typename: string; status: string; startedAt: string; endedAt: string; attributes: Record<string, unknown>;
-    experiment: { name: string; version: number; kind: string; study: { name: string } | null; transformations: Array<{ name: string; kind: string }> };
+    __typename: string;
+    status: string;
+    startedAt: string;
+    endedAt: string;
+    attributes: Record<string, unknown>;
+    experiment: {
+      name: string;
+      version: number;
+      kind: string;
+      study: { name: string } | null;
+      transformations: Array<{ name: string; kind: string }>;
+    };
     tasks: { nodes: Task[] };
   } | null;
 }
@@ -108,28 +139,50 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
     expect(new Date(run.endedAt).toISOString()).toBe(new Date(1580000006500).toISOString());
     expect(run.attributes).toMatchObject({ context: 'seismic_pipelines' });
     // The run's version grew by the cycle and the task the prospective file did not declare.
-    expect(run.experiment).toMatchObject({ name: 'seismic_training', version: 1, kind: 'LEARNING', study: { name: 'seismic_pipelines' } });
-    expect(run.experiment.transformations.map((t) => `${t.name}:${t.kind}`).sort()).toEqual(['batch:DATA_TRANSFORMATION', 'epoch:DATA_TRANSFORMATION', 'train:LEARNING_STAGE']);
+    expect(run.experiment).toMatchObject({
+      name: 'seismic_training',
+      version: 1,
+      kind: 'LEARNING',
+      study: { name: 'seismic_pipelines' },
+    });
+    expect(run.experiment.transformations.map((t) => `${t.name}:${t.kind}`).sort()).toEqual([
+      'batch:DATA_TRANSFORMATION',
+      'epoch:DATA_TRANSFORMATION',
+      'train:LEARNING_STAGE',
+    ]);
 
     // Top-level: the train task and the two epoch cycle iterations.
     const top = run.tasks.nodes;
-    expect(top.map((t) => t.id).sort()).toEqual(['task:1580000000.5:cycle:epoch:0', 'task:1580000000.5:cycle:epoch:1', 'task:1580000000.5:train:1580000001.25']);
+    expect(top.map((t) => t.id).sort()).toEqual([
+      'task:1580000000.5:cycle:epoch:0',
+      'task:1580000000.5:cycle:epoch:1',
+      'task:1580000000.5:train:1580000001.25',
+    ]);
     const train = top.find((t) => t.transformation.name === 'train')!;
     expect(train.status).toBe('FINISHED');
     const used = Object.fromEntries(train.used.map((v) => [v.name, v]));
     expect(used.batch_size).toMatchObject({ role: 'LEARNING_HYPERPARAMETER', value: 60 });
     expect(used.learning_rate).toMatchObject({ role: 'LEARNING_HYPERPARAMETER', value: 0.01 });
-    expect(used.train_file).toMatchObject({ role: 'LEARNING_DATASET_REFERENCE', dataReference: { uri: '/input/train.hdf5', store: 'fs' } });
+    expect(used.train_file).toMatchObject({
+      role: 'LEARNING_DATASET_REFERENCE',
+      dataReference: { uri: '/input/train.hdf5', store: 'fs' },
+    });
     expect(used.optimizer).toMatchObject({ role: 'PARAMETER', value: 'adam' });
     expect(train.attributes).toMatchObject({ customMetadata: { optimizer: { source: 'config.yaml' } } });
     const gen = Object.fromEntries(train.generated!.map((v) => [v.name, v]));
-    expect(gen.model_file).toMatchObject({ role: 'MODEL_REFERENCE', dataReference: { uri: '/models/model188.hdf5', store: 'fs' } });
+    expect(gen.model_file).toMatchObject({
+      role: 'MODEL_REFERENCE',
+      dataReference: { uri: '/models/model188.hdf5', store: 'fs' },
+    });
     expect(gen.accuracy).toMatchObject({ role: 'EVALUATION_MEASURE', value: 0.93 });
     expect(gen.history.value).toEqual([0.61, 0.42]);
     expect(gen.summary.value).toEqual({ best_epoch: 1, layers: { conv: 3 } });
 
     // Cycles nest their tasks; iteration 0's task came without parent_cycle_iteration.
-    for (const [i, loss] of [[0, 0.61], [1, 0.42]] as const) {
+    for (const [i, loss] of [
+      [0, 0.61],
+      [1, 0.42],
+    ] as const) {
       const cycle = top.find((t) => t.id === `task:1580000000.5:cycle:epoch:${i}`)!;
       expect(cycle.status).toBe('FINISHED');
       expect(cycle.used).toEqual([expect.objectContaining({ name: 'epoch', value: i })]);
@@ -166,10 +219,20 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
   it('without a prospective spec: a single request object, numeric wf_execution, at the root path (urljoin without a trailing slash)', async () => {
     const wf = 1590000000.125;
     const body = [
-      { prov_obj: { wf_execution: wf, startTime: wf, status: 'RUNNING' }, dataflow_name: 'factorial_workflow_example', act_type: 'workflow' },
       {
-        prov_obj: { task: { id: 1590000001, wf_execution: wf, startTime: 1590000001, status: 'RUNNING' }, dt: 'do_multiplication', type: 'Input', values: { current_n: 5 } },
-        dataflow_name: 'factorial_workflow_example', act_type: 'task',
+        prov_obj: { wf_execution: wf, startTime: wf, status: 'RUNNING' },
+        dataflow_name: 'factorial_workflow_example',
+        act_type: 'workflow',
+      },
+      {
+        prov_obj: {
+          task: { id: 1590000001, wf_execution: wf, startTime: 1590000001, status: 'RUNNING' },
+          dt: 'do_multiplication',
+          type: 'Input',
+          values: { current_n: 5 },
+        },
+        dataflow_name: 'factorial_workflow_example',
+        act_type: 'task',
       },
     ];
     const r1 = await post('/retrospective-provenance', body);
@@ -177,13 +240,35 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
     // The task request carries its run's begin too (same id): one duplicate in the same bag.
     expect(r1.body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 0 });
     const r2 = await post('/provlake/retrospective-provenance', {
-      prov_obj: { task: { id: 1590000001, wf_execution: wf, startTime: 1590000001, endTime: 1590000002, status: 'ERRORED', stderr: 'overflow' }, dt: 'do_multiplication', type: 'Output', values: { factorial_result: 120 } },
-      dataflow_name: 'factorial_workflow_example', act_type: 'task',
+      prov_obj: {
+        task: {
+          id: 1590000001,
+          wf_execution: wf,
+          startTime: 1590000001,
+          endTime: 1590000002,
+          status: 'ERRORED',
+          stderr: 'overflow',
+        },
+        dt: 'do_multiplication',
+        type: 'Output',
+        values: { factorial_result: 120 },
+      },
+      dataflow_name: 'factorial_workflow_example',
+      act_type: 'task',
     });
     expect(r2.body).toMatchObject({ accepted: 1, rejected: 0 });
     // A transformation that appears in a later run grows the same version.
     const r3 = await post('/provlake/retrospective-provenance', [
-      { prov_obj: { task: { id: 7, wf_execution: 'second', startTime: 1590000005, status: 'RUNNING' }, dt: 'print_result', type: 'Input', values: {} }, dataflow_name: 'factorial_workflow_example', act_type: 'task' },
+      {
+        prov_obj: {
+          task: { id: 7, wf_execution: 'second', startTime: 1590000005, status: 'RUNNING' },
+          dt: 'print_result',
+          type: 'Input',
+          values: {},
+        },
+        dataflow_name: 'factorial_workflow_example',
+        act_type: 'task',
+      },
     ]);
     expect(r3.body).toMatchObject({ accepted: 2, rejected: 0 }); // an implicit run begin and the task
 
@@ -201,13 +286,62 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
   it('rejects malformed requests with 400 naming the field, and writes nothing of that body', async () => {
     const good = { prov_obj: { wf_execution: 'bad-run', startTime: 1 }, dataflow_name: 'x_flow', act_type: 'workflow' };
     const cases: Array<[unknown, string]> = [
-      [[good, { prov_obj: { task: { wf_execution: 'bad-run' }, dt: 'a', type: 'Input' }, dataflow_name: 'x_flow', act_type: 'task' }], 'body[1].prov_obj.task.id'],
+      [
+        [
+          good,
+          { prov_obj: { task: { wf_execution: 'bad-run' }, dt: 'a', type: 'Input' }, dataflow_name: 'x_flow', act_type: 'task' },
+        ],
+        'body[1].prov_obj.task.id',
+      ],
       [[{ ...good, act_type: 'dataset' }], 'body[0].act_type'],
-      [[{ prov_obj: { task: { id: 1, wf_execution: 'bad-run' }, dt: 'a', type: 'Inputs' }, act_type: 'task' }], 'body[0].prov_obj.type'],
-      [[{ prov_obj: { task: { id: 1, wf_execution: 'bad-run' }, dt: 'a', type: 'Input', values: { f: { prov_attr_type: 'data_reference', datastore_id: 'fs' } } }, dataflow_name: 'x_flow', act_type: 'task' }], 'body[0].prov_obj.values.f.values'],
-      [[{ prov_obj: { task: { id: 1, wf_execution: 'bad-run' }, dt: 'a', type: 'Input', values: { f: { prov_attr_type: 'tensor', values: 1 } } }, dataflow_name: 'x_flow', act_type: 'task' }], 'body[0].prov_obj.values.f.prov_attr_type'],
-      [[{ prov_obj: { task: { id: 1, wf_execution: 'unknown-run' }, dt: 'a', type: 'Input' }, act_type: 'task' }], 'dataflow_name'],
-      [[{ prov_obj: { task: { id: 1, wf_execution: 'bad-run' }, dt: 'bad<name>', type: 'Input' }, dataflow_name: 'x_flow', act_type: 'task' }], 'prov_obj.dt'],
+      [
+        [{ prov_obj: { task: { id: 1, wf_execution: 'bad-run' }, dt: 'a', type: 'Inputs' }, act_type: 'task' }],
+        'body[0].prov_obj.type',
+      ],
+      [
+        [
+          {
+            prov_obj: {
+              task: { id: 1, wf_execution: 'bad-run' },
+              dt: 'a',
+              type: 'Input',
+              values: { f: { prov_attr_type: 'data_reference', datastore_id: 'fs' } },
+            },
+            dataflow_name: 'x_flow',
+            act_type: 'task',
+          },
+        ],
+        'body[0].prov_obj.values.f.values',
+      ],
+      [
+        [
+          {
+            prov_obj: {
+              task: { id: 1, wf_execution: 'bad-run' },
+              dt: 'a',
+              type: 'Input',
+              values: { f: { prov_attr_type: 'tensor', values: 1 } },
+            },
+            dataflow_name: 'x_flow',
+            act_type: 'task',
+          },
+        ],
+        'body[0].prov_obj.values.f.prov_attr_type',
+      ],
+      [
+        [{ prov_obj: { task: { id: 1, wf_execution: 'unknown-run' }, dt: 'a', type: 'Input' }, act_type: 'task' }],
+        'dataflow_name',
+      ],
+      [
+        [
+          {
+            prov_obj: { task: { id: 1, wf_execution: 'bad-run' }, dt: 'bad<name>', type: 'Input' },
+            dataflow_name: 'x_flow',
+            act_type: 'task',
+          },
+        ],
+        'prov_obj.dt',
+      ],
     ];
     for (const [body, field] of cases) {
       const r = await post('/provlake/retrospective-provenance', body);
@@ -218,9 +352,14 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
     const notJson = await post('/provlake/retrospective-provenance', null, 'POST', '[{"act_type": ');
     expect(notJson.status).toBe(400);
     expect(notJson.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'body' });
-    const badProspective = await post('/provlake/prospective-provenance', { dataflow_name: 'p', data_transformations: { t: { input_datasets: [{ attributes: [{ name: 'a', ml_semantics: 'weights' }] }] } } });
+    const badProspective = await post('/provlake/prospective-provenance', {
+      dataflow_name: 'p',
+      data_transformations: { t: { input_datasets: [{ attributes: [{ name: 'a', ml_semantics: 'weights' }] }] } },
+    });
     expect(badProspective.status).toBe(400);
-    expect(badProspective.body.errors![0].extensions.field).toBe('body.data_transformations.t.input_datasets[0].attributes[0].ml_semantics');
+    expect(badProspective.body.errors![0].extensions.field).toBe(
+      'body.data_transformations.t.input_datasets[0].attributes[0].ml_semantics',
+    );
     const get = await fetch(`${base}/provlake/retrospective-provenance`);
     expect(get.status).toBe(405);
     const unknown = await fetch(`${base}/provlake/other`, { method: 'POST' });

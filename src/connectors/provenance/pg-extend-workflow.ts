@@ -20,7 +20,10 @@ export async function extendWorkflow(pool: Pool, workflowId: string, added: Adde
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const wf = await client.query<{ name: string; spec: WorkflowSpec }>('SELECT name, spec FROM workflow WHERE id = $1 FOR UPDATE', [workflowId]);
+    const wf = await client.query<{ name: string; spec: WorkflowSpec }>(
+      'SELECT name, spec FROM workflow WHERE id = $1 FOR UPDATE',
+      [workflowId],
+    );
     if (!wf.rows[0]) throw new Error(`workflow version ${workflowId} does not exist`);
     // Same lock as registration: a concurrent registerWorkflow of this name sees the new hash.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`workflow:${wf.rows[0].name}`]);
@@ -39,7 +42,11 @@ export async function extendWorkflow(pool: Pool, workflowId: string, added: Adde
           ...added.filter((t) => fresh.has(t.name)).map((t) => ({ name: t.name, kind: t.kind, used: [], generated: [] })),
         ],
       };
-      await client.query('UPDATE workflow SET spec = $2, spec_hash = $3 WHERE id = $1', [workflowId, JSON.stringify(grown), specHash(grown)]);
+      await client.query('UPDATE workflow SET spec = $2, spec_hash = $3 WHERE id = $1', [
+        workflowId,
+        JSON.stringify(grown),
+        specHash(grown),
+      ]);
     }
     const all = await client.query(
       'SELECT id::text, workflow_id::text, name, kind, stage_type, parent_name FROM transformation WHERE workflow_id = $1 ORDER BY id',

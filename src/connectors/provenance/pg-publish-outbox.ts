@@ -24,7 +24,9 @@ export async function claimPublishJobs(pool: Pool, limit: number, leaseMs: numbe
 }
 
 export async function completePublishJob(pool: Pool, runId: string): Promise<void> {
-  await pool.query(`UPDATE publish_outbox SET state = 'DONE', published_at = now(), last_error = NULL WHERE run_id = $1`, [runId]);
+  await pool.query(`UPDATE publish_outbox SET state = 'DONE', published_at = now(), last_error = NULL WHERE run_id = $1`, [
+    runId,
+  ]);
 }
 
 /** Records a failed attempt; the job is due again after `retryInMs`. */
@@ -39,7 +41,9 @@ export async function failPublishJob(pool: Pool, runId: string, error: string, r
 
 /** Counts by state, for status pages and tests. */
 export async function publishOutboxCounts(pool: Pool): Promise<{ pending: number; done: number }> {
-  const res = await pool.query<{ state: string; n: string }>('SELECT state, count(*)::text AS n FROM publish_outbox GROUP BY state');
+  const res = await pool.query<{ state: string; n: string }>(
+    'SELECT state, count(*)::text AS n FROM publish_outbox GROUP BY state',
+  );
   const by = new Map(res.rows.map((r) => [r.state, Number(r.n)]));
   return { pending: by.get('PENDING') ?? 0, done: by.get('DONE') ?? 0 };
 }

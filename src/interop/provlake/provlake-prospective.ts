@@ -17,7 +17,9 @@ import { parseWorkflowSpec, type AttributeRole, type WorkflowSpec } from '../../
  *
  * It becomes a provml workflow spec of the same name; `ml_semantics` gives the PROV-ML role.
  */
-const Attribute = z.object({ name: z.string().min(1).max(200), semantics: z.string().nullish(), ml_semantics: z.string().nullish() }).passthrough();
+const Attribute = z
+  .object({ name: z.string().min(1).max(200), semantics: z.string().nullish(), ml_semantics: z.string().nullish() })
+  .passthrough();
 const Dataset = z.object({ attributes: z.array(Attribute).max(1000).nullish() }).passthrough();
 const Transformation = z
   .object({ input_datasets: z.array(Dataset).max(100).nullish(), output_datasets: z.array(Dataset).max(100).nullish() })
@@ -44,7 +46,11 @@ const LEARNING_ROLES = new Set<AttributeRole>(['LEARNING_HYPERPARAMETER', 'EVALU
 function roleOf(a: z.output<typeof Attribute>, field: string): AttributeRole {
   if (a.ml_semantics) {
     const role = ML_ROLE[a.ml_semantics];
-    if (!role) throw new BadUserInputError(`unknown ml_semantics ${JSON.stringify(a.ml_semantics)}; one of ${Object.keys(ML_ROLE).join(', ')}`, `${field}.ml_semantics`);
+    if (!role)
+      throw new BadUserInputError(
+        `unknown ml_semantics ${JSON.stringify(a.ml_semantics)}; one of ${Object.keys(ML_ROLE).join(', ')}`,
+        `${field}.ml_semantics`,
+      );
     return role;
   }
   return a.semantics === 'FILE_REFERENCE' ? 'DATA_REFERENCE' : 'PARAMETER';
@@ -55,7 +61,11 @@ export function prospectiveToSpec(body: unknown): WorkflowSpec {
   const parsed = ProspectiveSchema.safeParse(body);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ field: ['body', ...i.path].join('.'), message: i.message }));
-    throw new BadUserInputError(`invalid ProvLake prospective provenance at ${problems[0].field}: ${problems[0].message}`, problems[0].field, { problems });
+    throw new BadUserInputError(
+      `invalid ProvLake prospective provenance at ${problems[0].field}: ${problems[0].message}`,
+      problems[0].field,
+      { problems },
+    );
   }
   const p = parsed.data;
   let learning = false;
@@ -63,7 +73,9 @@ export function prospectiveToSpec(body: unknown): WorkflowSpec {
     const collect = (datasets: typeof dt.input_datasets, key: string) => {
       const byName = new Map<string, AttributeRole>();
       (datasets ?? []).forEach((d, di) =>
-        (d.attributes ?? []).forEach((a, ai) => byName.set(a.name, roleOf(a, `body.data_transformations.${name}.${key}[${di}].attributes[${ai}]`))),
+        (d.attributes ?? []).forEach((a, ai) =>
+          byName.set(a.name, roleOf(a, `body.data_transformations.${name}.${key}[${di}].attributes[${ai}]`)),
+        ),
       );
       return [...byName].map(([n, role]) => ({ name: n, role }));
     };

@@ -111,7 +111,12 @@ export function parseRetrospectiveBody(body: unknown): ProvLakeRequest[] {
   list.forEach((raw, i) => {
     const r = ProvLakeRequestSchema.safeParse(raw);
     if (r.success) out.push(r.data);
-    else for (const issue of r.error.issues) problems.push({ field: [prefix(i), ...issue.path].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]'), message: issue.message });
+    else
+      for (const issue of r.error.issues)
+        problems.push({
+          field: [prefix(i), ...issue.path].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]'),
+          message: issue.message,
+        });
   });
   if (problems.length) {
     const first = problems[0];

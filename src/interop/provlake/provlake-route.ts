@@ -44,8 +44,20 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
  * An error in our shape (`errors`) and in the one the library's `with_validation` mode logs
  * (`error`: a list of lists of {code, type, explanation}; codes starting with W are warnings).
  */
-function fail(res: http.ServerResponse, status: number, code: string, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): true {
-  return send(res, status, { errors: [{ message, extensions: { code, ...extensions } }], error: [[{ code: 'E400', type: code, explanation: message }]] }, headers);
+function fail(
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): true {
+  return send(
+    res,
+    status,
+    { errors: [{ message, extensions: { code, ...extensions } }], error: [[{ code: 'E400', type: code, explanation: message }]] },
+    headers,
+  );
 }
 
 export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.ServerResponse, deps: AppDeps): Promise<boolean> {
@@ -53,14 +65,26 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
   const m = ROUTE.exec(url.pathname);
   if (!m) {
     if (url.pathname === PROVLAKE_BASE || url.pathname.startsWith(`${PROVLAKE_BASE}/`)) {
-      return fail(res, 404, ErrorCode.NOT_FOUND, `no route ${url.pathname}; ProvLake's API is ${PROVLAKE_BASE}/prospective-provenance and ${PROVLAKE_BASE}/retrospective-provenance`);
+      return fail(
+        res,
+        404,
+        ErrorCode.NOT_FOUND,
+        `no route ${url.pathname}; ProvLake's API is ${PROVLAKE_BASE}/prospective-provenance and ${PROVLAKE_BASE}/retrospective-provenance`,
+      );
     }
     return false;
   }
   const prospective = m[1] === 'prospective';
   // The library POSTs both, and retries a failed prospective POST as a PUT.
   if (req.method !== 'POST' && !(prospective && req.method === 'PUT')) {
-    return fail(res, 405, ErrorCode.BAD_USER_INPUT, `use POST${prospective ? ' or PUT' : ''}`, {}, { allow: prospective ? 'POST, PUT' : 'POST' });
+    return fail(
+      res,
+      405,
+      ErrorCode.BAD_USER_INPUT,
+      `use POST${prospective ? ' or PUT' : ''}`,
+      {},
+      { allow: prospective ? 'POST, PUT' : 'POST' },
+    );
   }
   let body: unknown;
   try {
@@ -68,7 +92,14 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       req.resume();
-      return fail(res, 413, ErrorCode.LIMIT_EXCEEDED, `request body exceeds ${deps.config.maxBodyBytes} bytes; use a smaller bag_size`, {}, { connection: 'close' });
+      return fail(
+        res,
+        413,
+        ErrorCode.LIMIT_EXCEEDED,
+        `request body exceeds ${deps.config.maxBodyBytes} bytes; use a smaller bag_size`,
+        {},
+        { connection: 'close' },
+      );
     }
     return fail(res, 400, ErrorCode.BAD_USER_INPUT, `request body is not JSON: ${(err as Error).message}`, { field: 'body' });
   }
@@ -85,7 +116,10 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
     const step = deps.config.maxBatchEvents;
     for (let from = 0; from < mapped.events.length; from += step) {
       const chunk = mapped.events.slice(from, from + step);
-      const r = await ingestBatch(chunk.map((e) => e.event), { store: deps.store, catalog: deps.catalog, maxBatchEvents: step });
+      const r = await ingestBatch(
+        chunk.map((e) => e.event),
+        { store: deps.store, catalog: deps.catalog, maxBatchEvents: step },
+      );
       total.accepted += r.accepted;
       total.duplicates += r.duplicates;
       total.rejected += r.rejected;
@@ -94,7 +128,13 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
       total.issues.push(...r.issues.map((is) => ({ ...is, index: from + is.index, request: chunk[is.index].request })));
     }
     const error = total.issues.length
-      ? [total.issues.map((is) => ({ code: 'E422', type: is.code, explanation: `request ${(is as { request?: number }).request}: ${is.field}: ${is.message}` }))]
+      ? [
+          total.issues.map((is) => ({
+            code: 'E422',
+            type: is.code,
+            explanation: `request ${(is as { request?: number }).request}: ${is.field}: ${is.message}`,
+          })),
+        ]
       : [];
     return send(res, 200, { ...total, requests: requests.length, events: mapped.events.length, error });
   } catch (err) {

@@ -19,7 +19,10 @@ export async function ensureProvLakeSpecs(runs: Map<string, RunNeeds>, deps: Pic
       try {
         parseWorkflowSpec({ name: 'x', transformations: [{ name: t }] });
       } catch {
-        throw new BadUserInputError(`invalid ProvLake request at prov_obj.dt: data transformation name ${JSON.stringify(t)} must use letters, digits, space and _ . : - / only`, 'prov_obj.dt');
+        throw new BadUserInputError(
+          `invalid ProvLake request at prov_obj.dt: data transformation name ${JSON.stringify(t)} must use letters, digits, space and _ . : - / only`,
+          'prov_obj.dt',
+        );
       }
     }
   }
@@ -34,7 +37,10 @@ export async function ensureProvLakeSpecs(runs: Map<string, RunNeeds>, deps: Pic
   for (const id of fresh) {
     const n = runs.get(id)!;
     if (!n.dataflow) {
-      throw new BadUserInputError(`missing dataflow_name: workflow execution ${JSON.stringify(id)} is unknown and the request names no dataflow_name`, 'dataflow_name');
+      throw new BadUserInputError(
+        `missing dataflow_name: workflow execution ${JSON.stringify(id)} is unknown and the request names no dataflow_name`,
+        'dataflow_name',
+      );
     }
     const set = byDataflow.get(n.dataflow) ?? new Set<string>();
     n.transformations.forEach((t) => set.add(t));
@@ -69,7 +75,10 @@ export async function ensureProvLakeSpecs(runs: Map<string, RunNeeds>, deps: Pic
     if (!entry) continue;
     const missing = [...needed].filter((t) => !entry.transformationsByName.has(t));
     if (!missing.length) continue;
-    const rows = await deps.store.extendWorkflow(wfId, missing.map((name) => ({ name, kind: 'DATA_TRANSFORMATION' })));
+    const rows = await deps.store.extendWorkflow(
+      wfId,
+      missing.map((name) => ({ name, kind: 'DATA_TRANSFORMATION' })),
+    );
     // The catalog caches versions as immutable; this is the one place a version grows, so the
     // cached entry (shared by reference) learns the new transformations here. Another replica
     // whose cache is older takes the same path: it finds them missing and reads them back.

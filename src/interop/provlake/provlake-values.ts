@@ -46,7 +46,10 @@ function convert(v: unknown, field: string, meta?: (m: unknown) => void): unknow
       if (meta && v.custom_metadata !== undefined) meta(v.custom_metadata);
       return convert(inner, `${field}.values`);
     default:
-      throw bad(`${field}.prov_attr_type`, `unknown prov_attr_type ${JSON.stringify(type)}; one of data_reference, kg_reference, dict, list, attribute_value`);
+      throw bad(
+        `${field}.prov_attr_type`,
+        `unknown prov_attr_type ${JSON.stringify(type)}; one of data_reference, kg_reference, dict, list, attribute_value`,
+      );
   }
 }
 
