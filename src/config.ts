@@ -35,6 +35,10 @@ const EnvSchema = z.object({
   PROVML_MAX_PAGE_SIZE: intFrom(500, 1, 100_000),
   PROVML_LINEAGE_MAX_DEPTH: intFrom(50, 1, 1000),
   PROVML_LINEAGE_NODE_CAP: intFrom(10_000, 1, 1_000_000),
+  // Publishing PROV-O of ended runs into a knowledge store of the registry: off unless named.
+  PROVML_PUBLISH_STORE: z.string().min(1).optional(),
+  PROVML_PUBLISH_GRAPH: z.string().url().optional(),
+  PROVML_PUBLISH_INTERVAL_MS: intFrom(2000, 100, 3_600_000),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -61,6 +65,10 @@ export interface ProvmlConfig {
   lineageMaxDepth: number;
   lineageNodeCap: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Store id of a SPARQL store to publish provenance to; undefined: publishing off. */
+  publishStore?: string;
+  publishGraph?: string;
+  publishIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -98,5 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     lineageMaxDepth: e.PROVML_LINEAGE_MAX_DEPTH,
     lineageNodeCap: e.PROVML_LINEAGE_NODE_CAP,
     logLevel: e.PROVML_LOG_LEVEL,
+    publishStore: e.PROVML_PUBLISH_STORE,
+    publishGraph: e.PROVML_PUBLISH_GRAPH,
+    publishIntervalMs: e.PROVML_PUBLISH_INTERVAL_MS,
   };
 }

@@ -11,6 +11,8 @@ import { ErrorCode, isPublicCode } from './errors';
 import { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
 import { handleProvRoute } from './interop/prov-route';
+import { handleProvLakeRoute } from './interop/provlake/provlake-route';
+import { startBackgroundWorkers, type BackgroundWorkers } from './background-workers';
 import { queryLimitsRule } from './query-limits';
 import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
@@ -115,6 +117,14 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     await registry.close();
     throw err;
   }
+  let workers: BackgroundWorkers;
+  try {
+    workers = startBackgroundWorkers(deps, registry, options.env ?? {});
+  } catch (err) {
+    await opened.close();
+    await registry.close();
+    throw err;
+  }
   const schema = remotes.length ? buildGatewaySchema(buildSubschemaConfigs({ remotes })) : defaultGatewaySchema();
   const apollo = createApollo(config, log, schema);
   await apollo.start();
@@ -134,6 +144,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       sendJson(res, 200, { status: 'ok', store: opened.backend });
       return;
     }
+    // ProvLake's capture library posts here (/provlake/...-provenance).
+    if (await handleProvLakeRoute(req, res, deps)) return;
     // PROV documents (GET /prov/...): export with content negotiation.
     if (await handleProvRoute(req, res, deps)) return;
     if (url.pathname !== '/graphql') {
@@ -196,6 +208,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       httpServer.closeAllConnections();
       await closed;
       await apollo.stop();
+      await workers.stop();
       await opened.close();
       await registry.close();
     },

@@ -94,6 +94,22 @@ describe('provml serve on a PostgreSQL server, with the demo', () => {
     expect(res.status).toBe(400);
   });
 
+  it('takes ProvLake capture-library requests on /provlake/ and serves PROV documents on /prov', async () => {
+    const fixture = (f: string) => fs.readFileSync(path.join(__dirname, '../fixtures/provlake', f), 'utf8');
+    const post = (route: string, body: string) =>
+      fetch(`${server.base}/provlake/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await post('prospective-provenance', fixture('prospective-seismic-training.json'))).status).toBeLessThan(300);
+    // The fixture is the sequence of bodies a training script posts, one bag per request.
+    for (const bag of JSON.parse(fixture('retrospective-seismic-training.json')) as unknown[]) {
+      expect((await post('retrospective-provenance', JSON.stringify(bag))).status).toBeLessThan(300);
+    }
+    const runs = await gql<{ experiments: { nodes: Array<{ name: string }> } }>(server.url, `{ experiments(filter: { name: "seismic_training" }) { nodes { name } } }`);
+    expect(runs.body.data!.experiments.nodes.length).toBeGreaterThan(0);
+    const doc = await fetch(`${server.base}/prov/entity?uri=${encodeURIComponent('/models/model188.hdf5')}&depth=6`, { headers: { accept: 'text/turtle' } });
+    expect(doc.status).toBe(200);
+    expect(await doc.text()).toMatch(/prov:wasGeneratedBy/);
+  });
+
   it('serves introspection for tooling', async () => {
     const res = await gql<{ __schema: { queryType: { name: string } } }>(server.url, `{ __schema { queryType { name } } }`);
     expect(res.body.data!.__schema.queryType.name).toBe('Query');
