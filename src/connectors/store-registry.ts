@@ -84,6 +84,22 @@ export class StoreRegistry {
     return best ? best[1] + uri.slice(best[0].length) : uri;
   }
 
+  /**
+   * keyFor's inverse: the reference URIs whose key in `storeId` is `key` (a key with no mapped
+   * prefix stands for itself; several prefixes may give one key). Used to walk from what a store
+   * found (a document's key) back to the data references of the provenance store.
+   */
+  urisFor(storeId: string, key: string): string[] {
+    const out = new Set<string>();
+    if (this.keyFor(storeId, key) === key) out.add(key);
+    for (const [uriPrefix, keyPrefix] of this.uriMaps.get(storeId) ?? []) {
+      if (!key.startsWith(keyPrefix)) continue;
+      const uri = uriPrefix + key.slice(keyPrefix.length);
+      if (this.keyFor(storeId, uri) === key) out.add(uri);
+    }
+    return [...out];
+  }
+
   /** The per-call deadline configured for a store (ms). */
   timeoutOf(id: string): number {
     return this.entries.get(id)?.timeoutMs ?? DEFAULT_TIMEOUT_MS;

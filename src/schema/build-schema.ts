@@ -7,6 +7,7 @@ import { ExportResolver } from '../resolvers/interop/export.resolver';
 import { IngestResolver } from '../resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
 import { NodeResolver } from '../resolvers/provenance/node.resolver';
+import { SpatialResolver } from '../resolvers/provenance/spatial.resolver';
 import {
   AttributeResolver,
   ExperimentResolver,
@@ -44,6 +45,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       LineageResolver,
       IngestResolver,
       ExportResolver,
+      SpatialResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.
     orphanedTypes: [

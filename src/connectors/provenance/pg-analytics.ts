@@ -52,13 +52,14 @@ export async function gpuSummary(pool: Pool, runId: string, taskId: string | nul
   }));
 }
 
+// ORDER BY names attribute_value.id: a bare `id` would sort the id::text output column as text.
 export async function models(pool: Pool, filter: { workflowName?: string; runId?: string }, page: PageArgs): Promise<Page<ValueRow>> {
   const res = await pool.query(
     `SELECT ${VALUE_COLS} FROM attribute_value
      WHERE role = 'MODEL_REFERENCE' AND direction = 'GENERATED'
        AND ($1::text IS NULL OR run_id IN (SELECT e.id FROM workflow_execution e JOIN workflow w ON w.id = e.workflow_id WHERE w.name = $1))
        AND ($2::text IS NULL OR run_id = $2) AND ($3::bigint IS NULL OR id > $3)
-     ORDER BY id LIMIT $4`,
+     ORDER BY attribute_value.id LIMIT $4`,
     [filter.workflowName ?? null, filter.runId ?? null, decodeCursor(page.after), page.first + 1],
   );
   return toPage(res.rows.map(toValue), page.first, (v) => v.id);
@@ -107,7 +108,7 @@ export async function modelsUnderTasks(pool: Pool, rootTaskIds: string[], limit:
        SELECT t.id FROM task_execution t JOIN sub ON t.parent_id = sub.id WHERE t.transformation_id IN (SELECT id FROM inner_tr))
      SELECT ${VALUE_COLS} FROM attribute_value
      WHERE task_id IN (SELECT id FROM sub) AND role = 'MODEL_REFERENCE' AND direction = 'GENERATED'
-     ORDER BY id LIMIT $2`,
+     ORDER BY attribute_value.id LIMIT $2`,
     [rootTaskIds, limit],
   );
   return res.rows.map(toValue);
