@@ -152,17 +152,29 @@ export function parseEvent(raw: unknown, index: number): { event: IngestEvent } 
   return { issue: { index, eventId, field, code: 'BAD_USER_INPUT', message } };
 }
 
-/** A value is a data reference when its only keys are `$ref` and optionally `store`. */
+/**
+ * A value is a data reference when its only keys are `$ref` and optionally `store` and
+ * `extract`. `extract` (true, or an object of extraction options) asks the server to read the
+ * file's metadata after the batch commits (docs/extract.md); its options are checked by the
+ * extraction job, which fails with a message naming the option, never the ingest.
+ */
 export interface DataRefValue {
   uri: string;
   store: string;
+  /** Extraction asked for, as written (`true` or an options object); absent for none. */
+  extract?: unknown;
 }
+const REF_KEYS = new Set(['$ref', 'store', 'extract']);
 export function asDataRef(value: unknown): DataRefValue | null {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
   const keys = Object.keys(value);
-  const v = value as { $ref?: unknown; store?: unknown };
+  const v = value as { $ref?: unknown; store?: unknown; extract?: unknown };
   if (typeof v.$ref !== 'string' || v.$ref.length === 0 || v.$ref.length > 2000) return null;
-  if (!keys.every((k) => k === '$ref' || k === 'store')) return null;
+  if (!keys.every((k) => REF_KEYS.has(k))) return null;
   if (v.store !== undefined && (typeof v.store !== 'string' || v.store.length === 0)) return null;
-  return { uri: v.$ref, store: (v.store as string | undefined) ?? 'default' };
+  const ref: DataRefValue = { uri: v.$ref, store: (v.store as string | undefined) ?? 'default' };
+  // false / null: no extraction. A value of the wrong type is still a request: the job reports
+  // it (BAD_OPTIONS), where the user looks for the result.
+  if (v.extract !== undefined && v.extract !== false && v.extract !== null) ref.extract = v.extract;
+  return ref;
 }

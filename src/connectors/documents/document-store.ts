@@ -26,6 +26,14 @@ export interface StoredDocument {
   properties: Record<string, unknown>;
 }
 
+/** A document to write by URI (DocumentStore.upsert): a footprint and what is known of it. */
+export interface UpsertDocument {
+  uri: string;
+  geometry: GeoJsonGeometry;
+  /** Plain property names (letters, digits, _ and -): they become field names in the store. */
+  properties: Record<string, unknown>;
+}
+
 export interface DocumentStore {
   readonly id: string;
   /**
@@ -37,6 +45,13 @@ export interface DocumentStore {
   findByUris(uris: readonly string[]): Promise<Array<StoredDocument | null | Error>>;
   /** Documents whose geometry intersects `geometry` (validated GeoJSON), at most `limit`, by id. */
   intersects(geometry: unknown, limit: number): Promise<StoredDocument[]>;
+  /**
+   * Writes `geometry` and `properties` into the document keyed by `uri` (the one findByUris
+   * returns: its other fields stay, the given properties win over its own), or adds a GeoJSON
+   * Feature keyed by `uri`. Resolves false when the document already said exactly this (nothing
+   * written). Absent on stores provml may not write.
+   */
+  upsert?(doc: UpsertDocument): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import type { Collection, Document, Filter } from 'mongodb';
 import { ProvmlError, StoreTimeoutError } from '../../errors';
 import { DEFAULT_TIMEOUT_MS, toStoreError, withDeadline, type StoreCallOptions } from '../store-call';
+import { checkUpsert, mergeDocument, newFeature } from './document-merge';
 import { checkFieldPath, checkLimit, keysOf, matchByUri, toStoredDocument, uriProblem } from './document-shape';
 import {
   DEFAULT_GEOMETRY_FIELD,
@@ -8,6 +9,7 @@ import {
   MAX_INTERSECTS_LIMIT,
   type DocumentStore,
   type StoredDocument,
+  type UpsertDocument,
 } from './document-store';
 import { parseGeometry } from './geojson-geometry';
 
@@ -70,6 +72,30 @@ export class MongoDocumentStore implements DocumentStore {
         this.collection.find(filter, { maxTimeMS: this.timeoutMs, signal }).sort({ _id: 1 }).limit(max).toArray(),
       );
       return docs.map((raw) => toStoredDocument(raw, String(raw._id), keysOf(raw, this.keyField)[0] ?? '', this.geometryField));
+    } catch (err) {
+      throw this.typed(err);
+    }
+  }
+
+  /**
+   * Replaces the document keyed by the URI (the one findByUris picks: smallest `_id`) with its
+   * merged form, or inserts a Feature. A whole-document replace, not `$set`: the values come
+   * from checkUpsert (a rebuilt geometry, checked property names), so none can be an operator.
+   */
+  async upsert(input: UpsertDocument): Promise<boolean> {
+    const doc = checkUpsert(input);
+    const filter: Filter<Document> = { $or: [{ [this.keyField]: doc.uri }, { [`properties.${this.keyField}`]: doc.uri }] };
+    try {
+      const [current] = await this.call((signal) => this.collection.find(filter, { maxTimeMS: this.timeoutMs, signal }).sort({ _id: 1 }).limit(1).toArray());
+      if (!current) {
+        await this.call(() => this.collection.insertOne(newFeature(doc, this.keyField, this.geometryField), { maxTimeMS: this.timeoutMs }));
+        return true;
+      }
+      const { _id, ...raw } = current;
+      const next = mergeDocument(raw, doc, this.geometryField);
+      if (!next) return false;
+      await this.call(() => this.collection.replaceOne({ _id }, next, { maxTimeMS: this.timeoutMs }));
+      return true;
     } catch (err) {
       throw this.typed(err);
     }

@@ -6,6 +6,7 @@ import * as prospective from './pg-prospective';
 import * as exportReads from './pg-export-reads';
 import { extendWorkflow, type AddedTransformation } from './pg-extend-workflow';
 import * as outbox from './pg-publish-outbox';
+import * as extraction from './pg-extraction-jobs';
 import {
   RUN_COLS,
   TASK_COLS,
@@ -100,6 +101,31 @@ export class PgProvenanceStore implements ProvenanceStore {
   publishOutboxCounts(): Promise<{ pending: number; done: number }> {
     return outbox.publishOutboxCounts(this.pool);
   }
+
+  claimExtractionJobs(limit: number, leaseMs: number): Promise<extraction.ExtractionJobRow[]> {
+    return extraction.claimExtractionJobs(this.pool, limit, leaseMs);
+  }
+
+  renewExtractionLeases(progress: ReadonlyArray<{ id: string; bytesRead: number }>, leaseMs: number): Promise<void> {
+    return extraction.renewExtractionLeases(this.pool, progress, leaseMs);
+  }
+
+  completeExtractionJob(id: string, result: extraction.ExtractionOutcome): Promise<void> {
+    return extraction.completeExtractionJob(this.pool, id, result);
+  }
+
+  failExtractionJob(id: string, failure: extraction.ExtractionFailure & { bytesRead: number | null }, retryInMs: number | null): Promise<void> {
+    return extraction.failExtractionJob(this.pool, id, failure, retryInMs);
+  }
+
+  latestExtractionJobs(dataRefIds: readonly string[]): Promise<Array<extraction.ExtractionJobRow | null>> {
+    return extraction.latestExtractionJobs(this.pool, dataRefIds);
+  }
+
+  extractionJobs(filter: { status?: extraction.ExtractionStatus | null }, page: PageArgs): Promise<Page<extraction.ExtractionJobRow>> {
+    return extraction.extractionJobs(this.pool, filter, page);
+  }
+
 
   async runsByIds(ids: readonly string[]): Promise<Array<RunRow | null>> {
     const res = await this.pool.query(`SELECT ${RUN_COLS} FROM workflow_execution WHERE id = ANY($1)`, [ids]);

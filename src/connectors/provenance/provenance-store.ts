@@ -1,5 +1,6 @@
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
 import type { AddedTransformation } from './pg-extend-workflow';
+import type { ExtractionFailure, ExtractionJobRow, ExtractionOutcome, ExtractionStatus } from './pg-extraction-jobs';
 import type { PublishJob } from './pg-publish-outbox';
 import type {
   AgentRow,
@@ -125,6 +126,18 @@ export interface ProvenanceStore {
   completePublishJob(runId: string): Promise<void>;
   failPublishJob(runId: string, error: string, retryInMs: number): Promise<void>;
   publishOutboxCounts(): Promise<{ pending: number; done: number }>;
+
+  // Extraction jobs (src/ingest/extraction): data references that asked for extraction.
+  /** Leases up to `limit` due jobs (pending, or running with an expired lease) for `leaseMs`. */
+  claimExtractionJobs(limit: number, leaseMs: number): Promise<ExtractionJobRow[]>;
+  /** Extends the leases of jobs in progress and records the bytes they have read. */
+  renewExtractionLeases(progress: ReadonlyArray<{ id: string; bytesRead: number }>, leaseMs: number): Promise<void>;
+  completeExtractionJob(id: string, result: ExtractionOutcome): Promise<void>;
+  /** Final failure when `retryInMs` is null; otherwise pending again after `retryInMs`. */
+  failExtractionJob(id: string, failure: ExtractionFailure & { bytesRead: number | null }, retryInMs: number | null): Promise<void>;
+  /** The latest job of each data reference, in key order. */
+  latestExtractionJobs(dataRefIds: readonly string[]): Promise<Array<ExtractionJobRow | null>>;
+  extractionJobs(filter: { status?: ExtractionStatus | null }, page: PageArgs): Promise<Page<ExtractionJobRow>>;
 
   /** Writes one ingest batch in one transaction. */
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;
