@@ -2140,3 +2140,58 @@ export type Q6Query = { dataReference: { uri: string, wasDerivedFrom: Array<{ ur
             | { name: string, value: unknown }
           > }
       > }> } | null };
+
+export type ModelsTrainedOnAreaQueryVariables = Exact<{
+  area: unknown;
+  first?: number | null | undefined;
+}>;
+
+
+export type ModelsTrainedOnAreaQuery = { modelsTrainedOnArea: Array<{ id: string, reference: { uri: string, store: string } | null, hyperparameters: Array<
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+    >, evaluations: Array<
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+      | { name: string, value: unknown }
+    >, trainingExecution:
+      | { id: string, run:
+          | { id: string }
+          | { id: string }
+         | null }
+      | { id: string, run:
+          | { id: string }
+          | { id: string }
+         | null }
+      | { id: string, run:
+          | { id: string }
+          | { id: string }
+         | null }
+     | null }> };

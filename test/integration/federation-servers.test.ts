@@ -126,6 +126,22 @@ describe('federation over Virtuoso and s3rver', () => {
     expect(Object.fromEntries(counter.calls)).toEqual({ fs: 2, knowledge: 1, documents: 1 });
   });
 
+  it('answers the spatial question from the server document store (MongoDB $geoIntersects where reachable)', async () => {
+    if (skip) return;
+    const spatial = `query($g: JSON!) { modelsTrainedOnArea(geometry: $g) { reference { uri } } }`;
+    const inF3 = { type: 'Polygon', coordinates: [[[4.7, 54.88], [4.75, 54.88], [4.75, 54.92], [4.7, 54.92], [4.7, 54.88]]] };
+    const hit = await app.run<{ modelsTrainedOnArea: Array<{ reference: { uri: string } }> }>(spatial, { g: inF3 });
+    expect(hit.errors).toBeUndefined();
+    const uris = hit.data!.modelsTrainedOnArea.map((m) => m.reference.uri);
+    expect(uris).toContain(DEMO.bestModel);
+    // Every model of the demo's trainings (all used the F3 training set), as `models` lists them.
+    const all = await app.run<{ models: { nodes: Array<{ reference: { uri: string } }> } }>(`{ models(first: 100) { nodes { reference { uri } } } }`);
+    expect([...uris].sort()).toEqual(all.data!.models.nodes.map((m) => m.reference.uri).sort());
+    const miss = await app.run<{ modelsTrainedOnArea: unknown[] }>(spatial, { g: { type: 'Point', coordinates: [-60, 10] } });
+    expect(miss.errors).toBeUndefined();
+    expect(miss.data!.modelsTrainedOnArea).toEqual([]);
+  });
+
   it('a stopped Virtuoso costs only the knowledge fields (STORE_TIMEOUT), and is used again once it resumes', async () => {
     if (skip) return;
     virtuoso.signal('SIGSTOP');

@@ -5,6 +5,7 @@ import { RDFS_LABEL } from '../../connectors/knowledge/knowledge-store';
 import { firstAnswer } from '../../connectors/store.loaders';
 import type { RequestContext } from '../../context';
 import { expandPredicate } from './predicates';
+import { SPARQL_FIELD_SDL, SPARQL_TYPES_SDL, sparqlResolvers } from './sparql-field';
 
 /** The merge entry of the knowledge subschema (underscore: filtered out of the public schema). */
 export const KNOWLEDGE_MERGE_FIELD = '_knowledgeByRefs';
@@ -14,7 +15,10 @@ const typeDefs = /* GraphQL */ `
 
   type Query {
     ${KNOWLEDGE_MERGE_FIELD}(refs: [DataReferenceKeyInput!]!): [DataReference]!
+    ${SPARQL_FIELD_SDL}
   }
+
+  ${SPARQL_TYPES_SDL}
 
   type DataReference {
     uri: String!
@@ -77,7 +81,10 @@ export function buildKnowledgeSchema(): GraphQLSchema {
     resolvers: {
       Query: {
         [KNOWLEDGE_MERGE_FIELD]: (_: unknown, args: { refs: RefKey[] }) => args.refs.map((r) => ({ uri: r.uri, store: r.store })),
+        sparql: sparqlResolvers.query,
       },
+      SparqlResult: sparqlResolvers.SparqlResult,
+      SparqlRow: sparqlResolvers.SparqlRow,
       DataReference: {
         knowledge: async (ref: RefKey, _: unknown, ctx: RequestContext): Promise<Resource | null> => {
           const registry = ctx.registry;
