@@ -48,7 +48,10 @@ export function curationEvents(): Event[] {
     { id: `${run}:1`, type: 'workflowBegin', run, workflow: 'seismic-data-curation', agent: 'domain-scientist', time: t,
       attributes: { cluster: DEMO.cluster, jobId: '47001', nodes: ['cpu-node-07'] } },
     { id: `${run}:2`, type: 'taskBegin', task: `${run}.extract`, run, transformation: 'extract_seismic_metadata', host: 'cpu-node-07', time: t + 1000,
-      used: { seismic_file: ref(DEMO.rawFile) } },
+      // provml reads the file's headers itself after the batch commits (docs/extract.md): its
+      // ranges, trace count and footprint become the file's extraction, and the footprint the
+      // cube's polygon in the document store.
+      used: { seismic_file: { ...ref(DEMO.rawFile), extract: true } } },
     { id: `${run}:3`, type: 'taskEnd', task: `${run}.extract`, time: t + 95_000,
       generated: {
         inline_range: DEMO.inlineRange,

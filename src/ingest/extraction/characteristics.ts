@@ -82,7 +82,7 @@ function segy(r: SegyExtract, crsOption: string | null): Characterised {
     { name: 'textual_header', value: r.textualHeader },
   ];
   const footprintProperties = {
-    source: 'provml-extraction',
+    extractedBy: 'provml',
     sourceCrs: crs,
     inlineRange: inline,
     crosslineRange: crossline,
