@@ -100,7 +100,7 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
     const reader = new ObjectStoreRangeReader(created.objects, deps.registry!.keyFor(job.store, job.uri), typeof maxRange === 'number' ? maxRange : undefined);
     slot.reader = reader;
     const startedAt = new Date();
-    const result = await extract(reader, request.extract);
+    const result = await extract(reader, request.extract).finally(() => reader.close());
     const c = characterise(result, request.crs);
 
     // Provenance first: the characteristics are the result, the document is a copy for spatial queries.
