@@ -264,3 +264,37 @@ print(json.dumps(out))`, H5]).toString(),
     expect(await jobs('PENDING')).toEqual([]);
   });
 });
+
+describe('FileDocumentStore.upsert (the footprint writer)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'provml-upsert-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const square = (x: number, y: number) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] as [number, number][][] });
+
+  it('updates a document where it lies, keeps its other fields, and writes nothing twice', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'cubes.geojson'),
+      JSON.stringify({ type: 'FeatureCollection', features: [
+        { type: 'Feature', geometry: square(0, 0), properties: { uri: 'a.sgy', basin: 'A' } },
+        { type: 'Feature', geometry: null, properties: { uri: ['b.sgy', 'http://x/b'], basin: 'B' } },
+      ] }),
+    );
+    fs.writeFileSync(path.join(dir, 'plain.json'), JSON.stringify([{ uri: 'c.sgy', geometry: square(9, 9), depth: 3 }]));
+    const store = await FileDocumentStore.fromDirectory(dir, { id: 'd' });
+    expect(await store.upsert({ uri: 'http://x/b', geometry: square(5, 5), properties: { sourceCrs: 'EPSG:32631' } })).toBe(true);
+    expect(await store.upsert({ uri: 'http://x/b', geometry: square(5, 5), properties: { sourceCrs: 'EPSG:32631' } })).toBe(false);
+    expect(await store.upsert({ uri: 'c.sgy', geometry: square(7, 7), properties: { traceCount: 10 } })).toBe(true);
+    await expect(store.upsert({ uri: 'c.sgy', geometry: { type: 'Polygon', coordinates: [[[0, 0]]] } as never, properties: {} })).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    await expect(store.upsert({ uri: 'c.sgy', geometry: square(7, 7), properties: { $where: 1 } })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+
+    const onDisk = JSON.parse(fs.readFileSync(path.join(dir, 'cubes.geojson'), 'utf8'));
+    expect(onDisk.features[0]).toEqual({ type: 'Feature', geometry: square(0, 0), properties: { uri: 'a.sgy', basin: 'A' } });
+    expect(onDisk.features[1]).toEqual({ type: 'Feature', geometry: square(5, 5), properties: { uri: ['b.sgy', 'http://x/b'], basin: 'B', sourceCrs: 'EPSG:32631' } });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'plain.json'), 'utf8'))).toEqual([{ uri: 'c.sgy', geometry: square(7, 7), depth: 3, traceCount: 10 }]);
+    expect(fs.existsSync(path.join(dir, UPSERT_FOLDER))).toBe(false);
+    // Memory follows the files: the old shape is gone from spatial answers, the new one is there.
+    expect((await store.intersects(square(9.2, 9.2), 10)).map((d) => d.uri)).toEqual([]);
+    expect((await store.intersects(square(5.2, 5.2), 10)).map((d) => d.uri)).toEqual(['b.sgy']);
+  });
+});
