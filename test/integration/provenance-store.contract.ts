@@ -88,6 +88,25 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
       expect((await o.store.registerWorkflow(changed2, specHash(changed2))).workflow.version).toBe(2);
     });
 
+    it('pages by numeric id past 9 -> 10 (ids are bigints read as text)', async () => {
+      for (let i = 0; i < 12; i++) {
+        const sp = parseWorkflowSpec({ name: `paging-${i}`, transformations: [{ name: 'a' }] });
+        await o.store.registerWorkflow(sp, specHash(sp));
+      }
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let guard = 0; guard < 20; guard++) {
+        const page: Awaited<ReturnType<typeof o.store.workflows>> = await o.store.workflows({}, { first: 5, after });
+        seen.push(...page.items.map((w) => w.id));
+        if (!page.hasNextPage) break;
+        after = page.endCursor;
+      }
+      const numeric = seen.map(Number);
+      expect(numeric).toEqual([...numeric].sort((a, b) => a - b));
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.length).toBeGreaterThanOrEqual(14);
+    });
+
     it('writes a whole training and reads it back', async () => {
       const events = trainingBatch('run-a', '/data/a.h5');
       const r = await ingest(events);

@@ -18,7 +18,7 @@ export async function tasksOfRun(pool: Pool, runId: string, page: PageArgs): Pro
 
 export async function valuesOfRun(pool: Pool, runId: string, page: PageArgs): Promise<Page<ValueRow>> {
   const res = await pool.query(
-    `SELECT ${VALUE_COLS} FROM attribute_value WHERE run_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+    `SELECT ${VALUE_COLS} FROM attribute_value WHERE run_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY attribute_value.id LIMIT $3`,
     [runId, decodeCursor(page.after), page.first + 1],
   );
   return toPage(res.rows.map(toValue), page.first, (v) => v.id);
@@ -27,7 +27,7 @@ export async function valuesOfRun(pool: Pool, runId: string, page: PageArgs): Pr
 export async function metricsOfRun(pool: Pool, runId: string, page: PageArgs): Promise<Page<MetricRow & { id: string }>> {
   const res = await pool.query(
     `SELECT id::text, run_id, task_id, name, value, step::text, context, recorded_at FROM metric_point
-     WHERE run_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+     WHERE run_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY metric_point.id LIMIT $3`,
     [runId, decodeCursor(page.after), page.first + 1],
   );
   const rows = res.rows.map((r) => ({
@@ -53,7 +53,7 @@ export async function agents(pool: Pool, page: PageArgs): Promise<Page<AgentRow>
 
 export async function relations(pool: Pool, page: PageArgs): Promise<Page<RelationRow & { id: string }>> {
   const res = await pool.query(
-    `SELECT id::text, kind, subject, object FROM prov_relation WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+    `SELECT id::text, kind, subject, object FROM prov_relation WHERE ($1::bigint IS NULL OR id > $1) ORDER BY prov_relation.id LIMIT $2`,
     [decodeCursor(page.after), page.first + 1],
   );
   return toPage(res.rows as Array<RelationRow & { id: string }>, page.first, (r) => r.id);

@@ -49,7 +49,7 @@ export async function extendWorkflow(pool: Pool, workflowId: string, added: Adde
       ]);
     }
     const all = await client.query(
-      'SELECT id::text, workflow_id::text, name, kind, stage_type, parent_name FROM transformation WHERE workflow_id = $1 ORDER BY id',
+      'SELECT id::text, workflow_id::text, name, kind, stage_type, parent_name FROM transformation WHERE workflow_id = $1 ORDER BY transformation.id',
       [workflowId],
     );
     await client.query('COMMIT');

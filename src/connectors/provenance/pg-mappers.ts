@@ -12,7 +12,11 @@ import type {
   Page,
 } from './rows';
 
-/** Column lists and row mappers shared by the readers: one place knows the SQL column names. */
+/**
+ * Column lists and row mappers shared by the readers: one place knows the SQL column names.
+ * Bigint ids are selected as text (exact in JS); an ORDER BY must then name the table's column
+ * (`attribute_value.id`), since a bare `id` sorts the text output column ('11437' < '1925').
+ */
 export const WORKFLOW_COLS = 'id::text, name, version, kind, study_id, description, spec, created_at';
 export const RUN_COLS = 'id, workflow_id::text, agent_id, status, started_at, ended_at, attributes';
 export const TASK_COLS = 'id, run_id, transformation_id::text, parent_id, status, host, started_at, ended_at, attributes';

@@ -101,7 +101,7 @@ export async function workflows(pool: Pool, filter: { name?: string; studyId?: s
   const res = await pool.query(
     `SELECT ${WORKFLOW_COLS} FROM workflow
      WHERE ($1::text IS NULL OR name = $1) AND ($2::text IS NULL OR study_id = $2) AND ($3::bigint IS NULL OR id > $3)
-     ORDER BY id LIMIT $4`,
+     ORDER BY workflow.id LIMIT $4`,
     [filter.name ?? null, filter.studyId ?? null, decodeCursor(page.after), page.first + 1],
   );
   return toPage(res.rows.map(toWorkflow), page.first, (w) => w.id);
@@ -123,7 +123,7 @@ export async function studies(pool: Pool, page: PageArgs): Promise<Page<StudyRow
 export async function transformationsByWorkflowIds(pool: Pool, ids: readonly string[]): Promise<TransformationRow[][]> {
   const res = await pool.query(
     `SELECT id::text, workflow_id::text, name, kind, stage_type, parent_name FROM transformation
-     WHERE workflow_id = ANY($1::bigint[]) ORDER BY id`,
+     WHERE workflow_id = ANY($1::bigint[]) ORDER BY transformation.id`,
     [ids],
   );
   return groupByKey(ids, res.rows.map(toTransformation), (t) => t.workflowId);
@@ -140,7 +140,7 @@ export async function transformationsByIds(pool: Pool, ids: readonly string[]): 
 export async function attributesByWorkflowIds(pool: Pool, ids: readonly string[]): Promise<AttributeRow[][]> {
   const res = await pool.query(
     `SELECT id::text, workflow_id::text, transformation_id::text, name, role, direction, declared FROM attribute
-     WHERE workflow_id = ANY($1::bigint[]) ORDER BY id`,
+     WHERE workflow_id = ANY($1::bigint[]) ORDER BY attribute.id`,
     [ids],
   );
   return groupByKey(ids, res.rows.map(toAttribute), (a) => a.workflowId);

@@ -167,13 +167,13 @@ export class PgProvenanceStore implements ProvenanceStore {
   }
 
   async valuesByTaskIds(ids: readonly string[]): Promise<ValueRow[][]> {
-    const res = await this.pool.query(`SELECT ${VALUE_COLS} FROM attribute_value WHERE task_id = ANY($1) ORDER BY id`, [ids]);
+    const res = await this.pool.query(`SELECT ${VALUE_COLS} FROM attribute_value WHERE task_id = ANY($1) ORDER BY attribute_value.id`, [ids]);
     return groupByKey(ids, res.rows.map(toValue), (v) => v.taskId);
   }
 
   async runValuesByRunIds(ids: readonly string[]): Promise<ValueRow[][]> {
     const res = await this.pool.query(
-      `SELECT ${VALUE_COLS} FROM attribute_value WHERE run_id = ANY($1) AND task_id IS NULL ORDER BY id`,
+      `SELECT ${VALUE_COLS} FROM attribute_value WHERE run_id = ANY($1) AND task_id IS NULL ORDER BY attribute_value.id`,
       [ids],
     );
     return groupByKey(ids, res.rows.map(toValue), (v) => v.runId);
@@ -190,7 +190,7 @@ export class PgProvenanceStore implements ProvenanceStore {
   }
 
   async dataRefsByUris(uris: readonly string[]): Promise<DataRefRow[][]> {
-    const res = await this.pool.query(`SELECT id::text, uri, store, created_at FROM data_reference WHERE uri = ANY($1) ORDER BY id`, [uris]);
+    const res = await this.pool.query(`SELECT id::text, uri, store, created_at FROM data_reference WHERE uri = ANY($1) ORDER BY data_reference.id`, [uris]);
     return groupByKey(uris, res.rows.map(toDataRef), (d) => d.uri);
   }
 
@@ -224,7 +224,7 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   async valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]> {
     const res = await this.pool.query(
-      `SELECT ${VALUE_COLS} FROM attribute_value WHERE data_ref_id = ANY($1::bigint[]) AND direction = $2 ORDER BY id LIMIT 10000`,
+      `SELECT ${VALUE_COLS} FROM attribute_value WHERE data_ref_id = ANY($1::bigint[]) AND direction = $2 ORDER BY attribute_value.id LIMIT 10000`,
       [ids, direction],
     );
     return groupByKey(ids, res.rows.map(toValue), (v) => v.dataRefId);
