@@ -8,7 +8,11 @@ import { loadConfig, type ProvmlConfig } from '../../src/config';
 import { createContext, type AppDeps, type RequestContext } from '../../src/context';
 import { openProvenanceStore, type OpenedStore } from '../../src/connectors/provenance/open-provenance-store';
 import type { StoreRegistry } from '../../src/connectors/store-registry';
-import { startExtractionWorker, type ExtractionWorker, type ExtractionWorkerOptions } from '../../src/ingest/extraction/extraction-worker';
+import {
+  startExtractionWorker,
+  type ExtractionWorker,
+  type ExtractionWorkerOptions,
+} from '../../src/ingest/extraction/extraction-worker';
 import { SpecCatalog } from '../../src/ingest/spec-catalog';
 import { silentLogger } from '../../src/logger';
 import { EXTRACTION_RESOLVERS } from '../../src/resolvers/extraction/extraction.resolver';
@@ -17,12 +21,23 @@ import { TaskExecutionResolver, WorkflowExecutionResolver } from '../../src/reso
 import { IngestResolver } from '../../src/resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../../src/resolvers/provenance/lineage.resolver';
 import { NodeResolver } from '../../src/resolvers/provenance/node.resolver';
-import { AttributeResolver, ExperimentResolver, StudyResolver, TransformationResolver } from '../../src/resolvers/provenance/prospective.resolver';
+import {
+  AttributeResolver,
+  ExperimentResolver,
+  StudyResolver,
+  TransformationResolver,
+} from '../../src/resolvers/provenance/prospective.resolver';
 import { AttributeValueResolver, ModelResolver } from '../../src/resolvers/provenance/value.resolver';
 import { buildProvenanceSchema } from '../../src/schema/build-schema';
 import { ATTRIBUTE_TYPES } from '../../src/schema/ml/attribute.types';
 import { VALUE_TYPES } from '../../src/schema/ml/attribute-value.types';
-import { DataTransformationExecution, DataWorkflowExecution, FeatureExtractionExecution, LearningProcessExecution, LearningStageExecution } from '../../src/schema/ml/execution.types';
+import {
+  DataTransformationExecution,
+  DataWorkflowExecution,
+  FeatureExtractionExecution,
+  LearningProcessExecution,
+  LearningStageExecution,
+} from '../../src/schema/ml/execution.types';
 import { DataTransformation, FeatureExtraction, LearningStage } from '../../src/schema/ml/transformation.types';
 import { Organization, Person, SoftwareAgent } from '../../src/schema/prov/agent.types';
 import { DateTimeScalar } from '../../src/schema/scalars';
@@ -41,14 +56,34 @@ export function extractionSchema(): GraphQLSchema {
   if (buildProvenanceSchema().getQueryType()?.getFields().extractionJobs) return (schema = defaultGatewaySchema());
   schema = buildSchemaSync({
     resolvers: [
-      NodeResolver, StudyResolver, ExperimentResolver, TransformationResolver, AttributeResolver, WorkflowExecutionResolver,
-      TaskExecutionResolver, AttributeValueResolver, ModelResolver, DataReferenceResolver, LineageResolver, IngestResolver,
+      NodeResolver,
+      StudyResolver,
+      ExperimentResolver,
+      TransformationResolver,
+      AttributeResolver,
+      WorkflowExecutionResolver,
+      TaskExecutionResolver,
+      AttributeValueResolver,
+      ModelResolver,
+      DataReferenceResolver,
+      LineageResolver,
+      IngestResolver,
       ...EXTRACTION_RESOLVERS,
     ],
     orphanedTypes: [
-      ...Object.values(ATTRIBUTE_TYPES), ...Object.values(VALUE_TYPES), LearningProcessExecution, DataWorkflowExecution,
-      DataTransformationExecution, LearningStageExecution, FeatureExtractionExecution, DataTransformation, LearningStage,
-      FeatureExtraction, Person, SoftwareAgent, Organization,
+      ...Object.values(ATTRIBUTE_TYPES),
+      ...Object.values(VALUE_TYPES),
+      LearningProcessExecution,
+      DataWorkflowExecution,
+      DataTransformationExecution,
+      LearningStageExecution,
+      FeatureExtractionExecution,
+      DataTransformation,
+      LearningStage,
+      FeatureExtraction,
+      Person,
+      SoftwareAgent,
+      Organization,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
@@ -77,7 +112,14 @@ export async function createExtractionApp(registry: StoreRegistry): Promise<Extr
   const config: ProvmlConfig = loadConfig({ PROVML_DATABASE_URL: db.url, PROVML_DATA_DIR: dataDir, PROVML_DEMO: '0' });
   const open = () => openProvenanceStore({ databaseUrl: db.url, dataDir, poolSize: 6, log: silentLogger });
   let opened: OpenedStore = await open();
-  const deps: AppDeps = { config, store: opened.store, catalog: new SpecCatalog(opened.store), log: silentLogger, dataStores: registry.kinds(), registry };
+  const deps: AppDeps = {
+    config,
+    store: opened.store,
+    catalog: new SpecCatalog(opened.store),
+    log: silentLogger,
+    dataStores: registry.kinds(),
+    registry,
+  };
   let apollo: ApolloServer<RequestContext> = createApollo(config, silentLogger, extractionSchema());
   await apollo.start();
   const workers: ExtractionWorker[] = [];
@@ -93,8 +135,13 @@ export async function createExtractionApp(registry: StoreRegistry): Promise<Extr
       return res.body.singleResult as never;
     },
     async ingest(events) {
-      type R = { ingest: { accepted: number; duplicates: number; rejected: number; issues: Array<{ field: string; message: string }> } };
-      const res = await app.run<R>(`mutation($e: [JSON!]!) { ingest(events: $e) { accepted duplicates rejected issues { field message } } }`, { e: events });
+      type R = {
+        ingest: { accepted: number; duplicates: number; rejected: number; issues: Array<{ field: string; message: string }> };
+      };
+      const res = await app.run<R>(
+        `mutation($e: [JSON!]!) { ingest(events: $e) { accepted duplicates rejected issues { field message } } }`,
+        { e: events },
+      );
       if (res.errors) throw new Error(res.errors[0].message);
       const r = res.data!.ingest;
       if (r.rejected) throw new Error(`rejected: ${r.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
@@ -140,7 +187,14 @@ export const CURATION_SPEC = {
 export function curationEvents(run: string, refs: unknown[]): unknown[] {
   return [
     { id: `${run}:b`, type: 'workflowBegin', run, workflow: 'curation' },
-    ...refs.map((ref, i) => ({ id: `${run}:t${i}`, type: 'taskBegin', task: `${run}.t${i}`, run, transformation: 'ingest_raw', used: { raw: ref } })),
+    ...refs.map((ref, i) => ({
+      id: `${run}:t${i}`,
+      type: 'taskBegin',
+      task: `${run}.t${i}`,
+      run,
+      transformation: 'ingest_raw',
+      used: { raw: ref },
+    })),
     { id: `${run}:e`, type: 'workflowEnd', run },
   ];
 }

@@ -82,7 +82,7 @@ describe('UTM / ED50 to WGS84', () => {
     }
   });
 
-  it('puts the ED50 shift within a few metres of PROJ\'s own choice for the North Sea', () => {
+  it("puts the ED50 shift within a few metres of PROJ's own choice for the North Sea", () => {
     // PROJ's default EPSG:23031 -> 4326 operation for the demo corner: 4.644802764, 54.796118690.
     const [lon, lat] = parseEpsg('EPSG:23031').toWgs84(605835.52, 6073556.38);
     const metres = Math.hypot((lon - 4.644802764) * 111_320 * Math.cos((lat * Math.PI) / 180), (lat - 54.79611869) * 110_540);

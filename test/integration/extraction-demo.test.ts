@@ -19,7 +19,10 @@ type Named = { name: string; value: unknown };
 const byName = (xs: Named[]) => Object.fromEntries(xs.map((x) => [x.name, x.value]));
 const readQuery = (name: string) => ({
   query: fs.readFileSync(path.join(__dirname, '../../examples/queries', `${name}.graphql`), 'utf8'),
-  variables: JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/queries', `${name}.json`), 'utf8')) as Record<string, unknown>,
+  variables: JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/queries', `${name}.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >,
 });
 
 describe('the demo raw file, extracted at ingest, feeds Q1 and Q6', () => {
@@ -47,14 +50,21 @@ describe('the demo raw file, extracted at ingest, feeds Q1 and Q6', () => {
     const worker = app.startWorker();
     expect(await worker.drain()).toBe(1);
     await worker.stop();
-    const res = await app.run<{ dataReference: { extraction: { status: string; note: string | null; characteristics: Named[] } } }>(
+    const res = await app.run<{
+      dataReference: { extraction: { status: string; note: string | null; characteristics: Named[] } };
+    }>(
       `{ dataReference(uri: "${DEMO.rawFile}", store: "${DEMO.store}") { extraction { status note characteristics { name value } } } }`,
     );
     expect(res.errors).toBeUndefined();
     const job = res.data!.dataReference.extraction;
     expect(job).toMatchObject({ status: 'DONE', note: null });
     const c = byName(job.characteristics);
-    expect(c).toMatchObject({ inline_range: DEMO.inlineRange, crossline_range: DEMO.crosslineRange, crs: 'EPSG:23031', trace_count: 280 });
+    expect(c).toMatchObject({
+      inline_range: DEMO.inlineRange,
+      crossline_range: DEMO.crosslineRange,
+      crs: 'EPSG:23031',
+      trace_count: 280,
+    });
     // The checked-in demo document is exactly what extraction writes: nothing needed writing.
     expect(JSON.parse(before).geometry).toEqual(c.footprint_wgs84);
     expect(fs.readFileSync(demoDoc, 'utf8')).toBe(before);
@@ -70,7 +80,12 @@ describe('the demo raw file, extracted at ingest, feeds Q1 and Q6', () => {
       );
       const extracted = byName(job.data!.dataReference.extraction.characteristics);
       const task = `task:${job.data!.dataReference.extraction.run.id.slice('run:'.length)}.extract`;
-      type Raw = { uri: string; document: { geometry: unknown } | null; knowledge: Record<string, string> | null; usedBy: Array<{ id: string; generated?: Named[] }> };
+      type Raw = {
+        uri: string;
+        document: { geometry: unknown } | null;
+        knowledge: Record<string, string> | null;
+        usedBy: Array<{ id: string; generated?: Named[] }>;
+      };
       const check = (raw: Raw) => {
         expect(raw.uri).toBe(DEMO.rawFile);
         expect(raw.document?.geometry).toEqual(extracted.footprint_wgs84);
@@ -88,7 +103,9 @@ describe('the demo raw file, extracted at ingest, feeds Q1 and Q6', () => {
         expect(errors).toBeUndefined();
         const raw =
           name === 'q1'
-            ? (data.model as { datasets: Array<{ name: string; dataReference: { wasDerivedFrom: Raw[] } }> }).datasets.find((d) => d.name === 'train_set')!.dataReference.wasDerivedFrom[0]
+            ? (data.model as { datasets: Array<{ name: string; dataReference: { wasDerivedFrom: Raw[] } }> }).datasets.find(
+                (d) => d.name === 'train_set',
+              )!.dataReference.wasDerivedFrom[0]
             : (data.dataReference as { wasDerivedFrom: Raw[] }).wasDerivedFrom[0];
         check(raw);
       }

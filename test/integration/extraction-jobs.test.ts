@@ -42,15 +42,18 @@ describe('extraction at ingest (fs object store, file document store, PostgreSQL
 
   const ref = (uri: string, extract?: unknown) => ({ $ref: uri, store: 'fs', ...(extract === undefined ? {} : { extract }) });
   const extraction = async (uri: string) => {
-    const res = await app.run<{ dataReference: { extraction: Extraction | null; usedBy: Array<{ id: string; generated?: Named[] }> } }>(REF_QUERY, { uri });
+    const res = await app.run<{
+      dataReference: { extraction: Extraction | null; usedBy: Array<{ id: string; generated?: Named[] }> };
+    }>(REF_QUERY, { uri });
     expect(res.errors).toBeUndefined();
     return res.data!.dataReference;
   };
   const jobs = async (status?: string) => {
-    const res = await app.run<{ extractionJobs: { nodes: Array<{ id: string; status: string; dataReference: { uri: string } }> } }>(
-      `query($s: ExtractionStatus) { extractionJobs(status: $s, first: 100) { nodes { id status dataReference { uri } } } }`,
-      { s: status ?? null },
-    );
+    const res = await app.run<{
+      extractionJobs: { nodes: Array<{ id: string; status: string; dataReference: { uri: string } }> };
+    }>(`query($s: ExtractionStatus) { extractionJobs(status: $s, first: 100) { nodes { id status dataReference { uri } } } }`, {
+      s: status ?? null,
+    });
     expect(res.errors).toBeUndefined();
     return res.data!.extractionJobs.nodes;
   };
@@ -96,7 +99,12 @@ describe('extraction at ingest (fs object store, file document store, PostgreSQL
     );
     // A broken file or a wrong option never costs an event: they are the job's business.
     expect(r).toMatchObject({ accepted: 8, duplicates: 0, rejected: 0 });
-    expect((await jobs('PENDING')).map((j) => j.dataReference.uri).sort()).toEqual(['/data/netherlands.sgy', '/data/odd.sgy', '/data/truncated.sgy', '/input/train.hdf5']);
+    expect((await jobs('PENDING')).map((j) => j.dataReference.uri).sort()).toEqual([
+      '/data/netherlands.sgy',
+      '/data/odd.sgy',
+      '/data/truncated.sgy',
+      '/input/train.hdf5',
+    ]);
 
     const worker = app.startWorker();
     expect(await worker.drain()).toBe(4);
@@ -107,9 +115,18 @@ describe('extraction at ingest (fs object store, file document store, PostgreSQL
     const c = byName(sgy.extraction!.characteristics);
     // The demo cube's geometry, as make_demo_segy.py wrote it with segyio.
     expect(c).toMatchObject({
-      format: 'SEG-Y', trace_count: 280, sample_count: 4, sample_interval_us: 4000,
-      inline_range: [100, 750], crossline_range: [300, 1250], inline_count: 14, crossline_count: 20,
-      crs: 'EPSG:23031', byte_order: 'big', sample_format: 'ieee-float32', ranges_inferred: false,
+      format: 'SEG-Y',
+      trace_count: 280,
+      sample_count: 4,
+      sample_interval_us: 4000,
+      inline_range: [100, 750],
+      crossline_range: [300, 1250],
+      inline_count: 14,
+      crossline_count: 20,
+      crs: 'EPSG:23031',
+      byte_order: 'big',
+      sample_format: 'ieee-float32',
+      ranges_inferred: false,
       file_size: fs.statSync(SGY).size,
     });
     // Headers only: the 3600 file header bytes and the trace headers (the first one read twice,
@@ -142,10 +159,14 @@ describe('extraction at ingest (fs object store, file document store, PostgreSQL
     const h5 = await extraction('/input/train.hdf5');
     expect(h5.extraction?.status).toBe('DONE');
     const shapes = JSON.parse(
-      execFileSync('/usr/bin/python3', ['-c', `import h5py, json, sys
+      execFileSync('/usr/bin/python3', [
+        '-c',
+        `import h5py, json, sys
 f = h5py.File(sys.argv[1], 'r'); out = {}
 f.visititems(lambda n, o: out.__setitem__('/' + n, list(o.shape)) if isinstance(o, h5py.Dataset) else None)
-print(json.dumps(out))`, H5]).toString(),
+print(json.dumps(out))`,
+        H5,
+      ]).toString(),
     ) as Record<string, number[]>;
     const hc = byName(h5.extraction!.characteristics);
     expect(hc.format).toBe('HDF5');
@@ -174,9 +195,26 @@ print(json.dumps(out))`, H5]).toString(),
     expect(written).toMatchObject({
       type: 'Feature',
       geometry: c.footprint_wgs84,
-      properties: { uri: '/data/netherlands.sgy', sourceCrs: 'EPSG:23031', inlineRange: [100, 750], crosslineRange: [300, 1250], extractedBy: 'provml' },
+      properties: {
+        uri: '/data/netherlands.sgy',
+        sourceCrs: 'EPSG:23031',
+        inlineRange: [100, 750],
+        crosslineRange: [300, 1250],
+        extractedBy: 'provml',
+      },
     });
-    const box = { type: 'Polygon', coordinates: [[[4.7, 54.88], [4.75, 54.88], [4.75, 54.92], [4.7, 54.92], [4.7, 54.88]]] };
+    const box = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [4.7, 54.88],
+          [4.75, 54.88],
+          [4.75, 54.92],
+          [4.7, 54.92],
+          [4.7, 54.88],
+        ],
+      ],
+    };
     // The live store (updated in memory) and one opened afresh from the directory agree.
     const live = (registry.get('documents') as Extract<CreatedStore, { kind: 'mongodb' }>).documents;
     const fresh = await FileDocumentStore.fromDirectory(docs, { id: 'documents' });
@@ -205,7 +243,10 @@ print(json.dumps(out))`, H5]).toString(),
     expect(await worker.drain()).toBe(2);
     await worker.stop();
     expect((await extraction('/data/truncated.sgy')).extraction).toMatchObject({ status: 'DONE', attempts: 1 });
-    expect((await jobs()).filter((j) => j.dataReference.uri === '/data/netherlands.sgy').map((j) => j.status)).toEqual(['DONE', 'DONE']);
+    expect((await jobs()).filter((j) => j.dataReference.uri === '/data/netherlands.sgy').map((j) => j.status)).toEqual([
+      'DONE',
+      'DONE',
+    ]);
   });
 
   it('keeps pending jobs across a restart and takes over a job whose worker died', async () => {
@@ -252,7 +293,12 @@ print(json.dumps(out))`, H5]).toString(),
     objects.stat = (uris) => tracked(uris[0], 150, () => stat(uris));
     objects.readRange = (uri, offset, length) => tracked(uri, 0, () => readRange(uri, offset, length));
     try {
-      await app.ingest(curationEvents('p1', [2, 3, 4, 5].map((i) => ref(`/data/copy${i}.sgy`, true)).concat([ref('/data/copy0.sgy', { fast: true })])));
+      await app.ingest(
+        curationEvents(
+          'p1',
+          [2, 3, 4, 5].map((i) => ref(`/data/copy${i}.sgy`, true)).concat([ref('/data/copy0.sgy', { fast: true })]),
+        ),
+      );
       const worker = app.startWorker({ concurrency: 2 });
       expect(await worker.drain()).toBe(5);
       await worker.stop();
@@ -268,30 +314,56 @@ print(json.dumps(out))`, H5]).toString(),
 describe('FileDocumentStore.upsert (the footprint writer)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'provml-upsert-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const square = (x: number, y: number) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] as [number, number][][] });
+  const square = (x: number, y: number) => ({
+    type: 'Polygon' as const,
+    coordinates: [
+      [
+        [x, y],
+        [x + 1, y],
+        [x + 1, y + 1],
+        [x, y + 1],
+        [x, y],
+      ],
+    ] as [number, number][][],
+  });
 
   it('updates a document where it lies, keeps its other fields, and writes nothing twice', async () => {
     fs.writeFileSync(
       path.join(dir, 'cubes.geojson'),
-      JSON.stringify({ type: 'FeatureCollection', features: [
-        { type: 'Feature', geometry: square(0, 0), properties: { uri: 'a.sgy', basin: 'A' } },
-        { type: 'Feature', geometry: null, properties: { uri: ['b.sgy', 'http://x/b'], basin: 'B' } },
-      ] }),
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          { type: 'Feature', geometry: square(0, 0), properties: { uri: 'a.sgy', basin: 'A' } },
+          { type: 'Feature', geometry: null, properties: { uri: ['b.sgy', 'http://x/b'], basin: 'B' } },
+        ],
+      }),
     );
     fs.writeFileSync(path.join(dir, 'plain.json'), JSON.stringify([{ uri: 'c.sgy', geometry: square(9, 9), depth: 3 }]));
     const store = await FileDocumentStore.fromDirectory(dir, { id: 'd' });
     expect(await store.upsert({ uri: 'http://x/b', geometry: square(5, 5), properties: { sourceCrs: 'EPSG:32631' } })).toBe(true);
-    expect(await store.upsert({ uri: 'http://x/b', geometry: square(5, 5), properties: { sourceCrs: 'EPSG:32631' } })).toBe(false);
+    expect(await store.upsert({ uri: 'http://x/b', geometry: square(5, 5), properties: { sourceCrs: 'EPSG:32631' } })).toBe(
+      false,
+    );
     expect(await store.upsert({ uri: 'c.sgy', geometry: square(7, 7), properties: { traceCount: 10 } })).toBe(true);
-    await expect(store.upsert({ uri: 'c.sgy', geometry: { type: 'Polygon', coordinates: [[[0, 0]]] } as never, properties: {} })).rejects.toMatchObject({
+    await expect(
+      store.upsert({ uri: 'c.sgy', geometry: { type: 'Polygon', coordinates: [[[0, 0]]] } as never, properties: {} }),
+    ).rejects.toMatchObject({
       extensions: { code: 'BAD_USER_INPUT' },
     });
-    await expect(store.upsert({ uri: 'c.sgy', geometry: square(7, 7), properties: { $where: 1 } })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(store.upsert({ uri: 'c.sgy', geometry: square(7, 7), properties: { $where: 1 } })).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
 
     const onDisk = JSON.parse(fs.readFileSync(path.join(dir, 'cubes.geojson'), 'utf8'));
     expect(onDisk.features[0]).toEqual({ type: 'Feature', geometry: square(0, 0), properties: { uri: 'a.sgy', basin: 'A' } });
-    expect(onDisk.features[1]).toEqual({ type: 'Feature', geometry: square(5, 5), properties: { uri: ['b.sgy', 'http://x/b'], basin: 'B', sourceCrs: 'EPSG:32631' } });
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'plain.json'), 'utf8'))).toEqual([{ uri: 'c.sgy', geometry: square(7, 7), depth: 3, traceCount: 10 }]);
+    expect(onDisk.features[1]).toEqual({
+      type: 'Feature',
+      geometry: square(5, 5),
+      properties: { uri: ['b.sgy', 'http://x/b'], basin: 'B', sourceCrs: 'EPSG:32631' },
+    });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'plain.json'), 'utf8'))).toEqual([
+      { uri: 'c.sgy', geometry: square(7, 7), depth: 3, traceCount: 10 },
+    ]);
     expect(fs.existsSync(path.join(dir, UPSERT_FOLDER))).toBe(false);
     // Memory follows the files: the old shape is gone from spatial answers, the new one is there.
     expect((await store.intersects(square(9.2, 9.2), 10)).map((d) => d.uri)).toEqual([]);

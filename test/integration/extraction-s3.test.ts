@@ -27,7 +27,10 @@ describe('extraction at ingest from S3 (s3rver)', () => {
       {
         stores: [
           {
-            id: 's3', kind: 's3', endpoint: s3.endpoint, options: { bucket: 'seismic' },
+            id: 's3',
+            kind: 's3',
+            endpoint: s3.endpoint,
+            options: { bucket: 'seismic' },
             secretsFromEnv: { accessKeyId: 'T_S3_KEY', secretAccessKey: 'T_S3_SECRET' },
           },
         ],
@@ -69,8 +72,20 @@ describe('extraction at ingest from S3 (s3rver)', () => {
     await worker.drain();
     await worker.stop();
 
-    type Res = { dataReference: { extraction: { status: string; attempts: number; bytesRead: string; error: { code: string; message: string } | null; characteristics: Named[] | null } } };
-    const ok = await app.run<Res>(`{ dataReference(uri: "s3://seismic/f3/netherlands.sgy") { extraction { status attempts bytesRead error { code message } characteristics { name value } } } }`);
+    type Res = {
+      dataReference: {
+        extraction: {
+          status: string;
+          attempts: number;
+          bytesRead: string;
+          error: { code: string; message: string } | null;
+          characteristics: Named[] | null;
+        };
+      };
+    };
+    const ok = await app.run<Res>(
+      `{ dataReference(uri: "s3://seismic/f3/netherlands.sgy") { extraction { status attempts bytesRead error { code message } characteristics { name value } } } }`,
+    );
     expect(ok.errors).toBeUndefined();
     const job = ok.data!.dataReference.extraction;
     expect(job).toMatchObject({ status: 'DONE', attempts: 1, error: null });
@@ -82,8 +97,14 @@ describe('extraction at ingest from S3 (s3rver)', () => {
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.every((r) => /^bytes=\d+-\d+$/.test(r.range ?? ''))).toBe(true);
 
-    const missing = await app.run<Res>(`{ dataReference(uri: "s3://seismic/f3/missing.sgy") { extraction { status attempts error { code message } } } }`);
-    expect(missing.data!.dataReference.extraction).toMatchObject({ status: 'FAILED', attempts: 2, error: { code: 'UNREADABLE' } });
+    const missing = await app.run<Res>(
+      `{ dataReference(uri: "s3://seismic/f3/missing.sgy") { extraction { status attempts error { code message } } } }`,
+    );
+    expect(missing.data!.dataReference.extraction).toMatchObject({
+      status: 'FAILED',
+      attempts: 2,
+      error: { code: 'UNREADABLE' },
+    });
     expect(missing.data!.dataReference.extraction.error!.message).toContain('s3://seismic/f3/missing.sgy');
   });
 });

@@ -11,7 +11,8 @@ export function checkUpsert(doc: UpsertDocument): UpsertDocument {
   const problem = uriProblem(doc.uri);
   if (problem) throw new BadUserInputError(`uri ${problem}`, 'uri');
   for (const name of Object.keys(doc.properties)) {
-    if (!PROPERTY_NAME.test(name)) throw new BadUserInputError(`property name "${name.slice(0, 80)}" must be letters, digits, _ and -`, 'properties');
+    if (!PROPERTY_NAME.test(name))
+      throw new BadUserInputError(`property name "${name.slice(0, 80)}" must be letters, digits, _ and -`, 'properties');
   }
   return { uri: doc.uri, geometry: parseGeometry(doc.geometry), properties: doc.properties };
 }
@@ -31,7 +32,11 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
  * `properties` for a Feature or at top level for a plain document. Returns null when the
  * document already holds exactly that (so a repeated extraction writes nothing).
  */
-export function mergeDocument(raw: Record<string, unknown>, doc: UpsertDocument, geometryField: string): Record<string, unknown> | null {
+export function mergeDocument(
+  raw: Record<string, unknown>,
+  doc: UpsertDocument,
+  geometryField: string,
+): Record<string, unknown> | null {
   const next: Record<string, unknown> = { ...raw };
   setPath(next, geometryField, doc.geometry);
   if (raw.type === 'Feature') {

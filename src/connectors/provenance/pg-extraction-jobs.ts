@@ -66,7 +66,12 @@ const toJob = (r: QueryResultRow): ExtractionJobRow => ({
   resultRunId: r.result_run_id,
   note: r.note,
   error: r.error_code
-    ? { code: r.error_code, message: r.error_message ?? '', offset: r.error_offset === null ? null : Number(r.error_offset), field: r.error_field }
+    ? {
+        code: r.error_code,
+        message: r.error_message ?? '',
+        offset: r.error_offset === null ? null : Number(r.error_offset),
+        field: r.error_field,
+      }
     : null,
   requestedAt: r.requested_at,
   startedAt: r.started_at,
@@ -97,7 +102,11 @@ export async function claimExtractionJobs(pool: Pool, limit: number, leaseMs: nu
 }
 
 /** Extends the lease of jobs still being read (so none is taken over) and records their progress. */
-export async function renewExtractionLeases(pool: Pool, progress: ReadonlyArray<{ id: string; bytesRead: number }>, leaseMs: number): Promise<void> {
+export async function renewExtractionLeases(
+  pool: Pool,
+  progress: ReadonlyArray<{ id: string; bytesRead: number }>,
+  leaseMs: number,
+): Promise<void> {
   if (!progress.length) return;
   await pool.query(
     `UPDATE extraction_job j SET next_attempt_at = now() + make_interval(secs => $3::double precision), bytes_read = p.bytes
@@ -107,11 +116,7 @@ export async function renewExtractionLeases(pool: Pool, progress: ReadonlyArray<
   );
 }
 
-export async function completeExtractionJob(
-  pool: Pool,
-  id: string,
-  result: ExtractionOutcome,
-): Promise<void> {
+export async function completeExtractionJob(pool: Pool, id: string, result: ExtractionOutcome): Promise<void> {
   await pool.query(
     `UPDATE extraction_job SET status = 'DONE', bytes_read = $2, characteristics = $3::jsonb, result_run_id = $4, note = $5,
        error_code = NULL, error_message = NULL, error_offset = NULL, error_field = NULL, finished_at = now()
@@ -137,7 +142,15 @@ export async function failExtractionJob(
        finished_at = CASE WHEN $7::double precision IS NULL THEN now() ELSE NULL END,
        error_code = $2, error_message = $3, error_offset = $4, error_field = $5, bytes_read = $6
      WHERE id = $1`,
-    [id, failure.code, failure.message.slice(0, 2000), failure.offset, failure.field, failure.bytesRead, retryInMs === null ? null : secs(retryInMs)],
+    [
+      id,
+      failure.code,
+      failure.message.slice(0, 2000),
+      failure.offset,
+      failure.field,
+      failure.bytesRead,
+      retryInMs === null ? null : secs(retryInMs),
+    ],
   );
 }
 
@@ -153,7 +166,11 @@ export async function latestExtractionJobs(pool: Pool, dataRefIds: readonly stri
 }
 
 /** Jobs in id order, optionally of one status (keyset pages). */
-export async function extractionJobs(pool: Pool, filter: { status?: ExtractionStatus | null }, page: PageArgs): Promise<Page<ExtractionJobRow>> {
+export async function extractionJobs(
+  pool: Pool,
+  filter: { status?: ExtractionStatus | null },
+  page: PageArgs,
+): Promise<Page<ExtractionJobRow>> {
   const res = await pool.query(
     `SELECT ${COLS} FROM extraction_job j JOIN data_reference d ON d.id = j.data_ref_id
      WHERE ($1::text IS NULL OR j.status = $1) AND ($2::bigint IS NULL OR j.id > $2)

@@ -97,7 +97,16 @@ function hdf5(r: Hdf5Extract): Characterised {
     { name: 'format', value: 'HDF5' },
     { name: 'file_size', value: r.fileSize },
     { name: 'bytes_read', value: r.bytesRead },
-    { name: 'datasets', value: r.datasets.map((d) => ({ path: d.path, shape: d.shape, dtype: d.dtype, instances: d.instances, attributes: d.attributes })) },
+    {
+      name: 'datasets',
+      value: r.datasets.map((d) => ({
+        path: d.path,
+        shape: d.shape,
+        dtype: d.dtype,
+        instances: d.instances,
+        attributes: d.attributes,
+      })),
+    },
     { name: 'shapes', value: Object.fromEntries(r.datasets.map((d) => [d.path, d.shape])) },
     { name: 'instances', value: Object.fromEntries(r.datasets.map((d) => [d.path, d.instances])) },
     { name: 'attributes', value: r.attributes },

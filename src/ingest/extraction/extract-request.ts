@@ -15,7 +15,10 @@ const OptionsSchema = z
     inlineByte: z.number().int().min(1).max(237).optional(),
     crosslineByte: z.number().int().min(1).max(237).optional(),
     /** CRS of the SEG-Y coordinates, e.g. "EPSG:32631"; default: an EPSG code in the textual header. */
-    crs: z.string().regex(/^EPSG:\d{4,5}$/, 'must be "EPSG:<code>"').optional(),
+    crs: z
+      .string()
+      .regex(/^EPSG:\d{4,5}$/, 'must be "EPSG:<code>"')
+      .optional(),
     /** Write the footprint polygon to the document store (default true). */
     footprint: z.boolean().optional(),
     /** Id of the document store to write the footprint to (default: the server's choice). */

@@ -94,10 +94,16 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
     const request = parseExtractRequest(job.options);
     const created = deps.registry?.get(job.store);
     if (!created || (created.kind !== 'fs' && created.kind !== 's3')) {
-      throw new ExtractError('UNREADABLE', `store "${job.store}" is not an object store of the registry (fs or s3)`, { source: job.uri });
+      throw new ExtractError('UNREADABLE', `store "${job.store}" is not an object store of the registry (fs or s3)`, {
+        source: job.uri,
+      });
     }
     const maxRange = deps.registry?.entryOf(job.store)?.options.maxRangeBytes;
-    const reader = new ObjectStoreRangeReader(created.objects, deps.registry!.keyFor(job.store, job.uri), typeof maxRange === 'number' ? maxRange : undefined);
+    const reader = new ObjectStoreRangeReader(
+      created.objects,
+      deps.registry!.keyFor(job.store, job.uri),
+      typeof maxRange === 'number' ? maxRange : undefined,
+    );
     slot.reader = reader;
     const startedAt = new Date();
     const result = await extract(reader, request.extract).finally(() => reader.close());
@@ -127,19 +133,36 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
         }
       }
     }
-    await deps.store.completeExtractionJob(job.id, { bytesRead: result.bytesRead, characteristics: c.characteristics, resultRunId: extractionRunId(job.id), note });
+    await deps.store.completeExtractionJob(job.id, {
+      bytesRead: result.bytesRead,
+      characteristics: c.characteristics,
+      resultRunId: extractionRunId(job.id),
+      note,
+    });
     return { note, runId: extractionRunId(job.id) };
   }
 
   async function runJob(job: ExtractionJobRow, slot: { reader: RangeReader | null }): Promise<void> {
     try {
       const out = await extractJob(job, slot);
-      log.info('extracted', { job: job.id, uri: job.uri, store: job.store, bytesRead: slot.reader?.bytesRead, run: out.runId, note: out.note ?? undefined });
+      log.info('extracted', {
+        job: job.id,
+        uri: job.uri,
+        store: job.store,
+        bytesRead: slot.reader?.bytesRead,
+        run: out.runId,
+        note: out.note ?? undefined,
+      });
     } catch (err) {
       const bytesRead = slot.reader?.bytesRead ?? null;
       const e = err as { code?: unknown; offset?: unknown; field?: unknown; message?: unknown };
       const failure = {
-        code: err instanceof ExtractError || err instanceof BadExtractOptionsError ? String(e.code) : typeof e.code === 'string' ? e.code : 'INTERNAL',
+        code:
+          err instanceof ExtractError || err instanceof BadExtractOptionsError
+            ? String(e.code)
+            : typeof e.code === 'string'
+              ? e.code
+              : 'INTERNAL',
         message: err instanceof Error ? err.message.split('\n')[0] : String(err),
         offset: typeof e.offset === 'number' ? e.offset : null,
         field: typeof e.field === 'string' ? e.field : null,
@@ -148,7 +171,13 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
       // Store errors (document store or provenance down) may pass too; a wrong file never does.
       const transient = isTransient(err) || failure.code === 'INTERNAL';
       const retryInMs = transient && job.attempts < maxAttempts ? backoffDelay(job.attempts - 1, backoffMs, 600_000) : null;
-      log.warn(retryInMs === null ? 'extraction failed' : 'extraction failed; will retry', { job: job.id, uri: job.uri, code: failure.code, error: failure.message, retryInMs });
+      log.warn(retryInMs === null ? 'extraction failed' : 'extraction failed; will retry', {
+        job: job.id,
+        uri: job.uri,
+        code: failure.code,
+        error: failure.message,
+        retryInMs,
+      });
       await deps.store.failExtractionJob(job.id, failure, retryInMs).catch((e2: unknown) => {
         // The provenance store itself is down: the lease runs out and the job is claimed again.
         log.warn('could not record the failure', { job: job.id, error: e2 instanceof Error ? e2.message : String(e2) });

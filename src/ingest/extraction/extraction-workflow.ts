@@ -17,7 +17,8 @@ export const EXTRACTION_SPEC = parseWorkflowSpec({
     {
       name: EXTRACTION_TRANSFORMATION,
       kind: 'DATA_TRANSFORMATION',
-      description: 'Reads the headers of one file through its object store (ranged reads) and generates its DatasetCharacteristicValues.',
+      description:
+        'Reads the headers of one file through its object store (ranged reads) and generates its DatasetCharacteristicValues.',
       used: [{ name: 'file', role: 'DATA_REFERENCE' }],
       generated: CHARACTERISTIC_NAMES.map((name) => ({ name, role: 'DATASET_CHARACTERISTIC' })),
     },
@@ -50,15 +51,29 @@ export function extractionEvents(
   return [
     { id: `${run}:0`, type: 'agent', agent: EXTRACTION_AGENT, kind: 'SOFTWARE', name: 'provml metadata extraction' },
     {
-      id: `${run}:1`, type: 'workflowBegin', run, workflow: EXTRACTION_WORKFLOW, version, agent: EXTRACTION_AGENT,
-      time: startedAt.toISOString(), attributes: { extractionJob: job.id, options: job.options },
+      id: `${run}:1`,
+      type: 'workflowBegin',
+      run,
+      workflow: EXTRACTION_WORKFLOW,
+      version,
+      agent: EXTRACTION_AGENT,
+      time: startedAt.toISOString(),
+      attributes: { extractionJob: job.id, options: job.options },
     },
     {
-      id: `${run}:2`, type: 'taskBegin', task, run, transformation: EXTRACTION_TRANSFORMATION, time: startedAt.toISOString(),
+      id: `${run}:2`,
+      type: 'taskBegin',
+      task,
+      run,
+      transformation: EXTRACTION_TRANSFORMATION,
+      time: startedAt.toISOString(),
       used: { file: { $ref: job.uri, store: job.store } },
     },
     {
-      id: `${run}:3`, type: 'taskEnd', task, time: endedAt.toISOString(),
+      id: `${run}:3`,
+      type: 'taskEnd',
+      task,
+      time: endedAt.toISOString(),
       generated: Object.fromEntries(characteristics.map((c) => [c.name, c.value])),
     },
     { id: `${run}:4`, type: 'workflowEnd', run, time: endedAt.toISOString() },

@@ -18,7 +18,14 @@ export interface CoordinateSystem {
 /** EPSG:1133, the mean shift for western Europe. */
 const ED50_TO_WGS84: Translation = [-87, -98, -121];
 
-function utm(code: string, name: string, ellipsoid: Ellipsoid, zone: number, south: boolean, shift: Translation | null): CoordinateSystem {
+function utm(
+  code: string,
+  name: string,
+  ellipsoid: Ellipsoid,
+  zone: number,
+  south: boolean,
+  shift: Translation | null,
+): CoordinateSystem {
   const tm = { ellipsoid, lon0: zone * 6 - 183, k0: 0.9996, falseEasting: 500_000, falseNorthing: south ? 10_000_000 : 0 };
   return {
     code,
@@ -42,7 +49,8 @@ export function parseEpsg(text: string): CoordinateSystem {
     return utm(text, `WGS 84 / UTM zone ${zone}${south ? 'S' : 'N'}`, WGS84, zone, south, null);
   }
   if (code >= 25828 && code <= 25838) return utm(text, `ETRS89 / UTM zone ${zone}N`, GRS80, zone, false, null);
-  if (code >= 23028 && code <= 23038) return utm(text, `ED50 / UTM zone ${zone}N`, INTERNATIONAL_1924, zone, false, ED50_TO_WGS84);
+  if (code >= 23028 && code <= 23038)
+    return utm(text, `ED50 / UTM zone ${zone}N`, INTERNATIONAL_1924, zone, false, ED50_TO_WGS84);
   throw new Error(
     `EPSG:${code} is not supported: footprints convert from UTM on WGS 84 (EPSG:326zz/327zz), ETRS89 (258zz) or ED50 (230zz), or EPSG:4326`,
   );

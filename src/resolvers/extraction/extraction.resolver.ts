@@ -4,7 +4,12 @@ import type { RequestContext } from '../../context';
 import { BadUserInputError } from '../../errors';
 import { DataReference } from '../../schema/ml/data-reference.type';
 import { WorkflowExecution } from '../../schema/ml/execution.types';
-import { ExtractionJob, ExtractionJobConnection, ExtractionStatusEnum, extractionJobView } from '../../schema/ml/extraction.types';
+import {
+  ExtractionJob,
+  ExtractionJobConnection,
+  ExtractionStatusEnum,
+  extractionJobView,
+} from '../../schema/ml/extraction.types';
 import { dataRefView } from '../../schema/views';
 import { loadRun, pageArgs } from '../provenance/views';
 import { extractionJobLoader } from './extraction.loaders';
@@ -23,14 +28,17 @@ export class DataReferenceExtractionResolver {
 
 @Resolver(() => ExtractionJob)
 export class ExtractionJobResolver {
-  @Query(() => ExtractionJobConnection, { description: 'Extraction jobs in the order they were asked for, optionally of one status.' })
+  @Query(() => ExtractionJobConnection, {
+    description: 'Extraction jobs in the order they were asked for, optionally of one status.',
+  })
   async extractionJobs(
     @Ctx() ctx: RequestContext,
     @Arg('status', () => ExtractionStatusEnum, { nullable: true }) status: ExtractionStatusEnum | null,
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
-    if (after && !/^\d{1,19}$/.test(decodeCursor(after) ?? '')) throw new BadUserInputError('after is not a cursor of this list', 'after');
+    if (after && !/^\d{1,19}$/.test(decodeCursor(after) ?? ''))
+      throw new BadUserInputError('after is not a cursor of this list', 'after');
     const page = await ctx.store.extractionJobs({ status }, pageArgs(ctx, first, after));
     return { nodes: page.items.map(extractionJobView), pageInfo: page };
   }

@@ -31,7 +31,8 @@ export class ExtractionFailure {
 
 @ObjectType({
   simpleResolvers: true,
-  description: 'One PROV-ML DatasetCharacteristicValue an extraction generated (inline_range, trace_count, footprint_wgs84, shapes, ...).',
+  description:
+    'One PROV-ML DatasetCharacteristicValue an extraction generated (inline_range, trace_count, footprint_wgs84, shapes, ...).',
 })
 export class ExtractedCharacteristic {
   @Field()
@@ -61,16 +62,25 @@ export class ExtractionJob {
   @Field(() => Int64Scalar, { nullable: true, description: 'Bytes read from the store: headers only, never the samples.' })
   bytesRead!: number | null;
 
-  @Field(() => [ExtractedCharacteristic], { nullable: true, description: 'The extracted PROV-ML DatasetCharacteristicValues, once DONE.' })
+  @Field(() => [ExtractedCharacteristic], {
+    nullable: true,
+    description: 'The extracted PROV-ML DatasetCharacteristicValues, once DONE.',
+  })
   characteristics!: ExtractedCharacteristic[] | null;
 
   @Field(() => ExtractionFailure, { nullable: true, description: 'Why the last attempt failed.' })
   error!: ExtractionFailure | null;
 
-  @Field(() => String, { nullable: true, description: 'What a DONE job could not do (no CRS for the footprint, no writable document store).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'What a DONE job could not do (no CRS for the footprint, no writable document store).',
+  })
   note!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Id of the provml-extraction run (prov:Activity) that generated the characteristics.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Id of the provml-extraction run (prov:Activity) that generated the characteristics.',
+  })
   runId!: string | null;
 
   @Field()
