@@ -39,6 +39,9 @@ const EnvSchema = z.object({
   PROVML_PUBLISH_STORE: z.string().min(1).optional(),
   PROVML_PUBLISH_GRAPH: z.string().url().optional(),
   PROVML_PUBLISH_INTERVAL_MS: intFrom(2000, 100, 3_600_000),
+  // Raw-data extraction requested at ingest ({"$ref", "store", "extract": true}).
+  PROVML_EXTRACTION_CONCURRENCY: intFrom(2, 1, 64),
+  PROVML_EXTRACTION_DOCUMENT_STORE: z.string().min(1).optional(),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -69,6 +72,9 @@ export interface ProvmlConfig {
   publishStore?: string;
   publishGraph?: string;
   publishIntervalMs: number;
+  extractionConcurrency: number;
+  /** Document store that receives extracted footprints; default: the registry's first writable one. */
+  extractionDocumentStore?: string;
 }
 
 export class ConfigError extends Error {
@@ -109,5 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     publishStore: e.PROVML_PUBLISH_STORE,
     publishGraph: e.PROVML_PUBLISH_GRAPH,
     publishIntervalMs: e.PROVML_PUBLISH_INTERVAL_MS,
+    extractionConcurrency: e.PROVML_EXTRACTION_CONCURRENCY,
+    extractionDocumentStore: e.PROVML_EXTRACTION_DOCUMENT_STORE,
   };
 }

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchemaSync } from 'type-graphql';
 import { DataReferenceResolver } from '../resolvers/provenance/data-reference.resolver';
 import { TaskExecutionResolver, WorkflowExecutionResolver } from '../resolvers/provenance/execution.resolver';
+import { DataReferenceExtractionResolver, ExtractionJobResolver } from '../resolvers/extraction/extraction.resolver';
 import { ExportResolver } from '../resolvers/interop/export.resolver';
 import { IngestResolver } from '../resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
@@ -45,6 +46,8 @@ export function buildProvenanceSchema(): GraphQLSchema {
       LineageResolver,
       IngestResolver,
       ExportResolver,
+      DataReferenceExtractionResolver,
+      ExtractionJobResolver,
       SpatialResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.

@@ -149,6 +149,19 @@ export class PgProvenanceStore implements ProvenanceStore {
     return byKey(ids, res.rows.map(toTask), (t) => t.id);
   }
 
+  async taskAncestors(ids: readonly string[]): Promise<TaskRow[][]> {
+    const res = await this.pool.query(
+      `WITH RECURSIVE chain(start, id, parent_id, depth) AS (
+         SELECT id, id, parent_id, 0 FROM task_execution WHERE id = ANY($1)
+         UNION ALL
+         SELECT c.start, t.id, t.parent_id, c.depth + 1 FROM task_execution t JOIN chain c ON t.id = c.parent_id WHERE c.depth < 15)
+       SELECT c.start, ${TASK_COLS.split(', ').map((col) => `t.${col}`).join(', ')}
+       FROM chain c JOIN task_execution t ON t.id = c.id ORDER BY c.start, c.depth`,
+      [ids],
+    );
+    return groupByKey(ids, res.rows.map((r) => ({ start: r.start as string, task: toTask(r) })), (x) => x.start).map((xs) => xs.map((x) => x.task));
+  }
+
   async childTasks(parentId: string, page: PageArgs): Promise<Page<TaskRow>> {
     const res = await this.pool.query(
       `SELECT ${TASK_COLS} FROM task_execution WHERE parent_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,

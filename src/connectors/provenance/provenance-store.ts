@@ -86,6 +86,8 @@ export interface ProvenanceStore {
   runs(filter: { workflowName?: string; workflowId?: string; status?: string }, page: PageArgs): Promise<Page<RunRow>>;
   tasksByIds(ids: readonly string[]): Promise<Array<TaskRow | null>>;
   childTasks(parentId: string, page: PageArgs): Promise<Page<TaskRow>>;
+  /** Each task followed by its ancestors (parent, grandparent, ...), nearest first; at most 16. */
+  taskAncestors(ids: readonly string[]): Promise<TaskRow[][]>;
   topTasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>>;
   valuesByTaskIds(ids: readonly string[]): Promise<ValueRow[][]>;
   runValuesByRunIds(ids: readonly string[]): Promise<ValueRow[][]>;

@@ -16,6 +16,7 @@ export function createProvenanceLoaders(store: ProvenanceStore) {
     attributesByWorkflow: new DataLoader((ids: readonly string[]) => store.attributesByWorkflowIds(ids), opts),
     run: new DataLoader((ids: readonly string[]) => store.runsByIds(ids), opts),
     task: new DataLoader((ids: readonly string[]) => store.tasksByIds(ids), opts),
+    taskAncestors: new DataLoader((ids: readonly string[]) => store.taskAncestors(ids), opts),
     agent: new DataLoader((ids: readonly string[]) => store.agentsByIds(ids), opts),
     dataRef: new DataLoader((ids: readonly string[]) => store.dataRefsByIds(ids), opts),
     dataRefsByUri: new DataLoader((uris: readonly string[]) => store.dataRefsByUris(uris), opts),

@@ -1,19 +1,9 @@
 import type { RequestContext } from '../../context';
 import type { TaskRow, ValueRow } from '../../connectors/provenance/rows';
 
-const MAX_ANCESTORS = 16;
-
-/** The task that generated a value and its ancestors (epoch -> training), nearest first. */
+/** The task that generated a value and its ancestors (epoch -> training), nearest first: one query. */
 export async function taskChain(ctx: RequestContext, taskId: string | null): Promise<TaskRow[]> {
-  const chain: TaskRow[] = [];
-  let id = taskId;
-  while (id && chain.length < MAX_ANCESTORS) {
-    const t = await ctx.loaders.task.load(id);
-    if (!t) break;
-    chain.push(t);
-    id = t.parentId;
-  }
-  return chain;
+  return taskId ? ctx.loaders.taskAncestors.load(taskId) : [];
 }
 
 /**
@@ -21,9 +11,8 @@ export async function taskChain(ctx: RequestContext, taskId: string | null): Pro
  * run-level ones; a value nearer the model hides one of the same name further up.
  */
 export async function valuesInScope(ctx: RequestContext, model: ValueRow, roles: ReadonlySet<string>): Promise<ValueRow[]> {
-  const chain = await taskChain(ctx, model.taskId);
+  const [chain, runLevel] = await Promise.all([taskChain(ctx, model.taskId), ctx.loaders.runValues.load(model.runId)]);
   const perTask = await Promise.all(chain.map((t) => ctx.loaders.valuesByTask.load(t.id)));
-  const runLevel = await ctx.loaders.runValues.load(model.runId);
   const seen = new Set<string>();
   const out: ValueRow[] = [];
   for (const rows of [...perTask, runLevel]) {
