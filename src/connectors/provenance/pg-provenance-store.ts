@@ -207,6 +207,35 @@ export class PgProvenanceStore implements ProvenanceStore {
     return groupByKey(uris, res.rows.map(toDataRef), (d) => d.uri);
   }
 
+  async derivedFrom(refIds: readonly string[]): Promise<DataRefRow[][]> {
+    const res = await this.pool.query(
+      `WITH src(ref, source) AS (
+         SELECT g.data_ref_id, u.data_ref_id FROM attribute_value g
+         JOIN attribute_value u ON u.task_id = g.task_id AND u.direction = 'USED' AND u.data_ref_id IS NOT NULL
+         WHERE g.data_ref_id = ANY($1::bigint[]) AND g.direction = 'GENERATED' AND u.data_ref_id <> g.data_ref_id
+         UNION
+         SELECT substr(subject, 5)::bigint, substr(object, 5)::bigint FROM prov_relation
+         WHERE kind = 'WAS_DERIVED_FROM' AND subject = ANY($2) AND object LIKE 'ref:%')
+       SELECT src.ref::text AS ref, d.id::text, d.uri, d.store, d.created_at
+       FROM src JOIN data_reference d ON d.id = src.source ORDER BY src.ref, d.id`,
+      [refIds, refIds.map((id) => `ref:${id}`)],
+    );
+    return groupByKey(refIds, res.rows, (r) => r.ref as string).map((rows) => rows.map(toDataRef));
+  }
+
+  async modelsByUris(uris: readonly string[]): Promise<Array<Array<ValueRow & { store: string }>>> {
+    const res = await this.pool.query(
+      `SELECT d.uri AS key_uri, d.store AS key_store, ${VALUE_COLS.split(', ').map((c) => `v.${c}`).join(', ')}
+       FROM data_reference d JOIN attribute_value v ON v.data_ref_id = d.id
+       WHERE d.uri = ANY($1) AND v.role = 'MODEL_REFERENCE' AND v.direction = 'GENERATED'
+       ORDER BY v.id`,
+      [uris],
+    );
+    return groupByKey(uris, res.rows, (r) => r.key_uri as string).map((rows) =>
+      rows.map((r) => ({ ...toValue(r), store: r.key_store as string })),
+    );
+  }
+
   async dataRefs(
     filter: { store?: string; uriPrefix?: string; generatedWith?: Array<{ name: string; value: unknown }> },
     page: PageArgs,

@@ -94,6 +94,13 @@ export interface ProvenanceStore {
   valuesByIds(ids: readonly string[]): Promise<Array<ValueRow | null>>;
   dataRefsByIds(ids: readonly string[]): Promise<Array<DataRefRow | null>>;
   dataRefsByUris(uris: readonly string[]): Promise<DataRefRow[][]>;
+  /**
+   * prov:wasDerivedFrom of each reference, in one query: what the tasks that generated it used
+   * (other than itself), and derivations stated by relation events.
+   */
+  derivedFrom(refIds: readonly string[]): Promise<DataRefRow[][]>;
+  /** Models generated at each URI, with the store holding them, oldest first. */
+  modelsByUris(uris: readonly string[]): Promise<Array<Array<ValueRow & { store: string }>>>;
   dataRefs(filter: { store?: string; uriPrefix?: string; generatedWith?: Array<{ name: string; value: unknown }> }, page: PageArgs): Promise<Page<DataRefRow>>;
   /** Values referring to each data reference, used or generated. */
   valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]>;

@@ -20,6 +20,8 @@ export function createProvenanceLoaders(store: ProvenanceStore) {
     agent: new DataLoader((ids: readonly string[]) => store.agentsByIds(ids), opts),
     dataRef: new DataLoader((ids: readonly string[]) => store.dataRefsByIds(ids), opts),
     dataRefsByUri: new DataLoader((uris: readonly string[]) => store.dataRefsByUris(uris), opts),
+    derivedFrom: new DataLoader((ids: readonly string[]) => store.derivedFrom(ids), opts),
+    modelsByUri: new DataLoader((uris: readonly string[]) => store.modelsByUris(uris), opts),
     value: new DataLoader((ids: readonly string[]) => store.valuesByIds(ids), opts),
     valuesByTask: new DataLoader((ids: readonly string[]) => store.valuesByTaskIds(ids), opts),
     runValues: new DataLoader((ids: readonly string[]) => store.runValuesByRunIds(ids), opts),

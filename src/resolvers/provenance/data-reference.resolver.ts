@@ -66,21 +66,8 @@ export class DataReferenceResolver {
     description: 'prov:wasDerivedFrom: data the generating tasks used, and derivations stated explicitly.',
   })
   async wasDerivedFrom(@Root() d: DataReference, @Ctx() ctx: RequestContext) {
-    // Both reads in the same tick: they batch with the other references of this level.
-    const [gen, relations] = await Promise.all([
-      ctx.loaders.generatedByRef.load(d.row.id),
-      ctx.loaders.relationsFrom.load(`ref:${d.row.id}`),
-    ]);
-    const used = await Promise.all(
-      gen.filter((g) => g.taskId).map((g) => ctx.loaders.valuesByTask.load(g.taskId!)),
-    );
-    const ids = new Set<string>();
-    for (const rows of used) for (const v of rows) if (v.direction === 'USED' && v.dataRefId && v.dataRefId !== d.row.id) ids.add(v.dataRefId);
-    for (const r of relations) {
-      if (r.kind === 'WAS_DERIVED_FROM' && r.object.startsWith('ref:')) ids.add(r.object.slice(4));
-    }
-    const refs = await ctx.loaders.dataRef.loadMany([...ids]);
-    return refs.flatMap((r) => (r && !(r instanceof Error) ? [dataRefView(r)] : []));
+    // One batched query for the whole level: generating tasks' inputs and explicit derivations.
+    return (await ctx.loaders.derivedFrom.load(d.row.id)).map(dataRefView);
   }
 
   @FieldResolver(() => [DataReference], { description: 'prov:hadMember: the members of this collection (e.g. the tiles of a training set).' })

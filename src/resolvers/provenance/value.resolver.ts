@@ -57,9 +57,7 @@ export class ModelResolver {
     @Arg('uri') uri: string,
     @Arg('store', () => String, { nullable: true }) store: string | null,
   ) {
-    const refs = (await ctx.loaders.dataRefsByUri.load(uri)).filter((r) => !store || r.store === store);
-    const generated = (await Promise.all(refs.map((r) => ctx.loaders.generatedByRef.load(r.id)))).flat();
-    const models = generated.filter((v) => v.role === 'MODEL_REFERENCE').sort((a, b) => Number(a.id) - Number(b.id));
+    const models = (await ctx.loaders.modelsByUri.load(uri)).filter((v) => !store || v.store === store);
     const last = models[models.length - 1];
     return last ? valueView(last) : null;
   }
