@@ -90,12 +90,7 @@ const FS_TYPES: Record<number, string> = {
 };
 const mib = (b: number) => (b / 1024 / 1024).toFixed(2);
 
-async function run(
-  label: string,
-  open: () => Promise<RangeReader>,
-  fast: boolean,
-  coalesceGapBytes = 0,
-): Promise<void> {
+async function run(label: string, open: () => Promise<RangeReader>, fast: boolean, coalesceGapBytes = 0): Promise<void> {
   const { reader, requests } = counted(await open());
   const t0 = process.hrtime.bigint();
   const r = (await extract(reader, { fast, coalesceGapBytes })) as SegyExtract;

@@ -30,7 +30,13 @@ import { FsObjectStore } from '../dist/connectors/objects/fs-object-store';
 import { S3ObjectStore } from '../dist/connectors/objects/s3-object-store';
 import type { ProvenanceStore } from '../dist/connectors/provenance/provenance-store';
 import type { DataRefRow, ValueRow } from '../dist/connectors/provenance/rows';
-import { demoRegistryFile, EXAMPLES_STORES_DIR, openRegistry, type RegistryFile, type StoreRegistry } from '../dist/connectors/store-registry';
+import {
+  demoRegistryFile,
+  EXAMPLES_STORES_DIR,
+  openRegistry,
+  type RegistryFile,
+  type StoreRegistry,
+} from '../dist/connectors/store-registry';
 import { loadDemoStores } from '../dist/demo/load-demo-stores';
 import { SpecCatalog } from '../dist/ingest/spec-catalog';
 import { createLogger } from '../dist/logger';
@@ -80,13 +86,19 @@ function countProvenance(store: ProvenanceStore) {
 // ---- the direct client: the model card's data through the connectors ----
 async function directModelCard(store: ProvenanceStore, registry: StoreRegistry) {
   const [refs] = await store.dataRefsByUris([MODEL]);
-  const [generated] = await store.valuesByDataRefIds(refs.map((r) => r.id), 'GENERATED');
-  const model = generated.filter((v) => v.role === 'MODEL_REFERENCE').sort((a, b) => Number(a.id) - Number(b.id)).at(-1)!;
+  const [generated] = await store.valuesByDataRefIds(
+    refs.map((r) => r.id),
+    'GENERATED',
+  );
+  const model = generated
+    .filter((v) => v.role === 'MODEL_REFERENCE')
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .at(-1)!;
   const modelRef = refs.find((r) => r.id === model.dataRefId)!;
   // The epoch task and its ancestors, the run, its GPUs and the model object, together.
   const chainP = (async () => {
     const chain = [];
-    for (let id = model.taskId; id && chain.length < 16; ) {
+    for (let id = model.taskId; id && chain.length < 16;) {
       const [t] = await store.tasksByIds([id]);
       if (!t) break;
       chain.push(t);
@@ -100,11 +112,17 @@ async function directModelCard(store: ProvenanceStore, registry: StoreRegistry) 
     store.gpuSummary(model.runId, null),
     stat(registry, [modelRef]),
   ]);
-  const [perTask, [runLevel]] = await Promise.all([store.valuesByTaskIds(chain.map((t) => t.id)), store.runValuesByRunIds([model.runId])]);
+  const [perTask, [runLevel]] = await Promise.all([
+    store.valuesByTaskIds(chain.map((t) => t.id)),
+    store.runValuesByRunIds([model.runId]),
+  ]);
   const seen = new Set<string>();
   const inScope: ValueRow[] = [];
   for (const v of [...perTask.flat(), ...runLevel]) {
-    if (v.direction === 'USED' && !seen.has(v.name)) (seen.add(v.name), inScope.push(v));
+    if (v.direction === 'USED' && !seen.has(v.name)) {
+      seen.add(v.name);
+      inScope.push(v);
+    }
   }
   const siblings = perTask[0] ?? [];
   const hyperparameters = [
@@ -113,21 +131,46 @@ async function directModelCard(store: ProvenanceStore, registry: StoreRegistry) 
   ];
   const evaluations = siblings.filter((v) => v.direction === 'GENERATED' && v.role === 'EVALUATION_MEASURE');
   const datasetValues = inScope.filter((v) => v.role === 'LEARNING_DATASET_REFERENCE' && v.dataRefId);
-  const datasetRefs = (await store.dataRefsByIds(datasetValues.map((v) => v.dataRefId!))).filter((r): r is DataRefRow => r !== null);
+  const datasetRefs = (await store.dataRefsByIds(datasetValues.map((v) => v.dataRefId!))).filter(
+    (r): r is DataRefRow => r !== null,
+  );
   // Each dataset: its object, and what it was derived from (its generating tasks' inputs, explicit relations).
   const [datasetObjects, genByDataset, relations] = await Promise.all([
     stat(registry, datasetRefs),
-    store.valuesByDataRefIds(datasetRefs.map((r) => r.id), 'GENERATED'),
+    store.valuesByDataRefIds(
+      datasetRefs.map((r) => r.id),
+      'GENERATED',
+    ),
     store.relationsFrom(datasetRefs.map((r) => `ref:${r.id}`)),
   ]);
   const genTasks = [...new Set(genByDataset.flat().flatMap((v) => (v.taskId ? [v.taskId] : [])))];
   const usedByGen = await store.valuesByTaskIds(genTasks);
   const rawIds = new Set<string>();
   for (const v of usedByGen.flat()) if (v.direction === 'USED' && v.dataRefId) rawIds.add(v.dataRefId);
-  for (const r of relations.flat()) if (r.kind === 'WAS_DERIVED_FROM' && r.object.startsWith('ref:')) rawIds.add(r.object.slice(4));
+  for (const r of relations.flat())
+    if (r.kind === 'WAS_DERIVED_FROM' && r.object.startsWith('ref:')) rawIds.add(r.object.slice(4));
   const rawRefs = (await store.dataRefsByIds([...rawIds])).filter((r): r is DataRefRow => r !== null);
-  const [knowledge, documents, rawObjects] = await Promise.all([describe(registry, rawRefs), findDocuments(registry, rawRefs), stat(registry, rawRefs)]);
-  return { model, modelRef, modelObject, hyperparameters, evaluations, datasetRefs, datasetObjects, rawRefs, knowledge, documents, rawObjects, task: chain[0], run, gpus };
+  const [knowledge, documents, rawObjects] = await Promise.all([
+    describe(registry, rawRefs),
+    findDocuments(registry, rawRefs),
+    stat(registry, rawRefs),
+  ]);
+  return {
+    model,
+    modelRef,
+    modelObject,
+    hyperparameters,
+    evaluations,
+    datasetRefs,
+    datasetObjects,
+    rawRefs,
+    knowledge,
+    documents,
+    rawObjects,
+    task: chain[0],
+    run,
+    gpus,
+  };
 }
 
 /** Object metadata from the store each reference names (one stat call per store). */
@@ -168,7 +211,9 @@ async function describe(registry: StoreRegistry, refs: DataRefRow[]) {
 }
 
 async function findDocuments(registry: StoreRegistry, refs: DataRefRow[]) {
-  return Promise.all(registry.withRole('documents').map((s) => s.documents.findByUris(refs.map((r) => registry.keyFor(s.id, r.uri)))));
+  return Promise.all(
+    registry.withRole('documents').map((s) => s.documents.findByUris(refs.map((r) => registry.keyFor(s.id, r.uri)))),
+  );
 }
 
 // ---- the stores ----
@@ -191,10 +236,20 @@ async function serverStores(): Promise<Setup> {
     registryFile: {
       stores: [
         {
-          id: 'fs', kind: 's3', endpoint: s3.endpoint, options: { bucket: 'provml-demo' }, uriMap: { '/': 's3://provml-demo/' },
+          id: 'fs',
+          kind: 's3',
+          endpoint: s3.endpoint,
+          options: { bucket: 'provml-demo' },
+          uriMap: { '/': 's3://provml-demo/' },
           secretsFromEnv: { accessKeyId: 'BENCH_S3_KEY', secretAccessKey: 'BENCH_S3_SECRET' },
         },
-        { id: 'knowledge', kind: 'sparql', endpoint: virtuoso.sparqlUrl, options: { graphs: ['http://provml.dev/graph/demo'] }, uriMap: { '/data/': 'http://ibm.com/' } },
+        {
+          id: 'knowledge',
+          kind: 'sparql',
+          endpoint: virtuoso.sparqlUrl,
+          options: { graphs: ['http://provml.dev/graph/demo'] },
+          uriMap: { '/data/': 'http://ibm.com/' },
+        },
         { id: 'documents', kind: 'mongodb', options: { directory: path.join(EXAMPLES_STORES_DIR, 'documents') } },
       ],
     },
@@ -216,8 +271,12 @@ async function main() {
   const configPath = path.join(dir, 'provml.config.json');
   // Relative paths of the demo registry are taken from the config file's folder: make them absolute.
   const file = JSON.parse(JSON.stringify(setup.registryFile), (k, v) =>
-    (k === 'root' || k === 'directory') && typeof v === 'string' ? path.resolve(EXAMPLES_STORES_DIR, v)
-    : k === 'files' && Array.isArray(v) ? v.map((f: string) => path.resolve(EXAMPLES_STORES_DIR, f)) : v) as RegistryFile;
+    (k === 'root' || k === 'directory') && typeof v === 'string'
+      ? path.resolve(EXAMPLES_STORES_DIR, v)
+      : k === 'files' && Array.isArray(v)
+        ? v.map((f: string) => path.resolve(EXAMPLES_STORES_DIR, f))
+        : v,
+  ) as RegistryFile;
   await writeFile(configPath, JSON.stringify(file));
   const registry = await openRegistry(file, { env: setup.env, baseDir: dir });
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -225,19 +284,36 @@ async function main() {
     if (SERVERS) await loadDemoStores(registry, { env: setup.env });
     const started = Date.now();
     server = await startServer(
-      loadConfig({ PROVML_DATA_DIR: path.join(dir, 'data'), PROVML_CONFIG: configPath, PORT: '0', PROVML_DEMO: '1', PROVML_LOG_LEVEL: 'warn' }),
+      loadConfig({
+        PROVML_DATA_DIR: path.join(dir, 'data'),
+        PROVML_CONFIG: configPath,
+        PORT: '0',
+        PROVML_DEMO: '1',
+        PROVML_LOG_LEVEL: 'warn',
+      }),
       log,
       { env: setup.env },
     );
     const store = server.store.store;
     countProvenance(store);
     console.log(`federation benchmark: model card of ${MODEL}, ${SAMPLES} samples each after ${WARMUP} warm-up, interleaved`);
-    console.log(`stores: provenance = local PostgreSQL (${server.store.backend}), ${registry.stores.map((s) => `${s.id} = ${s.backend}`).join(', ')}; server up with the demo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `stores: provenance = local PostgreSQL (${server.store.backend}), ${registry.stores.map((s) => `${s.id} = ${s.backend}`).join(', ')}; server up with the demo in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     const body = JSON.stringify({ query: QUERY, variables: { model: MODEL } });
     const gateway = async () => {
       const res = await fetch(server!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const json = (await res.json()) as { data?: { model: { reference: { object: { size: string } }; hyperparameters: unknown[]; trainingExecution: { run: { gpuSummary: unknown[] } } } }; errors?: unknown[] };
+      const json = (await res.json()) as {
+        data?: {
+          model: {
+            reference: { object: { size: string } };
+            hyperparameters: unknown[];
+            trainingExecution: { run: { gpuSummary: unknown[] } };
+          };
+        };
+        errors?: unknown[];
+      };
       if (json.errors) throw new Error(`gateway: ${JSON.stringify(json.errors).slice(0, 300)}`);
       return json.data!.model;
     };
@@ -262,7 +338,8 @@ async function main() {
       g.reference.object.size === String((d.modelObject as { size: number }).size) &&
       g.hyperparameters.length === d.hyperparameters.length &&
       g.trainingExecution.run.gpuSummary.length === d.gpus.length &&
-      d.rawRefs.length === 1 && (d.rawObjects[0] as { size?: number } | null)?.size !== undefined;
+      d.rawRefs.length === 1 &&
+      (d.rawObjects[0] as { size?: number } | null)?.size !== undefined;
     if (!same) throw new Error(`the two paths disagree: ${JSON.stringify({ g, d }).slice(0, 500)}`);
 
     const names = Object.keys(paths) as PathName[];
@@ -281,7 +358,8 @@ async function main() {
         if (i === WARMUP) for (const [id, n] of calls) trips[which].set(id, n);
       }
     }
-    const line = (name: string, xs: number[]) => `  ${name.padEnd(28)} median ${pct(xs, 0.5).toFixed(2).padStart(7)} ms   p99 ${pct(xs, 0.99).toFixed(2).padStart(7)} ms`;
+    const line = (name: string, xs: number[]) =>
+      `  ${name.padEnd(28)} median ${pct(xs, 0.5).toFixed(2).padStart(7)} ms   p99 ${pct(xs, 0.99).toFixed(2).padStart(7)} ms`;
     console.log(line('gateway (HTTP, stitched)', times.gateway));
     console.log(line('gateway schema in-process', times.inProcess));
     console.log(line('direct connector calls', times.direct));
@@ -290,7 +368,9 @@ async function main() {
     const ids = [...new Set([...trips.gateway.keys(), ...trips.direct.keys()])].sort();
     console.log('round trips per query (connector / provenance store calls):');
     for (const id of ids) {
-      console.log(`  ${id.padEnd(12)} gateway ${String(trips.gateway.get(id) ?? 0).padStart(3)}   in-process ${String(trips.inProcess.get(id) ?? 0).padStart(3)}   direct ${String(trips.direct.get(id) ?? 0).padStart(3)}`);
+      console.log(
+        `  ${id.padEnd(12)} gateway ${String(trips.gateway.get(id) ?? 0).padStart(3)}   in-process ${String(trips.inProcess.get(id) ?? 0).padStart(3)}   direct ${String(trips.direct.get(id) ?? 0).padStart(3)}`,
+      );
     }
   } finally {
     await server?.stop();

@@ -29,7 +29,14 @@ const SPEC = parseWorkflowSpec({
   name: 'bench',
   kind: 'LEARNING',
   transformations: [
-    { name: 'training', kind: 'LEARNING_STAGE', used: [{ name: 'lr', role: 'LEARNING_HYPERPARAMETER' }, { name: 'batch_size', role: 'LEARNING_HYPERPARAMETER' }] },
+    {
+      name: 'training',
+      kind: 'LEARNING_STAGE',
+      used: [
+        { name: 'lr', role: 'LEARNING_HYPERPARAMETER' },
+        { name: 'batch_size', role: 'LEARNING_HYPERPARAMETER' },
+      ],
+    },
     { name: 'batch', kind: 'LEARNING_STAGE', parent: 'training' },
   ],
 });
@@ -60,7 +67,14 @@ function makeEvents(round: number, n: number): Array<Record<string, unknown>> {
   const run = `bench-r${round}`;
   const ev: Array<Record<string, unknown>> = [
     { id: `${run}:wb`, type: 'workflowBegin', run, workflow: 'bench' },
-    { id: `${run}:tb`, type: 'taskBegin', task: `${run}.train`, run, transformation: 'training', used: { lr: 0.01, batch_size: 60 } },
+    {
+      id: `${run}:tb`,
+      type: 'taskBegin',
+      task: `${run}.train`,
+      run,
+      transformation: 'training',
+      used: { lr: 0.01, batch_size: 60 },
+    },
   ];
   let t = Date.parse('2024-01-01T00:00:00Z');
   for (let i = 0; ev.length < n; i++) {
@@ -77,7 +91,11 @@ function makeEvents(round: number, n: number): Array<Record<string, unknown>> {
 async function viaGraphQL(url: string, perClient: Array<Array<Record<string, unknown>>>): Promise<number> {
   const query = 'mutation($e: [JSON!]!) { ingest(events: $e) { accepted rejected } }';
   const send = async (b: Array<Record<string, unknown>>) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { e: b } }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables: { e: b } }),
+    });
     const body = (await res.json()) as { data?: { ingest: { accepted: number; rejected: number } }; errors?: unknown[] };
     if (!body.data || body.data.ingest.rejected) throw new Error(`ingest failed: ${JSON.stringify(body).slice(0, 500)}`);
   };
@@ -91,7 +109,12 @@ async function viaGraphQL(url: string, perClient: Array<Array<Record<string, unk
 }
 
 /** The same rows (event ids, tasks, values, metrics) as plain multi-row INSERTs over unnest. */
-async function raw(pool: pg.Pool, trIds: Map<string, string>, workflowId: string, events: Array<Record<string, unknown>>): Promise<number> {
+async function raw(
+  pool: pg.Pool,
+  trIds: Map<string, string>,
+  workflowId: string,
+  events: Array<Record<string, unknown>>,
+): Promise<number> {
   const tasks = new Map<string, { id: string; parent: string | null; start: Date | null; end: Date | null }>();
   const runOf = new Map<string, string>();
   const trOf = new Map<string, string>();
@@ -100,7 +123,12 @@ async function raw(pool: pg.Pool, trIds: Map<string, string>, workflowId: string
   for (const e of events) {
     if (e.type === 'workflowBegin') runs.add(e.run as string);
     if (e.type === 'taskBegin') {
-      tasks.set(e.task as string, { id: e.task as string, parent: (e.parent as string) ?? null, start: new Date((e.time as number) ?? 0), end: null });
+      tasks.set(e.task as string, {
+        id: e.task as string,
+        parent: (e.parent as string) ?? null,
+        start: new Date((e.time as number) ?? 0),
+        end: null,
+      });
       runOf.set(e.task as string, e.run as string);
       trOf.set(e.task as string, trIds.get(e.transformation as string)!);
     }
@@ -127,12 +155,28 @@ async function raw(pool: pg.Pool, trIds: Map<string, string>, workflowId: string
         await c.query(
           `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
-          [slice.map((r) => r.id), slice.map((r) => runOf.get(r.id)!), slice.map((r) => trOf.get(r.id)!), slice.map((r) => r.parent), slice.map(() => 'FINISHED'), slice.map((r) => r.start), slice.map((r) => r.end)],
+          [
+            slice.map((r) => r.id),
+            slice.map((r) => runOf.get(r.id)!),
+            slice.map((r) => trOf.get(r.id)!),
+            slice.map((r) => r.parent),
+            slice.map(() => 'FINISHED'),
+            slice.map((r) => r.start),
+            slice.map((r) => r.end),
+          ],
         );
         const ms = metrics.slice(b * mper, (b + 1) * mper);
-        await c.query(`INSERT INTO metric_point (run_id, task_id, name, value, step, recorded_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::timestamptz[])`, [
-          ms.map((m) => runOf.get(m.task)!), ms.map((m) => m.task), ms.map(() => 'loss'), ms.map((m) => m.value), ms.map((m) => m.step), ms.map(() => new Date()),
-        ]);
+        await c.query(
+          `INSERT INTO metric_point (run_id, task_id, name, value, step, recorded_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::timestamptz[])`,
+          [
+            ms.map((m) => runOf.get(m.task)!),
+            ms.map((m) => m.task),
+            ms.map(() => 'loss'),
+            ms.map((m) => m.value),
+            ms.map((m) => m.step),
+            ms.map(() => new Date()),
+          ],
+        );
         await c.query('COMMIT');
       } finally {
         c.release();
@@ -146,12 +190,23 @@ async function raw(pool: pg.Pool, trIds: Map<string, string>, workflowId: string
 async function main() {
   const provDb = await createDb();
   const rawDb = await createDb();
-  const config = loadConfig({ PROVML_DATABASE_URL: provDb.url, PORT: '0', PROVML_DEMO: '0', PROVML_LOG_LEVEL: 'warn', PROVML_MAX_BATCH_EVENTS: String(Math.max(BATCH, 5000)) });
+  const config = loadConfig({
+    PROVML_DATABASE_URL: provDb.url,
+    PORT: '0',
+    PROVML_DEMO: '0',
+    PROVML_LOG_LEVEL: 'warn',
+    PROVML_MAX_BATCH_EVENTS: String(Math.max(BATCH, 5000)),
+  });
   const server = await startServer(config, createLogger('warn'));
   const rawPool = new pg.Pool({ connectionString: rawDb.url, max: CLIENTS + 1 });
   try {
     // The raw side writes into the same provml tables (same indexes and keys), migrated.
-    const rawStore = await openProvenanceStore({ databaseUrl: rawDb.url, dataDir: '/tmp', poolSize: 1, log: createLogger('warn') });
+    const rawStore = await openProvenanceStore({
+      databaseUrl: rawDb.url,
+      dataDir: '/tmp',
+      poolSize: 1,
+      log: createLogger('warn'),
+    });
     const { workflow } = await rawStore.store.registerWorkflow(SPEC, specHash(SPEC));
     const [trs] = await rawStore.store.transformationsByWorkflowIds([workflow.id]);
     const trIds = new Map(trs.map((t) => [t.name, t.id]));
@@ -166,7 +221,9 @@ async function main() {
     });
     const gql: number[] = [];
     const rawRates: number[] = [];
-    console.log(`ingest benchmark: ${EVENTS} events per round, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${ROUNDS} rounds`);
+    console.log(
+      `ingest benchmark: ${EVENTS} events per round, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${ROUNDS} rounds`,
+    );
     // Round 0 warms the JIT, the pools and PostgreSQL's caches; it is printed, not counted.
     for (let r = 0; r <= ROUNDS; r++) {
       const perClient = Array.from({ length: CLIENTS }, (_, c) => makeEvents(r * 100 + c, Math.ceil(EVENTS / CLIENTS)));
@@ -178,11 +235,15 @@ async function main() {
         gql.push(g);
         rawRates.push(w);
       }
-      console.log(`  ${r === 0 ? 'warm-up' : `round ${r}`}: graphql ${Math.round(g).toLocaleString('en')} events/s, raw INSERT ${Math.round(w).toLocaleString('en')} events/s`);
+      console.log(
+        `  ${r === 0 ? 'warm-up' : `round ${r}`}: graphql ${Math.round(g).toLocaleString('en')} events/s, raw INSERT ${Math.round(w).toLocaleString('en')} events/s`,
+      );
     }
     const mg = median(gql);
     const mr = median(rawRates);
-    console.log(`median: graphql mutation ${Math.round(mg).toLocaleString('en')} events/s; raw multi-row INSERT ${Math.round(mr).toLocaleString('en')} events/s; ratio ${(mg / mr).toFixed(2)}`);
+    console.log(
+      `median: graphql mutation ${Math.round(mg).toLocaleString('en')} events/s; raw multi-row INSERT ${Math.round(mr).toLocaleString('en')} events/s; ratio ${(mg / mr).toFixed(2)}`,
+    );
   } finally {
     await rawPool.end();
     await server.stop();

@@ -32,7 +32,9 @@ const log = createLogger('warn');
 
 const chainSpec = parseWorkflowSpec({
   name: 'bench-chain',
-  transformations: [{ name: 'step', used: [{ name: 'in', role: 'DATA_REFERENCE' }], generated: [{ name: 'out', role: 'DATA_REFERENCE' }] }],
+  transformations: [
+    { name: 'step', used: [{ name: 'in', role: 'DATA_REFERENCE' }], generated: [{ name: 'out', role: 'DATA_REFERENCE' }] },
+  ],
 });
 
 async function build(url: string, runs: number): Promise<void> {
@@ -53,9 +55,17 @@ async function build(url: string, runs: number): Promise<void> {
       throw new Error(`${(err as Error).message} in: ${sql.slice(0, 200)}`, { cause: err });
     }
   };
-  const tr = async (wf: string, name: string) => (await q(`SELECT id FROM transformation WHERE workflow_id = $1 AND name = $2`, [ids[wf], name])).rows[0].id as string;
+  const tr = async (wf: string, name: string) =>
+    (await q(`SELECT id FROM transformation WHERE workflow_id = $1 AND name = $2`, [ids[wf], name])).rows[0].id as string;
   const attr = async (wf: string, t: string, name: string, dir: string) =>
-    (await q(`SELECT id FROM attribute WHERE workflow_id = $1 AND transformation_id = $2 AND name = $3 AND direction = $4`, [ids[wf], t, name, dir])).rows[0].id as string;
+    (
+      await q(`SELECT id FROM attribute WHERE workflow_id = $1 AND transformation_id = $2 AND name = $3 AND direction = $4`, [
+        ids[wf],
+        t,
+        name,
+        dir,
+      ])
+    ).rows[0].id as string;
   const prepTr = await tr('learning-data-preparation', 'generate_tiles');
   const trainTr = await tr('seismic-training', 'training');
   const epochTr = await tr('seismic-training', 'epoch');
@@ -72,51 +82,105 @@ async function build(url: string, runs: number): Promise<void> {
   };
   const t0 = `timestamptz '2024-01-01'`;
   await q(`SET synchronous_commit = off`); // building the fixture only; the server keeps its own settings
-  await q(`INSERT INTO data_reference (uri, store) SELECT format('/input/train-%s.hdf5', r), 'fs' FROM generate_series(1, $1) r`, [runs]);
-  await q(`INSERT INTO data_reference (uri, store) SELECT format('/models/r%s/e%s.pt', r, e), 'fs' FROM generate_series(1, $1) r, generate_series(50, 300, 50) e`, [runs]);
-  await q(`INSERT INTO workflow_execution (id, workflow_id, status, started_at, ended_at)
+  await q(
+    `INSERT INTO data_reference (uri, store) SELECT format('/input/train-%s.hdf5', r), 'fs' FROM generate_series(1, $1) r`,
+    [runs],
+  );
+  await q(
+    `INSERT INTO data_reference (uri, store) SELECT format('/models/r%s/e%s.pt', r, e), 'fs' FROM generate_series(1, $1) r, generate_series(50, 300, 50) e`,
+    [runs],
+  );
+  await q(
+    `INSERT INTO workflow_execution (id, workflow_id, status, started_at, ended_at)
     SELECT format('prep-%s', r), $2::bigint, 'FINISHED', ${t0}, ${t0} FROM generate_series(1, $1) r
-    UNION ALL SELECT format('r%s', r), $3::bigint, 'FINISHED', ${t0}, ${t0} FROM generate_series(1, $1) r`, [runs, ids['learning-data-preparation'], ids['seismic-training']]);
-  await q(`INSERT INTO task_execution (id, run_id, transformation_id, status, started_at, ended_at)
+    UNION ALL SELECT format('r%s', r), $3::bigint, 'FINISHED', ${t0}, ${t0} FROM generate_series(1, $1) r`,
+    [runs, ids['learning-data-preparation'], ids['seismic-training']],
+  );
+  await q(
+    `INSERT INTO task_execution (id, run_id, transformation_id, status, started_at, ended_at)
     SELECT format('prep-%s.tiles', r), format('prep-%s', r), $2::bigint, 'FINISHED', ${t0}, ${t0} FROM generate_series(1, $1) r
-    UNION ALL SELECT format('r%s.tr', r), format('r%s', r), $3::bigint, 'FINISHED', ${t0}, ${t0} FROM generate_series(1, $1) r`, [runs, prepTr, trainTr]);
-  await q(`INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at)
+    UNION ALL SELECT format('r%s.tr', r), format('r%s', r), $3::bigint, 'FINISHED', ${t0}, ${t0} FROM generate_series(1, $1) r`,
+    [runs, prepTr, trainTr],
+  );
+  await q(
+    `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at)
     SELECT format('r%s.tr.e%s', r, e), format('r%s', r), $2, format('r%s.tr', r), 'FINISHED', ${t0}, ${t0}
-    FROM generate_series(1, $1) r, generate_series(1, ${EPOCHS}) e`, [runs, epochTr]);
+    FROM generate_series(1, $1) r, generate_series(1, ${EPOCHS}) e`,
+    [runs, epochTr],
+  );
   // The batches, one run at a time in chunks: 10,500 rows a run.
   for (let from = 1; from <= runs; from += 50) {
-    await q(`INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at)
+    await q(
+      `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at)
       SELECT format('r%s.tr.e%s.b%s', r, e, b), format('r%s', r), $3::bigint, format('r%s.tr.e%s', r, e), 'FINISHED',
         ${t0} + make_interval(secs => (e * 40 + b) * 0.25), ${t0} + make_interval(secs => (e * 40 + b) * 0.25 + 0.18 + random() * 0.08)
       FROM generate_series($1::int, $2::int) r, generate_series(1, ${EPOCHS}) e, generate_series(0, ${BATCHES - 1}) b`,
-      [from, Math.min(runs, from + 49), batchTr]);
+      [from, Math.min(runs, from + 49), batchTr],
+    );
   }
-  const val = (sql: string, params: unknown[]) => q(`INSERT INTO attribute_value (run_id, task_id, attribute_id, name, role, direction, value, data_ref_id, recorded_at) ${sql}`, params);
-  await val(`SELECT format('prep-%s', r), format('prep-%s.tiles', r), $2::bigint, 'inline_range', 'PARAMETER', 'USED', jsonb_build_array(r, r + 650), NULL, ${t0} FROM generate_series(1, $1) r`, [runs, a.inline]);
-  await val(`SELECT format('prep-%s', r), format('prep-%s.tiles', r), $2::bigint, 'tile_size', 'PARAMETER', 'USED', '40', NULL, ${t0} FROM generate_series(1, $1) r`, [runs, a.tile]);
-  await val(`SELECT format('prep-%s', r), format('prep-%s.tiles', r), $2::bigint, 'train_set', 'LEARNING_DATASET_REFERENCE', 'GENERATED',
+  const val = (sql: string, params: unknown[]) =>
+    q(
+      `INSERT INTO attribute_value (run_id, task_id, attribute_id, name, role, direction, value, data_ref_id, recorded_at) ${sql}`,
+      params,
+    );
+  await val(
+    `SELECT format('prep-%s', r), format('prep-%s.tiles', r), $2::bigint, 'inline_range', 'PARAMETER', 'USED', jsonb_build_array(r, r + 650), NULL, ${t0} FROM generate_series(1, $1) r`,
+    [runs, a.inline],
+  );
+  await val(
+    `SELECT format('prep-%s', r), format('prep-%s.tiles', r), $2::bigint, 'tile_size', 'PARAMETER', 'USED', '40', NULL, ${t0} FROM generate_series(1, $1) r`,
+    [runs, a.tile],
+  );
+  await val(
+    `SELECT format('prep-%s', r), format('prep-%s.tiles', r), $2::bigint, 'train_set', 'LEARNING_DATASET_REFERENCE', 'GENERATED',
       jsonb_build_object('$ref', d.uri, 'store', 'fs'), d.id, ${t0}
-    FROM generate_series(1, $1) r JOIN data_reference d ON d.uri = format('/input/train-%s.hdf5', r)`, [runs, a.trainOut]);
-  await val(`SELECT format('r%s', r), format('r%s.tr', r), $2::bigint, 'train_set', 'LEARNING_DATASET_REFERENCE', 'USED',
+    FROM generate_series(1, $1) r JOIN data_reference d ON d.uri = format('/input/train-%s.hdf5', r)`,
+    [runs, a.trainOut],
+  );
+  await val(
+    `SELECT format('r%s', r), format('r%s.tr', r), $2::bigint, 'train_set', 'LEARNING_DATASET_REFERENCE', 'USED',
       jsonb_build_object('$ref', d.uri, 'store', 'fs'), d.id, ${t0}
-    FROM generate_series(1, $1) r JOIN data_reference d ON d.uri = format('/input/train-%s.hdf5', r)`, [runs, a.trainIn]);
-  await val(`SELECT format('r%s', r), format('r%s.tr', r), $2::bigint, 'batch_size', 'LEARNING_HYPERPARAMETER', 'USED', '60', NULL, ${t0} FROM generate_series(1, $1) r`, [runs, a.bs]);
-  await val(`SELECT format('r%s', r), format('r%s.tr', r), $2::bigint, 'learning_rate', 'LEARNING_HYPERPARAMETER', 'USED', '0.01', NULL, ${t0} FROM generate_series(1, $1) r`, [runs, a.lr]);
-  await val(`SELECT format('r%s', r), format('r%s.tr.e%s', r, e), $2::bigint, 'loss', 'EVALUATION_MEASURE', 'GENERATED', to_jsonb(1.0 / e + random() / 1000), NULL, ${t0}
-    FROM generate_series(1, $1) r, generate_series(1, ${EPOCHS}) e`, [runs, a.loss]);
-  await val(`SELECT format('r%s', r), format('r%s.tr.e%s', r, e), $2::bigint, 'model', 'MODEL_REFERENCE', 'GENERATED', jsonb_build_object('$ref', d.uri, 'store', 'fs'), d.id, ${t0}
-    FROM generate_series(1, $1) r CROSS JOIN generate_series(50, 300, 50) e JOIN data_reference d ON d.uri = format('/models/r%s/e%s.pt', r, e)`, [runs, a.model]);
+    FROM generate_series(1, $1) r JOIN data_reference d ON d.uri = format('/input/train-%s.hdf5', r)`,
+    [runs, a.trainIn],
+  );
+  await val(
+    `SELECT format('r%s', r), format('r%s.tr', r), $2::bigint, 'batch_size', 'LEARNING_HYPERPARAMETER', 'USED', '60', NULL, ${t0} FROM generate_series(1, $1) r`,
+    [runs, a.bs],
+  );
+  await val(
+    `SELECT format('r%s', r), format('r%s.tr', r), $2::bigint, 'learning_rate', 'LEARNING_HYPERPARAMETER', 'USED', '0.01', NULL, ${t0} FROM generate_series(1, $1) r`,
+    [runs, a.lr],
+  );
+  await val(
+    `SELECT format('r%s', r), format('r%s.tr.e%s', r, e), $2::bigint, 'loss', 'EVALUATION_MEASURE', 'GENERATED', to_jsonb(1.0 / e + random() / 1000), NULL, ${t0}
+    FROM generate_series(1, $1) r, generate_series(1, ${EPOCHS}) e`,
+    [runs, a.loss],
+  );
+  await val(
+    `SELECT format('r%s', r), format('r%s.tr.e%s', r, e), $2::bigint, 'model', 'MODEL_REFERENCE', 'GENERATED', jsonb_build_object('$ref', d.uri, 'store', 'fs'), d.id, ${t0}
+    FROM generate_series(1, $1) r CROSS JOIN generate_series(50, 300, 50) e JOIN data_reference d ON d.uri = format('/models/r%s/e%s.pt', r, e)`,
+    [runs, a.model],
+  );
   // A derivation chain 10 steps long: a depth-20 lineage (ref -> task -> ref ...).
   const stepTr = await tr('bench-chain', 'step');
   const inA = await attr('bench-chain', stepTr, 'in', 'USED');
   const outA = await attr('bench-chain', stepTr, 'out', 'GENERATED');
   await q(`INSERT INTO workflow_execution (id, workflow_id, status) VALUES ('chain', $1, 'FINISHED')`, [ids['bench-chain']]);
   await q(`INSERT INTO data_reference (uri, store) SELECT format('/chain/%s', i), 'fs' FROM generate_series(0, 10) i`);
-  await q(`INSERT INTO task_execution (id, run_id, transformation_id, status) SELECT format('chain.%s', i), 'chain', $1::bigint, 'FINISHED' FROM generate_series(1, 10) i`, [stepTr]);
-  await val(`SELECT 'chain', format('chain.%s', i), $1::bigint, 'in', 'DATA_REFERENCE', 'USED', '{}'::jsonb, d.id, ${t0}
-    FROM generate_series(1, 10) i JOIN data_reference d ON d.uri = format('/chain/%s', i - 1)`, [inA]);
-  await val(`SELECT 'chain', format('chain.%s', i), $1::bigint, 'out', 'DATA_REFERENCE', 'GENERATED', '{}'::jsonb, d.id, ${t0}
-    FROM generate_series(1, 10) i JOIN data_reference d ON d.uri = format('/chain/%s', i)`, [outA]);
+  await q(
+    `INSERT INTO task_execution (id, run_id, transformation_id, status) SELECT format('chain.%s', i), 'chain', $1::bigint, 'FINISHED' FROM generate_series(1, 10) i`,
+    [stepTr],
+  );
+  await val(
+    `SELECT 'chain', format('chain.%s', i), $1::bigint, 'in', 'DATA_REFERENCE', 'USED', '{}'::jsonb, d.id, ${t0}
+    FROM generate_series(1, 10) i JOIN data_reference d ON d.uri = format('/chain/%s', i - 1)`,
+    [inA],
+  );
+  await val(
+    `SELECT 'chain', format('chain.%s', i), $1::bigint, 'out', 'DATA_REFERENCE', 'GENERATED', '{}'::jsonb, d.id, ${t0}
+    FROM generate_series(1, 10) i JOIN data_reference d ON d.uri = format('/chain/%s', i)`,
+    [outA],
+  );
   // Production tables are vacuumed by autovacuum; a fresh fixture must be too (visibility map).
   await q('VACUUM ANALYZE');
   await c.end();
@@ -129,7 +193,14 @@ const QUERIES = (runs: number) => {
     { name: 'Q2', query: read('q2'), vars: () => ({ model: `/models/r${k()}/e150.pt` }) },
     { name: 'Q3', query: read('q3'), vars: () => ({ dataset: `/input/train-${k()}.hdf5`, measure: 'loss' }) },
     { name: 'Q4', query: read('q4'), vars: () => ({ dataset: `/input/train-${k()}.hdf5` }) },
-    { name: 'Q5', query: read('q5'), vars: () => { const r = k(); return { generatedWith: [{ name: 'inline_range', value: [r, r + 650] }] }; } },
+    {
+      name: 'Q5',
+      query: read('q5'),
+      vars: () => {
+        const r = k();
+        return { generatedWith: [{ name: 'inline_range', value: [r, r + 650] }] };
+      },
+    },
     {
       name: 'lineage depth 20',
       query: `query($s: String!) { lineage(start: $s, maxDepth: 20) { depth nodes { depth } } }`,
@@ -141,7 +212,9 @@ const QUERIES = (runs: number) => {
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 
 async function main() {
-  console.log(`query benchmark: sizes ${SIZES.join(', ')} runs x ${EPOCHS} epochs x ${BATCHES} batches; ${SAMPLES} samples per query, over HTTP`);
+  console.log(
+    `query benchmark: sizes ${SIZES.join(', ')} runs x ${EPOCHS} epochs x ${BATCHES} batches; ${SAMPLES} samples per query, over HTTP`,
+  );
   for (const runs of SIZES) {
     const name = `provml_qbench_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: ADMIN });
@@ -153,9 +226,14 @@ async function main() {
     try {
       const started = Date.now();
       await build(u.toString(), runs);
-      const server = await startServer(loadConfig({ PROVML_DATABASE_URL: u.toString(), PORT: '0', PROVML_DEMO: '0', PROVML_LOG_LEVEL: 'warn' }), log);
+      const server = await startServer(
+        loadConfig({ PROVML_DATABASE_URL: u.toString(), PORT: '0', PROVML_DEMO: '0', PROVML_LOG_LEVEL: 'warn' }),
+        log,
+      );
       const tasks = runs * (1 + EPOCHS * (1 + BATCHES));
-      console.log(`size ${runs} runs: ${tasks.toLocaleString('en')} task executions (built in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      console.log(
+        `size ${runs} runs: ${tasks.toLocaleString('en')} task executions (built in ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      );
       try {
         for (const q of QUERIES(runs)) {
           const times: number[] = [];
@@ -168,7 +246,9 @@ async function main() {
             if (json.errors) throw new Error(`${q.name}: ${JSON.stringify(json.errors).slice(0, 300)}`);
             if (i >= 10) times.push(ms); // the first 10 warm the caches
           }
-          console.log(`  ${q.name.padEnd(17)} median ${pct(times, 0.5).toFixed(1).padStart(6)} ms   p99 ${pct(times, 0.99).toFixed(1).padStart(6)} ms`);
+          console.log(
+            `  ${q.name.padEnd(17)} median ${pct(times, 0.5).toFixed(1).padStart(6)} ms   p99 ${pct(times, 0.99).toFixed(1).padStart(6)} ms`,
+          );
         }
       } finally {
         await server.stop();

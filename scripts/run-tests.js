@@ -60,5 +60,13 @@ if (fs.existsSync(pyTests)) {
   }
 }
 
+// The linter and the formatter, counted as one check: CI runs them as part of the suite.
+const lint = spawnSync('npm', ['run', '--silent', 'lint'], { cwd: root, stdio: 'inherit' });
+if (lint.status === 0) passed += 1;
+else {
+  console.error('lint: eslint or prettier found problems (npm run lint; npm run format fixes formatting)');
+  failed += 1;
+}
+
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed ? 1 : 0;

@@ -9,7 +9,11 @@ export interface BackgroundWorkers {
   stop(): Promise<void>;
 }
 
-export function startBackgroundWorkers(deps: AppDeps, registry: StoreRegistry, env: Readonly<Record<string, string | undefined>>): BackgroundWorkers {
+export function startBackgroundWorkers(
+  deps: AppDeps,
+  registry: StoreRegistry,
+  env: Readonly<Record<string, string | undefined>>,
+): BackgroundWorkers {
   const { config, log } = deps;
   const stops: Array<() => Promise<void>> = [];
   // Extraction requested at ingest: jobs are rows, so a restart resumes what was pending.

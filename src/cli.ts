@@ -48,7 +48,10 @@ async function register(args: string[]): Promise<number> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation R($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { id name version } }', variables: { s: spec } }),
+    body: JSON.stringify({
+      query: 'mutation R($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { id name version } }',
+      variables: { s: spec },
+    }),
   });
   const body = (await res.json()) as { data?: unknown; errors?: Array<{ message: string }> };
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
@@ -123,8 +126,11 @@ export async function main(argv: string[]): Promise<number> {
 
 // Allow `node dist/cli.js serve` as well as the bin shim.
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code), (err: unknown) => {
-    process.stderr.write(`provml: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`provml: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

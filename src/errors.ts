@@ -46,9 +46,7 @@ export class LimitExceededError extends ProvmlError {
   constructor(limit: string, max: number, actual?: number) {
     super(
       ErrorCode.LIMIT_EXCEEDED,
-      actual === undefined
-        ? `limit ${limit} (${max}) exceeded`
-        : `limit ${limit} exceeded: ${actual} > ${max}`,
+      actual === undefined ? `limit ${limit} (${max}) exceeded` : `limit ${limit} exceeded: ${actual} > ${max}`,
       { limit, max, ...(actual === undefined ? {} : { actual }) },
     );
   }
@@ -81,11 +79,10 @@ export class StoreTimeoutError extends ProvmlError {
 
 export class UnknownWorkflowError extends ProvmlError {
   constructor(name: string, version?: number) {
-    super(
-      ErrorCode.UNKNOWN_WORKFLOW,
-      `workflow ${name}${version === undefined ? '' : ` version ${version}`} is not registered`,
-      { workflow: name, ...(version === undefined ? {} : { version }) },
-    );
+    super(ErrorCode.UNKNOWN_WORKFLOW, `workflow ${name}${version === undefined ? '' : ` version ${version}`} is not registered`, {
+      workflow: name,
+      ...(version === undefined ? {} : { version }),
+    });
   }
 }
 

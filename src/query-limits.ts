@@ -21,7 +21,14 @@ interface Shape {
  * field selections. Fragment cycles are invalid GraphQL and reported by the standard rules; the
  * visited set only keeps this walk finite.
  */
-function measure(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, depth: number, seen: Set<string>, shape: Shape, cap: number) {
+function measure(
+  set: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  depth: number,
+  seen: Set<string>,
+  shape: Shape,
+  cap: number,
+) {
   for (const sel of set.selections) {
     if (shape.selections > cap) return; // already over: stop walking a hostile document
     if (sel.kind === Kind.FIELD) {
@@ -55,12 +62,15 @@ export function queryLimitsRule(limits: QueryLimits) {
   return (context: ValidationContext): ASTVisitor => {
     const doc: DocumentNode = context.getDocument();
     const fragments = new Map(
-      doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+      doc.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((f) => [f.name.value, f]),
     );
     return {
       OperationDefinition(op) {
         const roots = op.selectionSet.selections.filter((s) => !(s.kind === Kind.FIELD && s.name.value.startsWith('__')));
-        if (roots.length > limits.maxRootFields) context.reportError(limitError('root fields', limits.maxRootFields, roots.length));
+        if (roots.length > limits.maxRootFields)
+          context.reportError(limitError('root fields', limits.maxRootFields, roots.length));
         const shape: Shape = { depth: 0, aliases: 0, selections: 0 };
         // Introspection queries are deep by nature; they are bounded by the schema, not the user.
         const introspection = op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));

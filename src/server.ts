@@ -71,12 +71,21 @@ export function formatErrorFor(log: Logger) {
       error: original instanceof Error ? original.message : String(original),
       stack: original instanceof Error ? original.stack : undefined,
     });
-    return { message: 'internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return {
+      message: 'internal server error',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   };
 }
 
 /** Apollo over the stitched gateway (by default: provenance + knowledge, document, object stores). */
-export function createApollo(config: ProvmlConfig, log: Logger, schema: GraphQLSchema = defaultGatewaySchema()): ApolloServer<RequestContext> {
+export function createApollo(
+  config: ProvmlConfig,
+  log: Logger,
+  schema: GraphQLSchema = defaultGatewaySchema(),
+): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema,
     introspection: true,
@@ -93,11 +102,20 @@ export interface StartOptions {
 
 /** Starts the whole server: store registry, provenance store, demo on first start, GraphQL over HTTP. */
 export async function startServer(config: ProvmlConfig, log: Logger, options: StartOptions = {}): Promise<RunningServer> {
-  const registry = await loadStoreRegistry({ configPath: config.storesConfigPath, env: options.env ?? {}, log: log.child({ source: 'stores' }) });
+  const registry = await loadStoreRegistry({
+    configPath: config.storesConfigPath,
+    env: options.env ?? {},
+    log: log.child({ source: 'stores' }),
+  });
   const remotes = await loadRemoteSubschemas(registry, log);
   let opened: OpenedStore;
   try {
-    opened = await openProvenanceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, log });
+    opened = await openProvenanceStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.poolSize,
+      log,
+    });
   } catch (err) {
     await registry.close();
     throw err;
@@ -132,7 +150,10 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   const httpServer = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       log.error('request failed', { error: err instanceof Error ? err.message : String(err) });
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
+        });
       else res.end();
     });
   });
@@ -149,7 +170,9 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     // PROV documents (GET /prov/...): export with content negotiation.
     if (await handleProvRoute(req, res, deps)) return;
     if (url.pathname !== '/graphql') {
-      sendJson(res, 404, { errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }] });
+      sendJson(res, 404, {
+        errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }],
+      });
       return;
     }
     let body: string;
@@ -157,9 +180,19 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       body = await readBody(req, config.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        sendJson(res, 413, {
-          errors: [{ message: `request body exceeds ${config.maxBodyBytes} bytes; send smaller batches`, extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'bytes per request', max: config.maxBodyBytes } }],
-        }, { connection: 'close' });
+        sendJson(
+          res,
+          413,
+          {
+            errors: [
+              {
+                message: `request body exceeds ${config.maxBodyBytes} bytes; send smaller batches`,
+                extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'bytes per request', max: config.maxBodyBytes },
+              },
+            ],
+          },
+          { connection: 'close' },
+        );
         req.resume();
         return;
       }
@@ -172,7 +205,9 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       try {
         parsed = body.length ? JSON.parse(body) : {};
       } catch (err) {
-        sendJson(res, 400, { errors: [{ message: `request body is not JSON: ${(err as Error).message}`, extensions: { code: 'BAD_REQUEST' } }] });
+        sendJson(res, 400, {
+          errors: [{ message: `request body is not JSON: ${(err as Error).message}`, extensions: { code: 'BAD_REQUEST' } }],
+        });
         return;
       }
     }

@@ -1,11 +1,7 @@
 import { ProvmlError, StoreTimeoutError, StoreUnavailableError } from '../errors';
 
 /** Structured log sink a connector may be given (e.g. `(l, m, f) => logger.child({ source: id })[l](m, f)`). */
-export type StoreLog = (
-  level: 'debug' | 'info' | 'warn' | 'error',
-  msg: string,
-  fields?: Record<string, unknown>,
-) => void;
+export type StoreLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 /** Options every connector accepts. */
 export interface StoreCallOptions {
@@ -23,11 +19,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
  * client so a late answer also frees its socket; the race makes the deadline hold even where
  * a client ignores the signal.
  */
-export async function withDeadline<T>(
-  storeId: string,
-  timeoutMs: number,
-  call: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
+export async function withDeadline<T>(storeId: string, timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

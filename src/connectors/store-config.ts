@@ -25,7 +25,9 @@ export const StoreEntrySchema = z
     kind: z.enum(['sparql', 'mongodb', 's3', 'fs', 'graphql']),
     endpoint: z.string().min(1).optional(),
     options: z.record(z.string(), z.unknown()).default({}),
-    secretsFromEnv: z.record(z.string(), z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')).default({}),
+    secretsFromEnv: z
+      .record(z.string(), z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'))
+      .default({}),
     timeoutMs: z.number().int().min(1).max(600_000).default(DEFAULT_TIMEOUT_MS),
     description: z.string().optional(),
   })
@@ -38,12 +40,25 @@ const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or http
 const fieldPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/, 'must be a dotted field path');
 const paths = z.array(z.string().min(1)).min(1);
 const OPTIONS = {
-  sparql: z.object({ files: paths.optional(), updateUrl: httpUrl.optional(), graphs: z.array(httpUrl).optional(), rowCap: z.number().int().min(1).max(1_000_000).optional() }).strict(),
+  sparql: z
+    .object({
+      files: paths.optional(),
+      updateUrl: httpUrl.optional(),
+      graphs: z.array(httpUrl).optional(),
+      rowCap: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .strict(),
   mongodb: z
     .object({
       directory: z.string().min(1).optional(),
-      database: z.string().regex(/^[^/\\. "$]{1,63}$/).optional(),
-      collection: z.string().regex(/^[^$\0]{1,120}$/).optional(),
+      database: z
+        .string()
+        .regex(/^[^/\\. "$]{1,63}$/)
+        .optional(),
+      collection: z
+        .string()
+        .regex(/^[^$\0]{1,120}$/)
+        .optional(),
       keyField: fieldPath.optional(),
       geometryField: fieldPath.optional(),
     })
@@ -57,7 +72,13 @@ const OPTIONS = {
       maxRangeBytes: z.number().int().min(1).optional(),
     })
     .strict(),
-  fs: z.object({ root: z.string().min(1), paths: z.enum(['host', 'rooted']).default('host'), maxRangeBytes: z.number().int().min(1).optional() }).strict(),
+  fs: z
+    .object({
+      root: z.string().min(1),
+      paths: z.enum(['host', 'rooted']).default('host'),
+      maxRangeBytes: z.number().int().min(1).optional(),
+    })
+    .strict(),
   graphql: z.record(z.string(), z.unknown()),
 };
 const SECRET_FIELDS: Record<StoreEntry['kind'], string[]> = {
@@ -105,8 +126,12 @@ export interface CreateStoreContext {
 export function parseStoreEntry(raw: unknown): StoreEntry {
   const parsed = StoreEntrySchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const id = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : '?';
-  throw new StoreConfigError(id, parsed.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`));
+  const id =
+    raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : '?';
+  throw new StoreConfigError(
+    id,
+    parsed.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`),
+  );
 }
 
 /**
@@ -147,9 +172,15 @@ export async function createStore(
   switch (kind) {
     case 'sparql': {
       const o = options.data as z.infer<typeof OPTIONS.sparql>;
-      need(!!entry.endpoint !== !!o.files, 'give either endpoint (a SPARQL server) or options.files (embedded Oxigraph), not both or neither');
+      need(
+        !!entry.endpoint !== !!o.files,
+        'give either endpoint (a SPARQL server) or options.files (embedded Oxigraph), not both or neither',
+      );
       if (o.files) {
-        const knowledge = new OxigraphKnowledgeStore(await loadOxigraphStore(o.files.map(resolve)), { ...common, rowCap: o.rowCap });
+        const knowledge = new OxigraphKnowledgeStore(await loadOxigraphStore(o.files.map(resolve)), {
+          ...common,
+          rowCap: o.rowCap,
+        });
         return { id, kind, backend: 'oxigraph', knowledge, close: () => knowledge.close() };
       }
       need(httpUrl.safeParse(entry.endpoint).success, 'endpoint: must be an http:// or https:// URL');
@@ -166,7 +197,10 @@ export async function createStore(
     case 'mongodb': {
       const o = options.data as z.infer<typeof OPTIONS.mongodb>;
       const url = secrets.url ?? entry.endpoint;
-      need(!!url !== !!o.directory, 'give either endpoint / secretsFromEnv.url (MongoDB) or options.directory (embedded files), not both or neither');
+      need(
+        !!url !== !!o.directory,
+        'give either endpoint / secretsFromEnv.url (MongoDB) or options.directory (embedded files), not both or neither',
+      );
       const shape = { keyField: o.keyField, geometryField: o.geometryField };
       if (o.directory) {
         const documents = await FileDocumentStore.fromDirectory(resolve(o.directory), { ...common, ...shape });
@@ -181,7 +215,10 @@ export async function createStore(
       });
       const documents = new MongoDocumentStore(client.db(o.database).collection(o.collection!), { ...common, ...shape });
       return {
-        id, kind, backend: 'mongodb', documents,
+        id,
+        kind,
+        backend: 'mongodb',
+        documents,
         close: async () => {
           await documents.close();
           await client.close();
@@ -191,14 +228,23 @@ export async function createStore(
     case 's3': {
       const o = options.data as z.infer<typeof OPTIONS.s3>;
       need(!entry.endpoint || httpUrl.safeParse(entry.endpoint).success, 'endpoint: must be an http:// or https:// URL');
-      need(!!secrets.accessKeyId === !!secrets.secretAccessKey, 'secretsFromEnv: give both accessKeyId and secretAccessKey, or neither');
+      need(
+        !!secrets.accessKeyId === !!secrets.secretAccessKey,
+        'secretsFromEnv: give both accessKeyId and secretAccessKey, or neither',
+      );
       const client = new S3Client({
         endpoint: entry.endpoint,
         region: o.region,
         forcePathStyle: o.forcePathStyle,
         // Without secrets, the SDK's own credential chain applies (instance roles and the like).
         ...(secrets.accessKeyId
-          ? { credentials: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey, sessionToken: secrets.sessionToken } }
+          ? {
+              credentials: {
+                accessKeyId: secrets.accessKeyId,
+                secretAccessKey: secrets.secretAccessKey,
+                sessionToken: secrets.sessionToken,
+              },
+            }
           : {}),
         // Many S3-compatible servers predate the SDK's default CRC32 checksums.
         requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -206,7 +252,12 @@ export async function createStore(
         maxAttempts: 2,
         requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
       });
-      const objects = new S3ObjectStore(client, { ...common, bucket: o.bucket, prefix: o.prefix, maxRangeBytes: o.maxRangeBytes });
+      const objects = new S3ObjectStore(client, {
+        ...common,
+        bucket: o.bucket,
+        prefix: o.prefix,
+        maxRangeBytes: o.maxRangeBytes,
+      });
       return { id, kind, backend: 's3', objects, close: () => objects.close() };
     }
     case 'fs': {
@@ -215,7 +266,10 @@ export async function createStore(
       return { id, kind, backend: 'fs', objects, close: () => objects.close() };
     }
     case 'graphql': {
-      need(!!entry.endpoint && httpUrl.safeParse(entry.endpoint).success, 'endpoint: a graphql store needs an http:// or https:// endpoint');
+      need(
+        !!entry.endpoint && httpUrl.safeParse(entry.endpoint).success,
+        'endpoint: a graphql store needs an http:// or https:// endpoint',
+      );
       const headers: Record<string, string> = secrets.authorization ? { authorization: secrets.authorization } : {};
       return { id, kind, backend: 'graphql', endpoint: entry.endpoint!, headers, options: entry.options, close: async () => {} };
     }

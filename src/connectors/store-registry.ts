@@ -4,7 +4,14 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import { DEFAULT_TIMEOUT_MS } from './store-call';
-import { createStore, parseStoreEntry, StoreConfigError, type CreatedStore, type StoreEntry, type StoreEntryInput } from './store-config';
+import {
+  createStore,
+  parseStoreEntry,
+  StoreConfigError,
+  type CreatedStore,
+  type StoreEntry,
+  type StoreEntryInput,
+} from './store-config';
 
 /**
  * The store registry: every PROV-ML DataStoreInstance the server can read, built once at
@@ -72,7 +79,9 @@ export class StoreRegistry {
 
   /** Stores that play `role`, in config order (the order the gateway consults them). */
   withRole<R extends StoreRole>(role: R): Array<Extract<CreatedStore, { kind: KindsOf<R> }>> {
-    return this.stores.filter((s) => (ROLE_OF_KIND[s.kind] as StoreRole) === role) as Array<Extract<CreatedStore, { kind: KindsOf<R> }>>;
+    return this.stores.filter((s) => (ROLE_OF_KIND[s.kind] as StoreRole) === role) as Array<
+      Extract<CreatedStore, { kind: KindsOf<R> }>
+    >;
   }
 
   /** The store's own key for a reference URI: the longest matching `uriMap` prefix is rewritten. */
@@ -132,12 +141,25 @@ export const EXAMPLES_STORES_DIR = path.resolve(__dirname, '../../examples/store
 export function demoRegistryFile(): RegistryFile {
   return {
     stores: [
-      { id: 'fs', kind: 'fs', options: { root: 'objects', paths: 'rooted' }, description: 'demo files: raw SEG-Y, HDF5 sets, models' },
       {
-        id: 'knowledge', kind: 'sparql', options: { files: ['knowledge/netherlands.ttl'] },
-        uriMap: { '/data/': 'http://ibm.com/' }, description: 'demo knowledge graph (embedded Oxigraph)',
+        id: 'fs',
+        kind: 'fs',
+        options: { root: 'objects', paths: 'rooted' },
+        description: 'demo files: raw SEG-Y, HDF5 sets, models',
       },
-      { id: 'documents', kind: 'mongodb', options: { directory: 'documents' }, description: 'demo GeoJSON polygons (file directory)' },
+      {
+        id: 'knowledge',
+        kind: 'sparql',
+        options: { files: ['knowledge/netherlands.ttl'] },
+        uriMap: { '/data/': 'http://ibm.com/' },
+        description: 'demo knowledge graph (embedded Oxigraph)',
+      },
+      {
+        id: 'documents',
+        kind: 'mongodb',
+        options: { directory: 'documents' },
+        description: 'demo GeoJSON polygons (file directory)',
+      },
     ],
   };
 }
@@ -148,10 +170,16 @@ export function parseRegistryText(text: string, file: string): RegistryFile {
   try {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new StoreRegistryError(file, [`not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`]);
+    throw new StoreRegistryError(file, [
+      `not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`,
+    ]);
   }
   const parsed = RegistryFileSchema.safeParse(raw);
-  if (!parsed.success) throw new StoreRegistryError(file, parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`));
+  if (!parsed.success)
+    throw new StoreRegistryError(
+      file,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`),
+    );
   return { stores: parsed.data.stores as RegistryEntryInput[] };
 }
 
@@ -167,9 +195,12 @@ export interface LoadRegistryOptions {
 export async function loadStoreRegistry(options: LoadRegistryOptions): Promise<StoreRegistry> {
   const file = options.configPath ? path.resolve(options.configPath) : 'demo';
   const registry = options.configPath
-    ? parseRegistryText(await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new StoreRegistryError(file, [`cannot read: ${err.code ?? err.message}`]);
-      }), file)
+    ? parseRegistryText(
+        await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+          throw new StoreRegistryError(file, [`cannot read: ${err.code ?? err.message}`]);
+        }),
+        file,
+      )
     : demoRegistryFile();
   const baseDir = options.configPath ? path.dirname(file) : EXAMPLES_STORES_DIR;
   return openRegistry(registry, { env: options.env, baseDir, log: options.log, source: file });
@@ -206,7 +237,9 @@ export async function openRegistry(
     for (const entry of entries) {
       const log = options.log?.child({ source: entry.id });
       try {
-        opened.push(await createStore(entry, options.env, { baseDir: options.baseDir, log: log ? (l, m, f) => log[l](m, f) : undefined }));
+        opened.push(
+          await createStore(entry, options.env, { baseDir: options.baseDir, log: log ? (l, m, f) => log[l](m, f) : undefined }),
+        );
       } catch (err) {
         problems.push(err instanceof StoreConfigError ? err.message : `store ${entry.id}: ${(err as Error).message}`);
       }

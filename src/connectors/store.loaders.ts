@@ -48,19 +48,28 @@ export function createStoreLoaders(registry: StoreRegistry): StoreLoaders {
       loader('knowledge', id, () => {
         const s = store(id);
         if (s.kind !== 'sparql') throw new Error(`store ${id} is not a knowledge store`);
-        return new DataLoader(slotted(id, (keys) => s.knowledge.describe(keys)), { maxBatchSize: MAX_BATCH });
+        return new DataLoader(
+          slotted(id, (keys) => s.knowledge.describe(keys)),
+          { maxBatchSize: MAX_BATCH },
+        );
       }),
     documents: (id) =>
       loader('documents', id, () => {
         const s = store(id);
         if (s.kind !== 'mongodb') throw new Error(`store ${id} is not a document store`);
-        return new DataLoader(slotted(id, (keys) => s.documents.findByUris(keys)), { maxBatchSize: MAX_BATCH });
+        return new DataLoader(
+          slotted(id, (keys) => s.documents.findByUris(keys)),
+          { maxBatchSize: MAX_BATCH },
+        );
       }),
     objects: (id) =>
       loader('objects', id, () => {
         const s = store(id);
         if (s.kind !== 's3' && s.kind !== 'fs') throw new Error(`store ${id} is not an object store`);
-        return new DataLoader(slotted(id, (keys) => s.objects.stat(keys)), { maxBatchSize: MAX_BATCH });
+        return new DataLoader(
+          slotted(id, (keys) => s.objects.stat(keys)),
+          { maxBatchSize: MAX_BATCH },
+        );
       }),
   };
 }

@@ -12,13 +12,29 @@ import { loadDemoStores } from './load-demo-stores';
  * lifecycle's provenance into the provenance store (PROVML_DATABASE_URL, or the local one), and
  * the domain data into every server store of the registry. Idempotent. Prints one JSON line.
  */
-export async function demoCommand(config: ProvmlConfig, configPath: string | undefined, env: Readonly<Record<string, string | undefined>>, log: Logger, out: NodeJS.WritableStream): Promise<number> {
+export async function demoCommand(
+  config: ProvmlConfig,
+  configPath: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const registry = await loadStoreRegistry({ configPath, env, log: log.child({ source: 'stores' }) });
   try {
     const stores = await loadDemoStores(registry, { env, log });
-    const opened = await openProvenanceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, log });
+    const opened = await openProvenanceStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.poolSize,
+      log,
+    });
     try {
-      const deps: Pick<AppDeps, 'store' | 'catalog' | 'config' | 'log'> = { store: opened.store, catalog: new SpecCatalog(opened.store), config, log };
+      const deps: Pick<AppDeps, 'store' | 'catalog' | 'config' | 'log'> = {
+        store: opened.store,
+        catalog: new SpecCatalog(opened.store),
+        config,
+        log,
+      };
       const provenance = await loadDemo(deps);
       out.write(JSON.stringify({ provenance, stores }) + '\n');
       return 0;

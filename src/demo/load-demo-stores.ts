@@ -47,7 +47,12 @@ async function loadSparql(entry: StoreEntry, env: Env, dir: string): Promise<num
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (user) headers.authorization = 'Basic ' + Buffer.from(`${user}:${secret(entry, 'password', env) ?? ''}`).toString('base64');
   const url = (entry.options.updateUrl as string | undefined) ?? entry.endpoint!;
-  const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams({ update }).toString(), signal: AbortSignal.timeout(entry.timeoutMs) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams({ update }).toString(),
+    signal: AbortSignal.timeout(entry.timeoutMs),
+  });
   if (!res.ok) throw new Error(`store ${entry.id}: SPARQL update failed with HTTP ${res.status}`);
   return store.size;
 }
@@ -56,11 +61,17 @@ async function loadMongo(entry: StoreEntry, env: Env, dir: string): Promise<numb
   const url = secret(entry, 'url', env) ?? entry.endpoint!;
   const client = new MongoClient(url, { serverSelectionTimeoutMS: entry.timeoutMs });
   try {
-    const collection = client.db(entry.options.database as string).collection<{ _id: string }>(entry.options.collection as string);
+    const collection = client
+      .db(entry.options.database as string)
+      .collection<{ _id: string }>(entry.options.collection as string);
     const geometryField = (entry.options.geometryField as string | undefined) ?? 'geometry';
     let n = 0;
     for (const f of (await readdir(path.join(dir, 'documents'))).filter((f) => /\.(geo)?json$/.test(f)).sort()) {
-      const doc = JSON.parse(await readFile(path.join(dir, 'documents', f), 'utf8')) as { id?: string; type?: string; features?: unknown[] };
+      const doc = JSON.parse(await readFile(path.join(dir, 'documents', f), 'utf8')) as {
+        id?: string;
+        type?: string;
+        features?: unknown[];
+      };
       const features = (doc.type === 'FeatureCollection' ? doc.features! : [doc]) as Array<{ id?: string }>;
       for (const [i, feature] of features.entries()) {
         const id = feature.id ?? `${f}#${i}`;
@@ -81,7 +92,15 @@ async function loadS3(entry: StoreEntry, env: Env, dir: string, registry: StoreR
     endpoint: entry.endpoint,
     region: (entry.options.region as string | undefined) ?? 'us-east-1',
     forcePathStyle: (entry.options.forcePathStyle as boolean | undefined) ?? true,
-    ...(accessKeyId ? { credentials: { accessKeyId, secretAccessKey: secret(entry, 'secretAccessKey', env) ?? '', sessionToken: secret(entry, 'sessionToken', env) } } : {}),
+    ...(accessKeyId
+      ? {
+          credentials: {
+            accessKeyId,
+            secretAccessKey: secret(entry, 'secretAccessKey', env) ?? '',
+            sessionToken: secret(entry, 'sessionToken', env),
+          },
+        }
+      : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
@@ -91,7 +110,14 @@ async function loadS3(entry: StoreEntry, env: Env, dir: string, registry: StoreR
       const key = registry.keyFor(entry.id, uri);
       const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(key);
       if (!m) throw new Error(`store ${entry.id}: uriMap must turn ${uri} into s3://bucket/key (got ${key})`);
-      await client.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: await readFile(path.join(dir, 'objects', uri)), Metadata: { 'provml-demo': 'true' } }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: m[1],
+          Key: m[2],
+          Body: await readFile(path.join(dir, 'objects', uri)),
+          Metadata: { 'provml-demo': 'true' },
+        }),
+      );
     }
     return files.length;
   } finally {
@@ -112,16 +138,23 @@ async function loadFs(entry: StoreEntry, dir: string, registry: StoreRegistry): 
   return files.length;
 }
 
-export async function loadDemoStores(registry: StoreRegistry, options: { env: Env; log?: Logger; examplesDir?: string }): Promise<DemoStoreLoad[]> {
+export async function loadDemoStores(
+  registry: StoreRegistry,
+  options: { env: Env; log?: Logger; examplesDir?: string },
+): Promise<DemoStoreLoad[]> {
   const dir = options.examplesDir ?? EXAMPLES_STORES_DIR;
   const out: DemoStoreLoad[] = [];
   for (const store of registry.stores) {
     const entry = registry.entryOf(store.id)!;
     let r: DemoStoreLoad | null = null;
-    if (store.kind === 'sparql' && store.backend === 'sparql-http') r = { store: store.id, kind: store.kind, loaded: await loadSparql(entry, options.env, dir), what: 'triples' };
-    else if (store.kind === 'mongodb' && store.backend === 'mongodb') r = { store: store.id, kind: store.kind, loaded: await loadMongo(entry, options.env, dir), what: 'documents' };
-    else if (store.kind === 's3') r = { store: store.id, kind: store.kind, loaded: await loadS3(entry, options.env, dir, registry), what: 'objects' };
-    else if (store.kind === 'fs') r = { store: store.id, kind: store.kind, loaded: await loadFs(entry, dir, registry), what: 'files' };
+    if (store.kind === 'sparql' && store.backend === 'sparql-http')
+      r = { store: store.id, kind: store.kind, loaded: await loadSparql(entry, options.env, dir), what: 'triples' };
+    else if (store.kind === 'mongodb' && store.backend === 'mongodb')
+      r = { store: store.id, kind: store.kind, loaded: await loadMongo(entry, options.env, dir), what: 'documents' };
+    else if (store.kind === 's3')
+      r = { store: store.id, kind: store.kind, loaded: await loadS3(entry, options.env, dir, registry), what: 'objects' };
+    else if (store.kind === 'fs')
+      r = { store: store.id, kind: store.kind, loaded: await loadFs(entry, dir, registry), what: 'files' };
     if (r) {
       options.log?.info('demo data loaded', { ...r });
       out.push(r);

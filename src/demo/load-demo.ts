@@ -11,13 +11,20 @@ export interface DemoLoadResult {
 }
 
 /** Registers the demo specs and ingests its events; idempotent (fixed event ids). */
-export async function loadDemo(deps: Pick<AppDeps, 'store' | 'catalog' | 'config' | 'log'>, epochs?: number): Promise<DemoLoadResult> {
+export async function loadDemo(
+  deps: Pick<AppDeps, 'store' | 'catalog' | 'config' | 'log'>,
+  epochs?: number,
+): Promise<DemoLoadResult> {
   for (const spec of DEMO_SPECS) await deps.store.registerWorkflow(spec, specHash(spec));
   const events = demoEvents(epochs);
   const total: DemoLoadResult = { accepted: 0, duplicates: 0, rejected: 0 };
   const size = Math.min(deps.config.maxBatchEvents, 5000);
   for (let i = 0; i < events.length; i += size) {
-    const r = await ingestBatch(events.slice(i, i + size), { store: deps.store, catalog: deps.catalog, maxBatchEvents: deps.config.maxBatchEvents });
+    const r = await ingestBatch(events.slice(i, i + size), {
+      store: deps.store,
+      catalog: deps.catalog,
+      maxBatchEvents: deps.config.maxBatchEvents,
+    });
     if (r.rejected) throw new Error(`demo event rejected: ${r.issues[0].field}: ${r.issues[0].message}`);
     total.accepted += r.accepted;
     total.duplicates += r.duplicates;

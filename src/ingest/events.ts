@@ -138,9 +138,7 @@ export function parseEvent(raw: unknown, index: number): { event: IngestEvent } 
   const parsed = EventSchema.safeParse(raw);
   if (parsed.success) return { event: parsed.data };
   const eventId =
-    raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
-      ? ((raw as { id: string }).id)
-      : null;
+    raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
   const first = parsed.error.issues[0];
   const field = [`events[${index}]`, ...first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
     .join('')

@@ -86,7 +86,9 @@ export async function resolveBatch(
     const wf = runs.get(runId);
     const entry = wf ? catalog_.get(wf) : undefined;
     if (!entry) {
-      issues.push(issue(index, e, 'run', 'BAD_USER_INPUT', `unknown workflow execution "${runId}": send its workflowBegin first`));
+      issues.push(
+        issue(index, e, 'run', 'BAD_USER_INPUT', `unknown workflow execution "${runId}": send its workflowBegin first`),
+      );
       return null;
     }
     return entry;
@@ -99,8 +101,13 @@ export async function resolveBatch(
         const entry = wf ? catalog_.get(wf.id) : undefined;
         if (!entry) {
           issues.push(
-            issue(index, e, 'workflow', 'UNKNOWN_WORKFLOW',
-              `workflow "${e.workflow}"${e.version === undefined ? '' : ` version ${e.version}`} is not registered; register its spec first`),
+            issue(
+              index,
+              e,
+              'workflow',
+              'UNKNOWN_WORKFLOW',
+              `workflow "${e.workflow}"${e.version === undefined ? '' : ` version ${e.version}`} is not registered; register its spec first`,
+            ),
           );
           break;
         }
@@ -114,8 +121,13 @@ export async function resolveBatch(
         const tr = entry.transformationsByName.get(e.transformation);
         if (!tr) {
           issues.push(
-            issue(index, e, 'transformation', 'BAD_USER_INPUT',
-              `transformation "${e.transformation}" is not declared in workflow ${entry.workflow.name} version ${entry.workflow.version}`),
+            issue(
+              index,
+              e,
+              'transformation',
+              'BAD_USER_INPUT',
+              `transformation "${e.transformation}" is not declared in workflow ${entry.workflow.name} version ${entry.workflow.version}`,
+            ),
           );
           break;
         }

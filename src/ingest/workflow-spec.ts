@@ -60,9 +60,7 @@ export const WorkflowSpecSchema = z
     name,
     kind: z.enum(WORKFLOW_KINDS).default('DATA'),
     description: z.string().max(10_000).nullish(),
-    study: z
-      .object({ id: name, name: z.string().min(1).max(500), description: z.string().max(10_000).nullish() })
-      .nullish(),
+    study: z.object({ id: name, name: z.string().min(1).max(500), description: z.string().max(10_000).nullish() }).nullish(),
     attributes: z.array(AttributeSpec).max(1000).default([]),
     transformations: z.array(TransformationSpec).max(1000).default([]),
   })
@@ -76,7 +74,11 @@ export const WorkflowSpecSchema = z
     });
     spec.transformations.forEach((t, i) => {
       if (t.parent && !names.has(t.parent)) {
-        ctx.addIssue({ code: 'custom', message: `unknown parent transformation ${t.parent}`, path: ['transformations', i, 'parent'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown parent transformation ${t.parent}`,
+          path: ['transformations', i, 'parent'],
+        });
       }
     });
   });
@@ -115,5 +117,7 @@ export function specHash(spec: WorkflowSpec): string {
               .map(([k, x]) => [k, canonical(x)]),
           )
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(spec)))
+    .digest('hex');
 }

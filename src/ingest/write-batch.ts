@@ -1,5 +1,14 @@
 import type { IngestTx } from '../connectors/provenance/provenance-store';
-import type { AgentRow, AttributeRow, MetricRow, RelationRow, RunRow, TaskRow, TelemetryRow, ValueRow } from '../connectors/provenance/rows';
+import type {
+  AgentRow,
+  AttributeRow,
+  MetricRow,
+  RelationRow,
+  RunRow,
+  TaskRow,
+  TelemetryRow,
+  ValueRow,
+} from '../connectors/provenance/rows';
 import { asDataRef, type DataRefValue } from './events';
 import type { ResolvedEvent } from './resolve-batch';
 import { attributeKey, type CatalogEntry } from './spec-catalog';
@@ -47,7 +56,17 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
   ) => {
     if (!map) return;
     for (const [name, value] of Object.entries(map)) {
-      values.push({ entry: r.entry!, runId: r.runId!, taskId, transformationId, direction, name, value, ref: asDataRef(value), at });
+      values.push({
+        entry: r.entry!,
+        runId: r.runId!,
+        taskId,
+        transformationId,
+        direction,
+        name,
+        value,
+        ref: asDataRef(value),
+        at,
+      });
     }
   };
 
@@ -120,7 +139,14 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
         });
         break;
       case 'telemetry': {
-        const base = { runId: e.run, taskId: e.task ?? null, host: e.host ?? null, cpuPercent: e.cpu ?? null, rssBytes: e.rss === undefined ? null : String(e.rss), recordedAt: at };
+        const base = {
+          runId: e.run,
+          taskId: e.task ?? null,
+          host: e.host ?? null,
+          cpuPercent: e.cpu ?? null,
+          rssBytes: e.rss === undefined ? null : String(e.rss),
+          recordedAt: at,
+        };
         const gpus = e.gpu?.length ? e.gpu : [null];
         for (const g of gpus) {
           telemetry.push({
@@ -176,7 +202,9 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
     });
   }
   const created = await tx.ensureAttributes([...missing.values()]);
-  const createdByKey = new Map(created.map((a) => [`${a.workflowId}\u0000${attributeKey(a.transformationId, a.direction, a.name)}`, a]));
+  const createdByKey = new Map(
+    created.map((a) => [`${a.workflowId}\u0000${attributeKey(a.transformationId, a.direction, a.name)}`, a]),
+  );
 
   const valueRows: Array<Omit<ValueRow, 'id'>> = values.map((v) => {
     const key = attributeKey(v.transformationId, v.direction, v.name);

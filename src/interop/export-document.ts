@@ -20,14 +20,24 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 export function parseFormat(s: string | undefined | null, field = 'format'): ExportFormat {
   const f = (s ?? 'prov-json').toLowerCase();
-  const alias: Record<string, ExportFormat> = { provjson: 'prov-json', json: 'prov-json', ttl: 'turtle', 'json-ld': 'jsonld', gv: 'dot' };
+  const alias: Record<string, ExportFormat> = {
+    provjson: 'prov-json',
+    json: 'prov-json',
+    ttl: 'turtle',
+    'json-ld': 'jsonld',
+    gv: 'dot',
+  };
   const out = (EXPORT_FORMATS as readonly string[]).includes(f) ? (f as ExportFormat) : alias[f];
   if (!out) throw new BadUserInputError(`unknown export format ${JSON.stringify(s)}; one of ${EXPORT_FORMATS.join(', ')}`, field);
   return out;
 }
 
 /** The scope named by the optional run / entity / depth arguments (entity and run exclude each other). */
-export function parseScope(run: string | null | undefined, entity: string | null | undefined, depth: number | null | undefined): ExportScope {
+export function parseScope(
+  run: string | null | undefined,
+  entity: string | null | undefined,
+  depth: number | null | undefined,
+): ExportScope {
   if (run && entity) throw new BadUserInputError('give either a run or an entity, not both', 'entity');
   if (run) return { kind: 'run', runId: run };
   if (entity) return { kind: 'entity', uri: entity, depth: depth ?? 10 };
@@ -35,7 +45,12 @@ export function parseScope(run: string | null | undefined, entity: string | null
 }
 
 /** A document in one format, as a stream of text chunks. */
-export function exportDocument(store: ProvenanceStore, scope: ExportScope, format: ExportFormat, limits: ExportLimits = DEFAULT_EXPORT_LIMITS): AsyncGenerator<string> {
+export function exportDocument(
+  store: ProvenanceStore,
+  scope: ExportScope,
+  format: ExportFormat,
+  limits: ExportLimits = DEFAULT_EXPORT_LIMITS,
+): AsyncGenerator<string> {
   const records = provRecords(store, scope, limits);
   switch (format) {
     case 'prov-json':
@@ -51,7 +66,12 @@ export function exportDocument(store: ProvenanceStore, scope: ExportScope, forma
   }
 }
 
-export async function exportToString(store: ProvenanceStore, scope: ExportScope, format: ExportFormat, limits?: ExportLimits): Promise<string> {
+export async function exportToString(
+  store: ProvenanceStore,
+  scope: ExportScope,
+  format: ExportFormat,
+  limits?: ExportLimits,
+): Promise<string> {
   let s = '';
   for await (const chunk of exportDocument(store, scope, format, limits)) s += chunk;
   return s;

@@ -18,7 +18,11 @@ const PAGE = 2000;
 const METRIC_CHUNK = 10_000;
 
 /** The PROV records of a scope, read page by page: memory stays bounded by one run's state. */
-export async function* provRecords(store: ProvenanceStore, scope: ExportScope, limits: ExportLimits = DEFAULT_EXPORT_LIMITS): AsyncGenerator<ProvRecord> {
+export async function* provRecords(
+  store: ProvenanceStore,
+  scope: ExportScope,
+  limits: ExportLimits = DEFAULT_EXPORT_LIMITS,
+): AsyncGenerator<ProvRecord> {
   const records = new StoreRecords(store);
   if (scope.kind === 'entity') {
     yield* lineageRecords(store, records, scope.uri, scope.depth, limits);
@@ -32,25 +36,25 @@ export async function* provRecords(store: ProvenanceStore, scope: ExportScope, l
     for (const a of await store.agentsByIds(agentIds)) if (a) yield* records.agent(a);
     return;
   }
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.workflows({}, { first: PAGE, after });
     for (const wf of page.items) yield* records.workflow(wf);
     if (!page.hasNextPage) break;
     after = page.endCursor;
   }
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.agents({ first: PAGE, after });
     for (const a of page.items) yield* records.agent(a);
     if (!page.hasNextPage) break;
     after = page.endCursor;
   }
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.runs({}, { first: 100, after });
     for (const run of page.items) yield* runRecords(store, records, run, false);
     if (!page.hasNextPage) break;
     after = page.endCursor;
   }
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.relations({ first: PAGE, after });
     yield* await explicitRelations(store, records, page.items);
     if (!page.hasNextPage) break;
@@ -63,13 +67,18 @@ async function workflowOf(store: ProvenanceStore, run: RunRow): Promise<Workflow
   return wf;
 }
 
-async function* runRecords(store: ProvenanceStore, records: StoreRecords, run: RunRow, withRelations: boolean): AsyncGenerator<ProvRecord> {
+async function* runRecords(
+  store: ProvenanceStore,
+  records: StoreRecords,
+  run: RunRow,
+  withRelations: boolean,
+): AsyncGenerator<ProvRecord> {
   const wf = await workflowOf(store, run);
   if (wf) yield* records.workflow(wf);
   yield* records.runNode(run, wf);
   const state = new RunState();
   const nodeIds: string[] = [`run:${run.id}`];
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.tasksOfRun(run.id, { first: PAGE, after });
     for (const t of page.items) {
       state.parent.set(t.id, t.parentId);
@@ -79,7 +88,7 @@ async function* runRecords(store: ProvenanceStore, records: StoreRecords, run: R
     if (!page.hasNextPage) break;
     after = page.endCursor;
   }
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.valuesOfRun(run.id, { first: PAGE, after });
     for (const v of page.items) if (v.dataRefId) nodeIds.push(`ref:${v.dataRefId}`);
     yield* await valueRecords(page.items, records, state, () => true);
@@ -103,17 +112,27 @@ async function* metricRecords(store: ProvenanceStore, runId: string): AsyncGener
     const id = instanceIri('metric', runId, s.name, s.context ?? '', String(s.chunk));
     const attrs: Array<[string, AttrValue]> = [
       [provml('metricName'), str(s.name)],
-      [provml('series'), json(s.points.map((p) => [p.step === null ? null : Number(p.step), p.value, p.recordedAt.toISOString(), p.taskId]))],
+      [
+        provml('series'),
+        json(s.points.map((p) => [p.step === null ? null : Number(p.step), p.value, p.recordedAt.toISOString(), p.taskId])),
+      ],
     ];
     if (s.context) attrs.push([provml('context'), str(s.context)]);
     s.chunk += 1;
     s.points = [];
     return [
-      { record: 'node', type: 'entity', id, classes: [provml('MetricSeries')], label: `${s.name}${s.context ? ` (${s.context})` : ''}`, attrs },
+      {
+        record: 'node',
+        type: 'entity',
+        id,
+        classes: [provml('MetricSeries')],
+        label: `${s.name}${s.context ? ` (${s.context})` : ''}`,
+        attrs,
+      },
       { record: 'relation', type: 'wasGeneratedBy', subject: id, object: runIri(runId), attrs: [] },
     ];
   };
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.metricsOfRun(runId, { first: PAGE, after });
     for (const m of page.items) {
       const key = `${m.name}\u0000${m.context ?? ''}`;
@@ -136,8 +155,15 @@ const RELATION_TYPE: Partial<Record<string, RelationType>> = {
 };
 
 /** Explicit relations, stored between node ids (`ref:12`, `task:x`, `agent:y`), as IRIs. */
-async function explicitRelations(store: ProvenanceStore, records: StoreRecords, rels: Array<{ kind: string; subject: string; object: string }>): Promise<ProvRecord[]> {
-  const refIds = rels.flatMap((r) => [r.subject, r.object]).filter((n) => n.startsWith('ref:')).map((n) => n.slice(4));
+async function explicitRelations(
+  store: ProvenanceStore,
+  records: StoreRecords,
+  rels: Array<{ kind: string; subject: string; object: string }>,
+): Promise<ProvRecord[]> {
+  const refIds = rels
+    .flatMap((r) => [r.subject, r.object])
+    .filter((n) => n.startsWith('ref:'))
+    .map((n) => n.slice(4));
   const { records: out, byId } = await records.refNodes(refIds);
   const toIri = (node: string): string | null => {
     const i = node.indexOf(':');
@@ -161,11 +187,26 @@ async function explicitRelations(store: ProvenanceStore, records: StoreRecords, 
   return out;
 }
 
-const ALL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['USED', 'WAS_GENERATED_BY', 'WAS_DERIVED_FROM', 'WAS_INFORMED_BY', 'WAS_ASSOCIATED_WITH', 'HAD_MEMBER', 'WAS_PART_OF']);
+const ALL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
+  'USED',
+  'WAS_GENERATED_BY',
+  'WAS_DERIVED_FROM',
+  'WAS_INFORMED_BY',
+  'WAS_ASSOCIATED_WITH',
+  'HAD_MEMBER',
+  'WAS_PART_OF',
+]);
 
 /** The backward lineage of a data URI, `depth` levels deep (lineageStep, as the lineage query). */
-async function* lineageRecords(store: ProvenanceStore, records: StoreRecords, uri: string, depth: number, limits: ExportLimits): AsyncGenerator<ProvRecord> {
-  if (!Number.isInteger(depth) || depth < 0 || depth > limits.maxDepth) throw new LimitExceededError('export depth', limits.maxDepth, depth);
+async function* lineageRecords(
+  store: ProvenanceStore,
+  records: StoreRecords,
+  uri: string,
+  depth: number,
+  limits: ExportLimits,
+): AsyncGenerator<ProvRecord> {
+  if (!Number.isInteger(depth) || depth < 0 || depth > limits.maxDepth)
+    throw new LimitExceededError('export depth', limits.maxDepth, depth);
   const [refs] = await store.dataRefsByUris([uri]);
   if (!refs.length) throw new NotFoundError('data reference', uri);
   const nodes = new Set(refs.map((r) => `ref:${r.id}`));

@@ -11,7 +11,11 @@ function flag(args: string[], name: string): string | undefined {
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: Record<string, unknown>; errors?: Array<{ message: string }> };
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
   return body.data ?? {};
@@ -41,7 +45,9 @@ export async function importCommand(args: string[], out: NodeJS.WritableStream, 
     if (version !== undefined) versions.set(`${spec.name}\u0000${version}`, w.version);
   }
   const events = plan.events.map((e) =>
-    e.type === 'workflowBegin' && e.version !== undefined ? { ...e, version: versions.get(`${String(e.workflow)}\u0000${String(e.version)}`) ?? e.version } : e,
+    e.type === 'workflowBegin' && e.version !== undefined
+      ? { ...e, version: versions.get(`${String(e.workflow)}\u0000${String(e.version)}`) ?? e.version }
+      : e,
   );
   const totals = { source: plan.source, events: events.length, accepted: 0, duplicates: 0, rejected: 0, warnings: plan.warnings };
   for (let i = 0; i < events.length; i += 1000) {
@@ -49,7 +55,8 @@ export async function importCommand(args: string[], out: NodeJS.WritableStream, 
     totals.accepted += r.accepted;
     totals.duplicates += r.duplicates;
     totals.rejected += r.rejected;
-    for (const issue of r.issues) err.write(`provml import: event ${issue.eventId ?? i + issue.index}: ${issue.field}: ${issue.message}\n`);
+    for (const issue of r.issues)
+      err.write(`provml import: event ${issue.eventId ?? i + issue.index}: ${issue.field}: ${issue.message}\n`);
   }
   out.write(JSON.stringify(totals) + '\n');
   return totals.rejected ? 2 : 0;

@@ -33,7 +33,8 @@ export interface ImportSummary {
 export function planImport(data: unknown, opts: { baseDir: string; fileName: string; text: string }): ImportPlan {
   const doc = readProvJson(data);
   const digest = createHash('sha256').update(opts.text).digest('hex').slice(0, 16);
-  const isProvml = Object.values(doc.prefixes).includes(NS.provml) && [...doc.activity.values()].some((a) => a.has(`${NS.provml}runId`));
+  const isProvml =
+    Object.values(doc.prefixes).includes(NS.provml) && [...doc.activity.values()].some((a) => a.has(`${NS.provml}runId`));
   return isProvml ? planProvml(doc, digest) : planYProv4ml(doc, { ...opts, digest });
 }
 
@@ -51,7 +52,16 @@ export async function runImport(plan: ImportPlan, deps: ImportDeps): Promise<Imp
     const mapped = versions.get(`${String(e.workflow)}\u0000${String(e.version)}`);
     return mapped === undefined ? e : { ...e, version: mapped };
   });
-  const summary: ImportSummary = { source: plan.source, workflows, events: events.length, accepted: 0, duplicates: 0, rejected: 0, issues: [], warnings: plan.warnings };
+  const summary: ImportSummary = {
+    source: plan.source,
+    workflows,
+    events: events.length,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    issues: [],
+    warnings: plan.warnings,
+  };
   const size = Math.max(1, Math.min(deps.maxBatchEvents, 5000));
   for (let i = 0; i < events.length; i += size) {
     const r = await ingestBatch(events.slice(i, i + size), deps);

@@ -12,7 +12,8 @@ import { asText, end, first, type PAttrs, type ProvJsonDoc, type PValue } from '
 const P = (k: string) => `${NS.provml}${k}`;
 const text = (a: PAttrs | undefined, k: string) => asText(first(a, P(k)));
 const iriOf = (v: PValue | undefined) => (v && typeof v === 'object' && 'iri' in v ? v.iri : undefined);
-const plain = (v: PValue | undefined): unknown => (v === undefined ? null : typeof v === 'object' ? ('iri' in v ? v.iri : v.json) : v);
+const plain = (v: PValue | undefined): unknown =>
+  v === undefined ? null : typeof v === 'object' ? ('iri' in v ? v.iri : v.json) : v;
 const ms = (v: PValue | undefined) => (v === undefined ? undefined : Date.parse(String(v)));
 
 export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
@@ -20,7 +21,8 @@ export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
   const plan: ImportPlan = { source: 'provml', specs: [], events: [], warnings: [] };
   for (const e of doc.entity.values()) {
     const spec = first(e, P('spec'));
-    if (spec && typeof spec === 'object' && 'json' in spec) plan.specs.push({ spec: parseWorkflowSpec(spec.json), version: Number(plain(first(e, P('workflowVersion')))) });
+    if (spec && typeof spec === 'object' && 'json' in spec)
+      plan.specs.push({ spec: parseWorkflowSpec(spec.json), version: Number(plain(first(e, P('workflowVersion')))) });
   }
   const refOf = (iri: string) => {
     const e = doc.entity.get(iri);
@@ -49,18 +51,32 @@ export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
     } else if (r.type === 'wasDerivedFrom' && plain(first(r.attrs, P('inferred'))) !== true) {
       const g = refOf(end(r, 'generatedEntity') ?? '');
       const u = refOf(end(r, 'usedEntity') ?? '');
-      if (g && u) relations.push({ relation: 'WAS_DERIVED_FROM', subject: g.$ref, subjectStore: g.store, object: u.$ref, objectStore: u.store });
+      if (g && u)
+        relations.push({
+          relation: 'WAS_DERIVED_FROM',
+          subject: g.$ref,
+          subjectStore: g.store,
+          object: u.$ref,
+          objectStore: u.store,
+        });
     } else if (r.type === 'hadMember') {
       const g = refOf(end(r, 'collection') ?? '');
       const u = refOf(end(r, 'entity') ?? '');
-      if (g && u) relations.push({ relation: 'HAD_MEMBER', subject: g.$ref, subjectStore: g.store, object: u.$ref, objectStore: u.store });
+      if (g && u)
+        relations.push({ relation: 'HAD_MEMBER', subject: g.$ref, subjectStore: g.store, object: u.$ref, objectStore: u.store });
     } else if (r.type === 'wasInformedBy') {
       relations.push({ relation: 'WAS_INFORMED_BY', subject: nodeId(end(r, 'informed')), object: nodeId(end(r, 'informant')) });
     }
   }
   for (const [iri, a] of doc.agent) {
     const kind = asText(first(a, `${NS.prov}type`)) ?? '';
-    plan.events.push({ id: id(), type: 'agent', agent: text(a, 'agentId') ?? nodeId(iri), kind: kind.endsWith('Person') ? 'PERSON' : kind.endsWith('SoftwareAgent') ? 'SOFTWARE' : 'ORGANIZATION', ...(first(a, `${NS.prov}label`) !== undefined ? { name: asText(first(a, `${NS.prov}label`)) } : {}) });
+    plan.events.push({
+      id: id(),
+      type: 'agent',
+      agent: text(a, 'agentId') ?? nodeId(iri),
+      kind: kind.endsWith('Person') ? 'PERSON' : kind.endsWith('SoftwareAgent') ? 'SOFTWARE' : 'ORGANIZATION',
+      ...(first(a, `${NS.prov}label`) !== undefined ? { name: asText(first(a, `${NS.prov}label`)) } : {}),
+    });
   }
   const values = (pairs: Array<[string, unknown]> | undefined) => {
     const o: Record<string, unknown> = {};
@@ -72,13 +88,25 @@ export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
     return { o, extra };
   };
   const acts = [...doc.activity.entries()];
-  const runs = acts.filter(([, a]) => a.has(P('runId'))).sort(([, a], [, b]) => (ms(first(a, `${NS.prov}startTime`)) ?? 0) - (ms(first(b, `${NS.prov}startTime`)) ?? 0));
+  const runs = acts
+    .filter(([, a]) => a.has(P('runId')))
+    .sort(([, a], [, b]) => (ms(first(a, `${NS.prov}startTime`)) ?? 0) - (ms(first(b, `${NS.prov}startTime`)) ?? 0));
   for (const [runIri, a] of runs) {
     const run = text(a, 'runId')!;
     const start = ms(first(a, `${NS.prov}startTime`));
     const end_ = ms(first(a, `${NS.prov}endTime`));
     const u = values(used.get(runIri));
-    plan.events.push({ id: id(), type: 'workflowBegin', run, workflow: text(a, 'workflowName'), version: Number(plain(first(a, P('workflowVersion')))), ...(runAgent.has(runIri) ? { agent: runAgent.get(runIri) } : {}), ...(start !== undefined ? { time: start } : {}), attributes: (plain(first(a, P('attributes'))) as object) ?? {}, used: u.o });
+    plan.events.push({
+      id: id(),
+      type: 'workflowBegin',
+      run,
+      workflow: text(a, 'workflowName'),
+      version: Number(plain(first(a, P('workflowVersion')))),
+      ...(runAgent.has(runIri) ? { agent: runAgent.get(runIri) } : {}),
+      ...(start !== undefined ? { time: start } : {}),
+      attributes: (plain(first(a, P('attributes'))) as object) ?? {},
+      used: u.o,
+    });
     for (const x of u.extra) plan.events.push({ id: id(), type: 'values', run, used: x });
     // Tasks parents first, then by start time.
     const tasks = acts.filter(([, t]) => text(t, 'taskId') !== undefined && iriOf(first(t, P('run'))) === runIri);
@@ -91,35 +119,80 @@ export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
       depth.set(iri, d);
       return d;
     };
-    tasks.sort(([x, ta], [y, tb]) => depthOf(x) - depthOf(y) || (ms(first(ta, `${NS.prov}startTime`)) ?? 0) - (ms(first(tb, `${NS.prov}startTime`)) ?? 0) || (x < y ? -1 : 1));
+    tasks.sort(
+      ([x, ta], [y, tb]) =>
+        depthOf(x) - depthOf(y) ||
+        (ms(first(ta, `${NS.prov}startTime`)) ?? 0) - (ms(first(tb, `${NS.prov}startTime`)) ?? 0) ||
+        (x < y ? -1 : 1),
+    );
     for (const [tIri, t] of tasks) {
       const p = parentOf(t);
       const tu = values(used.get(tIri));
       const ts = ms(first(t, `${NS.prov}startTime`));
-      plan.events.push({ id: id(), type: 'taskBegin', task: text(t, 'taskId'), run, transformation: text(t, 'transformation'), ...(p && p !== runIri ? { parent: nodeId(p) } : {}), ...(text(t, 'host') ? { host: text(t, 'host') } : {}), ...(ts !== undefined ? { time: ts } : {}), used: tu.o, attributes: (plain(first(t, P('attributes'))) as object) ?? {} });
+      plan.events.push({
+        id: id(),
+        type: 'taskBegin',
+        task: text(t, 'taskId'),
+        run,
+        transformation: text(t, 'transformation'),
+        ...(p && p !== runIri ? { parent: nodeId(p) } : {}),
+        ...(text(t, 'host') ? { host: text(t, 'host') } : {}),
+        ...(ts !== undefined ? { time: ts } : {}),
+        used: tu.o,
+        attributes: (plain(first(t, P('attributes'))) as object) ?? {},
+      });
       for (const x of tu.extra) plan.events.push({ id: id(), type: 'values', run, task: text(t, 'taskId'), used: x });
     }
     for (const [tIri, t] of tasks) {
       const status = text(t, 'status') ?? 'FINISHED';
       const te = ms(first(t, `${NS.prov}endTime`));
       const tg = values(generated.get(tIri));
-      if (status !== 'RUNNING') plan.events.push({ id: id(), type: 'taskEnd', task: text(t, 'taskId'), status, ...(te !== undefined ? { time: te } : {}), generated: tg.o });
-      else if (Object.keys(tg.o).length) plan.events.push({ id: id(), type: 'values', run, task: text(t, 'taskId'), generated: tg.o });
+      if (status !== 'RUNNING')
+        plan.events.push({
+          id: id(),
+          type: 'taskEnd',
+          task: text(t, 'taskId'),
+          status,
+          ...(te !== undefined ? { time: te } : {}),
+          generated: tg.o,
+        });
+      else if (Object.keys(tg.o).length)
+        plan.events.push({ id: id(), type: 'values', run, task: text(t, 'taskId'), generated: tg.o });
       for (const x of tg.extra) plan.events.push({ id: id(), type: 'values', run, task: text(t, 'taskId'), generated: x });
     }
     for (const [, e] of doc.entity) {
       const series = plain(first(e, P('series')));
       if (!Array.isArray(series) || !first(e, P('metricName'))) continue;
-      const gen = doc.relations.find((r) => r.type === 'wasGeneratedBy' && end(r, 'entity') && doc.entity.get(end(r, 'entity')!) === e);
+      const gen = doc.relations.find(
+        (r) => r.type === 'wasGeneratedBy' && end(r, 'entity') && doc.entity.get(end(r, 'entity')!) === e,
+      );
       if (gen && end(gen, 'activity') !== runIri) continue;
       const context = text(e, 'context');
       for (const pt of series as Array<[number | null, number, string, string | null]>) {
-        plan.events.push({ id: id(), type: 'metric', run, name: text(e, 'metricName'), value: pt[1], ...(pt[0] !== null ? { step: pt[0] } : {}), ...(context ? { context } : {}), ...(pt[3] ? { task: pt[3] } : {}), time: pt[2] });
+        plan.events.push({
+          id: id(),
+          type: 'metric',
+          run,
+          name: text(e, 'metricName'),
+          value: pt[1],
+          ...(pt[0] !== null ? { step: pt[0] } : {}),
+          ...(context ? { context } : {}),
+          ...(pt[3] ? { task: pt[3] } : {}),
+          time: pt[2],
+        });
       }
     }
     const status = text(a, 'status') ?? 'FINISHED';
     const rg = values(generated.get(runIri));
-    if (status !== 'RUNNING') plan.events.push({ id: id(), type: 'workflowEnd', run, status, ...(end_ !== undefined ? { time: end_ } : {}), generated: rg.o });
+    if (status !== 'RUNNING')
+      plan.events.push({
+        id: id(),
+        type: 'workflowEnd',
+        run,
+        status,
+        ...(end_ !== undefined ? { time: end_ } : {}),
+        generated: rg.o,
+      });
   }
   for (const r of relations) plan.events.push({ id: id(), type: 'relation', ...r });
   return plan;

@@ -22,15 +22,27 @@ export interface YProvOptions {
   digest: string;
 }
 
-type Role = 'LEARNING_HYPERPARAMETER' | 'MODEL_REFERENCE' | 'LEARNING_DATASET_REFERENCE' | 'DATASET_CHARACTERISTIC' | 'DATA_REFERENCE' | 'PARAMETER';
-interface Val { name: string; role: Role; direction: 'USED' | 'GENERATED'; value: unknown }
+type Role =
+  | 'LEARNING_HYPERPARAMETER'
+  | 'MODEL_REFERENCE'
+  | 'LEARNING_DATASET_REFERENCE'
+  | 'DATASET_CHARACTERISTIC'
+  | 'DATA_REFERENCE'
+  | 'PARAMETER';
+interface Val {
+  name: string;
+  role: Role;
+  direction: 'USED' | 'GENERATED';
+  value: unknown;
+}
 
 const SYSTEM = /^(yProv4ML|prov-ml|prov|provml):|^execution_(start|end)_time$|^(https?:)/;
 const MODEL_FILE = /\.(pth|pt|ckpt|h5|hdf5|onnx|safetensors|pkl|joblib)$/i;
 
 /** Local name of a written id (`context:Context.TRAINING` -> `Context.TRAINING`). */
 const local = (id: string) => id.replace(/^.*?[:#/](?=[^:#/]*$)/, '') || id;
-const attr = (a: PAttrs | undefined, name: string) => first(a, `yProv4ML:${name}`, `prov-ml:${name}`, `${NS.provml}${name}`, name);
+const attr = (a: PAttrs | undefined, name: string) =>
+  first(a, `yProv4ML:${name}`, `prov-ml:${name}`, `${NS.provml}${name}`, name);
 
 function plain(v: PValue | undefined): unknown {
   if (v === undefined) return null;
@@ -85,12 +97,16 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     acts.find(([, a]) => /LearningExecution/.test(asText(attr(a, 'type')) ?? '')) ??
     null;
   const runActId = runEntry?.[0] ?? null;
-  const experiment = asText(attr(runEntry?.[1], 'experiment_name')) ?? (runActId ? local(runActId) : opts.fileName.replace(/\.json$/i, ''));
+  const experiment =
+    asText(attr(runEntry?.[1], 'experiment_name')) ?? (runActId ? local(runActId) : opts.fileName.replace(/\.json$/i, ''));
   const runId = specName(experiment);
   const workflow = specName(`yprov4ml/${experiment.replace(/(_GR\d+)?_\d+$/, '')}`);
 
   // Tasks: every other activity; the transformation is its context (or local name).
-  const taskOf = new Map<string, { task: string; transformation: string; stage: 'TRAINING' | 'VALIDATION' | 'TEST' | null; attrs: PAttrs }>();
+  const taskOf = new Map<
+    string,
+    { task: string; transformation: string; stage: 'TRAINING' | 'VALIDATION' | 'TEST' | null; attrs: PAttrs }
+  >();
   for (const [id, a] of acts) {
     if (id === runActId) continue;
     const name = local(id);
@@ -121,7 +137,8 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   const SYNTH = '\u0000models';
   const push = (act: string | null, v: Val) => {
     const key = act === null && v.direction === 'GENERATED' ? SYNTH : act;
-    if (key === SYNTH && !taskOf.has(SYNTH)) taskOf.set(SYNTH, { task: specName(`${runId}/models`), transformation: 'models', stage: null, attrs: new Map() });
+    if (key === SYNTH && !taskOf.has(SYNTH))
+      taskOf.set(SYNTH, { task: specName(`${runId}/models`), transformation: 'models', stage: null, attrs: new Map() });
     (values.get(key) ?? values.set(key, []).get(key)!).push(v);
   };
   const metrics: Array<{ act: string | null; name: string; context: string | null; points: MetricPoint[] }> = [];
@@ -129,7 +146,14 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
 
   // Values written as attributes of the activities (log_param in some yProv4ML versions).
   for (const [id, a] of acts) {
-    for (const [k, vs] of a) if (!SYSTEM.test(k) && vs.length) push(id === runActId ? null : id, { name: specName(k), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value: plain(vs[0]) });
+    for (const [k, vs] of a)
+      if (!SYSTEM.test(k) && vs.length)
+        push(id === runActId ? null : id, {
+          name: specName(k),
+          role: 'LEARNING_HYPERPARAMETER',
+          direction: 'USED',
+          value: plain(vs[0]),
+        });
   }
 
   for (const [id, e] of doc.entity) {
@@ -149,7 +173,12 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       return r;
     };
     if (isParam && !isMetric) {
-      push(act === null ? null : act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value: plain(attr(e, 'parameter_value')) });
+      push(act === null ? null : act, {
+        name: specName(label.replace(/^param_/, '')),
+        role: 'LEARNING_HYPERPARAMETER',
+        direction: 'USED',
+        value: plain(attr(e, 'parameter_value')),
+      });
     } else if (isMetric) {
       const { context } = contextOf(asText(attr(e, 'context')) ?? label);
       const name = specName(asText(attr(e, 'name')) ?? label.replace(/_Context\.[A-Z]+$/, ''));
@@ -158,33 +187,49 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       if (Array.isArray(inline)) {
         const steps = plain(attr(e, 'metric_epoch_list'));
         const times = plain(attr(e, 'metric_timestamp_list'));
-        points = inline.map((v, i) => ({
-          step: Array.isArray(steps) && Number.isInteger(steps[i]) ? (steps[i] as number) : i,
-          value: Number(v),
-          time: Array.isArray(times) && typeof times[i] === 'number' ? ((times[i] as number) < 1e11 ? Math.round((times[i] as number) * 1000) : (times[i] as number)) : null,
-        })).filter((p) => Number.isFinite(p.value));
+        points = inline
+          .map((v, i) => ({
+            step: Array.isArray(steps) && Number.isInteger(steps[i]) ? (steps[i] as number) : i,
+            value: Number(v),
+            time:
+              Array.isArray(times) && typeof times[i] === 'number'
+                ? (times[i] as number) < 1e11
+                  ? Math.round((times[i] as number) * 1000)
+                  : (times[i] as number)
+                : null,
+          }))
+          .filter((p) => Number.isFinite(p.value));
       } else if (filePath && /\.(csv|txt)$/i.test(filePath)) {
         const file = resolveFile(filePath, opts.baseDir);
         if (file) points = parseMetricCsv(fs.readFileSync(file, 'utf8'), filePath);
         else warnings.push(`metric file not found: ${filePath}`);
       } else if (filePath) {
-        warnings.push(`metric ${name}: ${path.extname(filePath) || 'this'} files are not read (CSV only); kept as a data reference`);
+        warnings.push(
+          `metric ${name}: ${path.extname(filePath) || 'this'} files are not read (CSV only); kept as a data reference`,
+        );
         push(act, { name: specName(`${name}_file`), role: 'DATA_REFERENCE', direction: 'GENERATED', value: ref() });
       }
       if (isParam && points.length) {
-        push(act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value: points[points.length - 1].value });
+        push(act, {
+          name: specName(label.replace(/^param_/, '')),
+          role: 'LEARNING_HYPERPARAMETER',
+          direction: 'USED',
+          value: points[points.length - 1].value,
+        });
       } else if (points.length) metrics.push({ act, name, context, points });
     } else {
       // An entity tied to no activity and to no file (yProv4ML's Experiment record) is not a value.
       if (!gen && !use && !filePath) continue;
-      const actName = gen ?? use ? local((gen ?? use)!) : '';
+      const actName = (gen ?? use) ? local((gen ?? use)!) : '';
       const isModel = /Model/.test(type) || /MODELS/.test(actName) || MODEL_FILE.test(filePath);
       const isDataset = /Dataset/.test(type) || /DATASETS/.test(actName) || /_loader$|dataset/i.test(label);
       const direction: 'USED' | 'GENERATED' = gen || role === 'output' ? 'GENERATED' : 'USED';
       const r = isModel ? 'MODEL_REFERENCE' : isDataset ? 'LEARNING_DATASET_REFERENCE' : 'DATA_REFERENCE';
       push(act, { name: specName(label), role: r, direction: isModel ? 'GENERATED' : direction, value: ref() });
       if (isDataset) {
-        for (const [k, vs] of e) if (!SYSTEM.test(k) && vs.length) push(act, { name: specName(k), role: 'DATASET_CHARACTERISTIC', direction: 'USED', value: plain(vs[0]) });
+        for (const [k, vs] of e)
+          if (!SYSTEM.test(k) && vs.length)
+            push(act, { name: specName(k), role: 'DATASET_CHARACTERISTIC', direction: 'USED', value: plain(vs[0]) });
       }
     }
   }
@@ -195,13 +240,31 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     for (const v of vals) if (v.direction === dir && !seen.has(v.name)) seen.set(v.name, v.role);
     return [...seen].map(([name, role]) => ({ name, role }));
   };
-  const transformations = new Map<string, { name: string; kind: string; stageType?: string; used: Array<{ name: string; role: Role }>; generated: Array<{ name: string; role: Role }> }>();
+  const transformations = new Map<
+    string,
+    {
+      name: string;
+      kind: string;
+      stageType?: string;
+      used: Array<{ name: string; role: Role }>;
+      generated: Array<{ name: string; role: Role }>;
+    }
+  >();
   for (const [actId, t] of taskOf) {
     const vals = values.get(actId) ?? [];
     const prev = transformations.get(t.transformation);
-    const used = [...(prev?.used ?? []), ...decl(vals, 'USED')].filter((a, i, all) => all.findIndex((b) => b.name === a.name) === i);
-    const generated = [...(prev?.generated ?? []), ...decl(vals, 'GENERATED')].filter((a, i, all) => all.findIndex((b) => b.name === a.name) === i);
-    transformations.set(t.transformation, t.stage ? { name: t.transformation, kind: 'LEARNING_STAGE', stageType: t.stage, used, generated } : { name: t.transformation, kind: 'DATA_TRANSFORMATION', used, generated });
+    const used = [...(prev?.used ?? []), ...decl(vals, 'USED')].filter(
+      (a, i, all) => all.findIndex((b) => b.name === a.name) === i,
+    );
+    const generated = [...(prev?.generated ?? []), ...decl(vals, 'GENERATED')].filter(
+      (a, i, all) => all.findIndex((b) => b.name === a.name) === i,
+    );
+    transformations.set(
+      t.transformation,
+      t.stage
+        ? { name: t.transformation, kind: 'LEARNING_STAGE', stageType: t.stage, used, generated }
+        : { name: t.transformation, kind: 'DATA_TRANSFORMATION', used, generated },
+    );
   }
   const spec = parseWorkflowSpec({
     name: workflow,
@@ -232,24 +295,62 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   const t0 = time(first(runAttrs, 'execution_start_time', `${NS.prov}startTime`)) ?? 0;
   const t1 = time(first(runAttrs, 'execution_end_time', `${NS.prov}endTime`)) ?? t0;
   const system: Record<string, unknown> = {};
-  for (const [k, vs] of runAttrs ?? []) if (/^(yProv4ML|prov-ml):/.test(k) && vs.length) system[k.replace(/^.*:/, '')] = plain(vs[0]);
-  events.push({ id: id(), type: 'workflowBegin', run: runId, workflow, time: t0, ...(agent ? { agent } : {}), attributes: { source: 'yProv4ML', ...system }, used: toObject(values.get(null) ?? [], 'USED') });
+  for (const [k, vs] of runAttrs ?? [])
+    if (/^(yProv4ML|prov-ml):/.test(k) && vs.length) system[k.replace(/^.*:/, '')] = plain(vs[0]);
+  events.push({
+    id: id(),
+    type: 'workflowBegin',
+    run: runId,
+    workflow,
+    time: t0,
+    ...(agent ? { agent } : {}),
+    attributes: { source: 'yProv4ML', ...system },
+    used: toObject(values.get(null) ?? [], 'USED'),
+  });
   for (const [actId, t] of taskOf) {
     const vals = values.get(actId) ?? [];
-    events.push({ id: id(), type: 'taskBegin', task: t.task, run: runId, transformation: t.transformation, time: t0, used: toObject(vals, 'USED') });
+    events.push({
+      id: id(),
+      type: 'taskBegin',
+      task: t.task,
+      run: runId,
+      transformation: t.transformation,
+      time: t0,
+      used: toObject(vals, 'USED'),
+    });
   }
   for (const m of metrics) {
     const task = m.act ? taskOf.get(m.act)?.task : undefined;
     for (const p of m.points) {
-      events.push({ id: id(), type: 'metric', run: runId, ...(task ? { task } : {}), name: m.name, value: p.value, ...(p.step !== null ? { step: p.step } : {}), ...(m.context ? { context: m.context } : {}), time: p.time ?? t0 });
+      events.push({
+        id: id(),
+        type: 'metric',
+        run: runId,
+        ...(task ? { task } : {}),
+        name: m.name,
+        value: p.value,
+        ...(p.step !== null ? { step: p.step } : {}),
+        ...(m.context ? { context: m.context } : {}),
+        time: p.time ?? t0,
+      });
     }
   }
-  for (const [actId, t] of taskOf) events.push({ id: id(), type: 'taskEnd', task: t.task, time: t1, generated: toObject(values.get(actId) ?? [], 'GENERATED') });
+  for (const [actId, t] of taskOf)
+    events.push({ id: id(), type: 'taskEnd', task: t.task, time: t1, generated: toObject(values.get(actId) ?? [], 'GENERATED') });
   for (const r of doc.relations) {
     if (r.type !== 'wasDerivedFrom') continue;
     const g = refOf.get(end(r, 'generatedEntity') ?? '');
     const u = refOf.get(end(r, 'usedEntity') ?? '');
-    if (g && u) events.push({ id: id(), type: 'relation', relation: 'WAS_DERIVED_FROM', subject: g.$ref, subjectStore: g.store, object: u.$ref, objectStore: u.store });
+    if (g && u)
+      events.push({
+        id: id(),
+        type: 'relation',
+        relation: 'WAS_DERIVED_FROM',
+        subject: g.$ref,
+        subjectStore: g.store,
+        object: u.$ref,
+        objectStore: u.store,
+      });
   }
   events.push({ id: id(), type: 'workflowEnd', run: runId, time: t1, generated: toObject(values.get(null) ?? [], 'GENERATED') });
   return { source: runEntry ? 'yprov4ml' : 'prov-json', specs: [{ spec }], events, warnings };

@@ -30,7 +30,11 @@ export function parseMetricCsv(text: string, file: string): MetricPoint[] {
   return lines.slice(start).map((l, i) => {
     const c = cells(l);
     const value = Number(c[cols.value]);
-    if (!Number.isFinite(value)) throw new BadUserInputError(`${file} line ${i + start + 1}: value ${JSON.stringify(c[cols.value] ?? '')} is not a number`, `${file}:${i + start + 1}`);
+    if (!Number.isFinite(value))
+      throw new BadUserInputError(
+        `${file} line ${i + start + 1}: value ${JSON.stringify(c[cols.value] ?? '')} is not a number`,
+        `${file}:${i + start + 1}`,
+      );
     const step = cols.step >= 0 && c[cols.step] !== undefined && c[cols.step] !== '' ? Number(c[cols.step]) : null;
     const t = cols.time >= 0 && c[cols.time] !== undefined && c[cols.time] !== '' ? Number(c[cols.time]) : null;
     return {

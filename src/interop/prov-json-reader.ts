@@ -25,7 +25,18 @@ export interface ProvJsonDoc {
 
 const PREDEFINED: Record<string, string> = { prov: NS.prov, xsd: NS.xsd };
 const NODE_SECTIONS = ['entity', 'activity', 'agent'] as const;
-const RELATION_SECTIONS = ['used', 'wasGeneratedBy', 'wasDerivedFrom', 'wasInformedBy', 'wasAssociatedWith', 'hadMember', 'wasStartedBy', 'wasEndedBy', 'wasAttributedTo', 'actedOnBehalfOf'];
+const RELATION_SECTIONS = [
+  'used',
+  'wasGeneratedBy',
+  'wasDerivedFrom',
+  'wasInformedBy',
+  'wasAssociatedWith',
+  'hadMember',
+  'wasStartedBy',
+  'wasEndedBy',
+  'wasAttributedTo',
+  'actedOnBehalfOf',
+];
 
 export function expand(q: string, prefixes: Record<string, string>): string {
   const i = q.indexOf(':');
@@ -49,7 +60,10 @@ function decode(v: unknown, prefixes: Record<string, string>, field: string): PV
         throw new BadUserInputError(`${field}: provml:json value is not JSON`, field);
       }
     }
-    if (/#(int|integer|long|short|double|float|decimal)$/.test(t) || /^xsd_?\d*:(int|integer|long|double|float)/.test(type ?? '')) {
+    if (
+      /#(int|integer|long|short|double|float|decimal)$/.test(t) ||
+      /^xsd_?\d*:(int|integer|long|double|float)/.test(type ?? '')
+    ) {
       const n = Number(raw);
       if (Number.isFinite(n)) return n;
     }
@@ -60,7 +74,24 @@ function decode(v: unknown, prefixes: Record<string, string>, field: string): PV
 }
 
 // The ends of a relation name nodes even when written as plain strings (yProv4ML writes them so).
-const FORMAL = new Set(['activity', 'entity', 'agent', 'informed', 'informant', 'generatedEntity', 'usedEntity', 'collection', 'trigger', 'starter', 'ender', 'plan', 'generation', 'usage'].map((k) => `${NS.prov}${k}`));
+const FORMAL = new Set(
+  [
+    'activity',
+    'entity',
+    'agent',
+    'informed',
+    'informant',
+    'generatedEntity',
+    'usedEntity',
+    'collection',
+    'trigger',
+    'starter',
+    'ender',
+    'plan',
+    'generation',
+    'usage',
+  ].map((k) => `${NS.prov}${k}`),
+);
 
 function attrsOf(body: unknown, prefixes: Record<string, string>, field: string): PAttrs {
   const out: PAttrs = new Map();
@@ -68,14 +99,21 @@ function attrsOf(body: unknown, prefixes: Record<string, string>, field: string)
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
     const key = expand(k, { ...prefixes, ...PREDEFINED });
     const list = Array.isArray(v) ? v : [v];
-    out.set(key, list.map((x, i) =>
-      FORMAL.has(key) && typeof x === 'string' ? { iri: expand(x, { ...prefixes, ...PREDEFINED }) } : decode(x, { ...prefixes, ...PREDEFINED }, `${field}.${k}${Array.isArray(v) ? `[${i}]` : ''}`)));
+    out.set(
+      key,
+      list.map((x, i) =>
+        FORMAL.has(key) && typeof x === 'string'
+          ? { iri: expand(x, { ...prefixes, ...PREDEFINED }) }
+          : decode(x, { ...prefixes, ...PREDEFINED }, `${field}.${k}${Array.isArray(v) ? `[${i}]` : ''}`),
+      ),
+    );
   }
   return out;
 }
 
 export function readProvJson(data: unknown): ProvJsonDoc {
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new BadUserInputError('a PROV-JSON document is a JSON object', 'document');
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new BadUserInputError('a PROV-JSON document is a JSON object', 'document');
   const d = data as Record<string, unknown>;
   const prefixes: Record<string, string> = {};
   if (d.prefix !== undefined) {
@@ -88,7 +126,8 @@ export function readProvJson(data: unknown): ProvJsonDoc {
     const sec = d[s];
     if (sec === undefined) continue;
     if (!sec || typeof sec !== 'object' || Array.isArray(sec)) throw new BadUserInputError(`${s} is not an object`, s);
-    for (const [id, body] of Object.entries(sec as Record<string, unknown>)) doc[s].set(expand(id, all), attrsOf(body ?? {}, prefixes, `${s}.${id}`));
+    for (const [id, body] of Object.entries(sec as Record<string, unknown>))
+      doc[s].set(expand(id, all), attrsOf(body ?? {}, prefixes, `${s}.${id}`));
   }
   for (const s of RELATION_SECTIONS) {
     const sec = d[s];

@@ -13,7 +13,17 @@ import type { AttrValue, NodeRecord, ProvRecord, RelationRecord, RelationType } 
 const PREFIXES: Record<string, string> = { provml: NS.provml, mls: NS.mls, provmlid: NS.provmlid, rdfs: NS.rdfs };
 const ALL_PREFIXES: Record<string, string> = { ...PREFIXES, prov: NS.prov, xsd: NS.xsd };
 
-const SECTIONS = ['entity', 'activity', 'agent', 'used', 'wasGeneratedBy', 'wasDerivedFrom', 'wasInformedBy', 'wasAssociatedWith', 'hadMember'] as const;
+const SECTIONS = [
+  'entity',
+  'activity',
+  'agent',
+  'used',
+  'wasGeneratedBy',
+  'wasDerivedFrom',
+  'wasInformedBy',
+  'wasAssociatedWith',
+  'hadMember',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A qualified name for PROV-JSON; IRIs outside our prefixes get a generated prefix. */
@@ -119,12 +129,17 @@ export async function* writeProvJson(records: AsyncIterable<ProvRecord>): AsyncG
         await put(r.type, `_:r${++relId}`, relationBody(r, q));
       }
     }
-    await Promise.all([...streams.values()].map((s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))));
+    await Promise.all(
+      [...streams.values()].map(
+        (s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve()))),
+      ),
+    );
     yield `{\n  "prefix": ${JSON.stringify({ ...PREFIXES, ...q.extra })}`;
     for (const section of SECTIONS) {
       if (!streams.has(section)) continue;
       yield `,\n  ${JSON.stringify(section)}: {\n`;
-      for await (const chunk of createReadStream(path.join(dir, section), { encoding: 'utf8', highWaterMark: 1 << 16 })) yield chunk as string;
+      for await (const chunk of createReadStream(path.join(dir, section), { encoding: 'utf8', highWaterMark: 1 << 16 }))
+        yield chunk as string;
       yield '\n  }';
     }
     yield '\n}\n';

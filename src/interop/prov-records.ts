@@ -52,7 +52,8 @@ export type ProvRecord = NodeRecord | RelationRecord | ClassRecord;
 export const str = (value: string): AttrValue => ({ kind: 'string', value });
 export const iri = (value: string): AttrValue => ({ kind: 'iri', value });
 export const json = (value: unknown): AttrValue => ({ kind: 'json', value });
-export const num = (value: number): AttrValue => (Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? { kind: 'int', value } : { kind: 'double', value });
+export const num = (value: number): AttrValue =>
+  Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? { kind: 'int', value } : { kind: 'double', value };
 
 /** A JSON value as an attribute: scalars typed, anything else as JSON text. */
 export function literal(v: unknown): AttrValue {

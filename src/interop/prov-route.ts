@@ -37,13 +37,16 @@ export async function handleProvRoute(req: http.IncomingMessage, res: http.Serve
   try {
     format = url.searchParams.has('format') ? parseFormat(url.searchParams.get('format')) : negotiate(req.headers.accept);
     const depth = url.searchParams.has('depth') ? Number(url.searchParams.get('depth')) : undefined;
-    const scope = parseScope(m[1] ? decodeURIComponent(m[2]) : null, m[3] ? url.searchParams.get('uri') ?? '' : null, depth);
+    const scope = parseScope(m[1] ? decodeURIComponent(m[2]) : null, m[3] ? (url.searchParams.get('uri') ?? '') : null, depth);
     if (m[3] && !url.searchParams.get('uri')) return fail(400, 'BAD_USER_INPUT', 'uri is required');
-    chunks = exportDocument(deps.store, scope, format, { maxDepth: deps.config.lineageMaxDepth, nodeCap: deps.config.lineageNodeCap });
+    chunks = exportDocument(deps.store, scope, format, {
+      maxDepth: deps.config.lineageMaxDepth,
+      nodeCap: deps.config.lineageNodeCap,
+    });
     // Pull the first chunk before the status line, so that a missing run is a 404, not a broken 200.
     const first = await chunks.next();
     res.writeHead(200, { 'content-type': `${CONTENT_TYPES[format]}; charset=utf-8`, vary: 'accept' });
-    if (req.method === 'HEAD') return res.end(), true;
+    if (req.method === 'HEAD') return (res.end(), true);
     if (!first.done) res.write(first.value);
   } catch (err) {
     if (err instanceof ProvmlError) return fail(err.code === 'NOT_FOUND' ? 404 : 400, err.code, err.message);

@@ -7,8 +7,14 @@ export const NODE_CLASS = { entity: `${NS.prov}Entity`, activity: `${NS.prov}Act
 /** The direct PROV-O property of a relation, and its qualified form (property, class, object property). */
 export const RELATION_PROPERTY: Record<RelationRecord['type'], { direct: string; qualified?: [string, string, string] }> = {
   used: { direct: `${NS.prov}used`, qualified: [`${NS.prov}qualifiedUsage`, `${NS.prov}Usage`, `${NS.prov}entity`] },
-  wasGeneratedBy: { direct: `${NS.prov}wasGeneratedBy`, qualified: [`${NS.prov}qualifiedGeneration`, `${NS.prov}Generation`, `${NS.prov}activity`] },
-  wasDerivedFrom: { direct: `${NS.prov}wasDerivedFrom`, qualified: [`${NS.prov}qualifiedDerivation`, `${NS.prov}Derivation`, `${NS.prov}entity`] },
+  wasGeneratedBy: {
+    direct: `${NS.prov}wasGeneratedBy`,
+    qualified: [`${NS.prov}qualifiedGeneration`, `${NS.prov}Generation`, `${NS.prov}activity`],
+  },
+  wasDerivedFrom: {
+    direct: `${NS.prov}wasDerivedFrom`,
+    qualified: [`${NS.prov}qualifiedDerivation`, `${NS.prov}Derivation`, `${NS.prov}entity`],
+  },
   wasInformedBy: { direct: `${NS.prov}wasInformedBy` },
   wasAssociatedWith: { direct: `${NS.prov}wasAssociatedWith` },
   hadMember: { direct: `${NS.prov}hadMember` },

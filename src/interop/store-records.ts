@@ -1,7 +1,25 @@
 import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
-import type { AgentRow, DataRefRow, RunRow, TaskRow, TransformationRow, ValueRow, WorkflowRow } from '../connectors/provenance/rows';
+import type {
+  AgentRow,
+  DataRefRow,
+  RunRow,
+  TaskRow,
+  TransformationRow,
+  ValueRow,
+  WorkflowRow,
+} from '../connectors/provenance/rows';
 import { agentIri, instanceIri, prov, provml, refIri, runIri, studyIri, taskIri, workflowIri } from './namespaces';
-import { VALUE_CLASS_BY_ROLE, iri, json, literal, num, str, type AttrValue, type NodeRecord, type ProvRecord } from './prov-records';
+import {
+  VALUE_CLASS_BY_ROLE,
+  iri,
+  json,
+  literal,
+  num,
+  str,
+  type AttrValue,
+  type NodeRecord,
+  type ProvRecord,
+} from './prov-records';
 
 /**
  * Turns store rows into PROV records. Holds what an export has already written (workflows,
@@ -34,14 +52,25 @@ export class StoreRecords {
         const [study] = await this.store.studiesByIds([wf.studyId]);
         if (study) {
           yield {
-            record: 'node', type: 'entity', id: studyIri(study.id), classes: [provml('Study')], label: study.name,
+            record: 'node',
+            type: 'entity',
+            id: studyIri(study.id),
+            classes: [provml('Study')],
+            label: study.name,
             attrs: study.description ? [[provml('description'), str(study.description)]] : [],
           };
         }
       }
     }
     if (wf.description) attrs.push([provml('description'), str(wf.description)]);
-    yield { record: 'node', type: 'entity', id: workflowIri(wf.name, wf.version), classes: [provml('Experiment'), prov('Plan')], label: `${wf.name} v${wf.version}`, attrs };
+    yield {
+      record: 'node',
+      type: 'entity',
+      id: workflowIri(wf.name, wf.version),
+      classes: [provml('Experiment'), prov('Plan')],
+      label: `${wf.name} v${wf.version}`,
+      attrs,
+    };
   }
 
   agent(a: AgentRow): ProvRecord[] {
@@ -54,17 +83,38 @@ export class StoreRecords {
   }
 
   runNode(run: RunRow, wf: WorkflowRow | null): ProvRecord[] {
-    const attrs: Array<[string, AttrValue]> = [[provml('runId'), str(run.id)], [provml('status'), str(run.status)]];
+    const attrs: Array<[string, AttrValue]> = [
+      [provml('runId'), str(run.id)],
+      [provml('status'), str(run.status)],
+    ];
     if (wf) {
-      attrs.push([provml('experiment'), iri(workflowIri(wf.name, wf.version))], [provml('workflowName'), str(wf.name)], [provml('workflowVersion'), num(wf.version)]);
+      attrs.push(
+        [provml('experiment'), iri(workflowIri(wf.name, wf.version))],
+        [provml('workflowName'), str(wf.name)],
+        [provml('workflowVersion'), num(wf.version)],
+      );
     }
     if (Object.keys(run.attributes ?? {}).length) attrs.push([provml('attributes'), json(run.attributes)]);
-    const out: ProvRecord[] = [{
-      record: 'node', type: 'activity', id: runIri(run.id),
-      classes: [wf?.kind === 'LEARNING' ? provml('LearningProcessExecution') : provml('WorkflowExecution')],
-      label: run.id, startTime: run.startedAt?.toISOString(), endTime: run.endedAt?.toISOString(), attrs,
-    }];
-    if (run.agentId) out.push({ record: 'relation', type: 'wasAssociatedWith', subject: runIri(run.id), object: agentIri(run.agentId), attrs: [] });
+    const out: ProvRecord[] = [
+      {
+        record: 'node',
+        type: 'activity',
+        id: runIri(run.id),
+        classes: [wf?.kind === 'LEARNING' ? provml('LearningProcessExecution') : provml('WorkflowExecution')],
+        label: run.id,
+        startTime: run.startedAt?.toISOString(),
+        endTime: run.endedAt?.toISOString(),
+        attrs,
+      },
+    ];
+    if (run.agentId)
+      out.push({
+        record: 'relation',
+        type: 'wasAssociatedWith',
+        subject: runIri(run.id),
+        object: agentIri(run.agentId),
+        attrs: [],
+      });
     return out;
   }
 
@@ -76,8 +126,10 @@ export class StoreRecords {
     return tasks.map((t) => {
       const tr = this.transformations.get(t.transformationId);
       const cls =
-        tr?.kind === 'LEARNING_STAGE' ? provml('LearningStageExecution')
-          : tr?.kind === 'FEATURE_EXTRACTION' ? provml('FeatureExtractionExecution')
+        tr?.kind === 'LEARNING_STAGE'
+          ? provml('LearningStageExecution')
+          : tr?.kind === 'FEATURE_EXTRACTION'
+            ? provml('FeatureExtractionExecution')
             : provml('DataTransformationExecution');
       const attrs: Array<[string, AttrValue]> = [
         [provml('taskId'), str(t.id)],
@@ -89,7 +141,16 @@ export class StoreRecords {
       if (tr?.stageType) attrs.push([provml('stageType'), str(tr.stageType)]);
       if (t.host) attrs.push([provml('host'), str(t.host)]);
       if (Object.keys(t.attributes ?? {}).length) attrs.push([provml('attributes'), json(t.attributes)]);
-      return { record: 'node', type: 'activity', id: taskIri(t.id), classes: [cls], label: t.id, startTime: t.startedAt?.toISOString(), endTime: t.endedAt?.toISOString(), attrs };
+      return {
+        record: 'node',
+        type: 'activity',
+        id: taskIri(t.id),
+        classes: [cls],
+        label: t.id,
+        startTime: t.startedAt?.toISOString(),
+        endTime: t.endedAt?.toISOString(),
+        attrs,
+      };
     });
   }
 
@@ -106,8 +167,15 @@ export class StoreRecords {
       if (this.seenRefs.has(id)) continue;
       this.seenRefs.add(id);
       records.push({
-        record: 'node', type: 'entity', id, classes: [provml('DataReference')], label: r.uri,
-        attrs: [[provml('uri'), str(r.uri)], [provml('dataStore'), str(r.store)]],
+        record: 'node',
+        type: 'entity',
+        id,
+        classes: [provml('DataReference')],
+        label: r.uri,
+        attrs: [
+          [provml('uri'), str(r.uri)],
+          [provml('dataStore'), str(r.store)],
+        ],
       });
     }
     return { records, byId };
@@ -147,7 +215,13 @@ export class RunState {
           const key = `${g} ${s}`;
           if (g === s || seen.has(key)) continue;
           seen.add(key);
-          out.push({ record: 'relation', type: 'wasDerivedFrom', subject: g, object: s, attrs: [[provml('inferred'), { kind: 'boolean', value: true }]] });
+          out.push({
+            record: 'relation',
+            type: 'wasDerivedFrom',
+            subject: g,
+            object: s,
+            attrs: [[provml('inferred'), { kind: 'boolean', value: true }]],
+          });
         }
       }
     }
@@ -156,7 +230,12 @@ export class RunState {
 }
 
 /** The records of one page of values: literal values become entities, references relations. */
-export async function valueRecords(values: ValueRow[], records: StoreRecords, state: RunState, keepRef: (refId: string) => boolean): Promise<ProvRecord[]> {
+export async function valueRecords(
+  values: ValueRow[],
+  records: StoreRecords,
+  state: RunState,
+  keepRef: (refId: string) => boolean,
+): Promise<ProvRecord[]> {
   const refIds = values.map((v) => v.dataRefId).filter((id): id is string => id !== null && keepRef(id));
   const { records: out, byId } = await records.refNodes(refIds);
   for (const v of values) {
@@ -164,7 +243,10 @@ export async function valueRecords(values: ValueRow[], records: StoreRecords, st
     const owner = v.taskId ? taskIri(v.taskId) : runIri(v.runId);
     const cls = VALUE_CLASS_BY_ROLE[v.role] ?? provml('AttributeValue');
     const at = v.recordedAt?.toISOString();
-    const relAttrs: Array<[string, AttrValue]> = [[provml('attributeName'), str(v.name)], [provml('role'), str(v.role)]];
+    const relAttrs: Array<[string, AttrValue]> = [
+      [provml('attributeName'), str(v.name)],
+      [provml('role'), str(v.role)],
+    ];
     let entity: string;
     if (v.dataRefId) {
       const ref = byId.get(v.dataRefId);
@@ -177,8 +259,16 @@ export async function valueRecords(values: ValueRow[], records: StoreRecords, st
     } else {
       entity = state.valueIri(v);
       out.push({
-        record: 'node', type: 'entity', id: entity, classes: [cls], label: v.name,
-        attrs: [[prov('value'), literal(v.value)], [provml('attributeName'), str(v.name)], [provml('role'), str(v.role)]],
+        record: 'node',
+        type: 'entity',
+        id: entity,
+        classes: [cls],
+        label: v.name,
+        attrs: [
+          [prov('value'), literal(v.value)],
+          [provml('attributeName'), str(v.name)],
+          [provml('role'), str(v.role)],
+        ],
       });
     }
     out.push(

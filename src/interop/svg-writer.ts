@@ -21,7 +21,8 @@ const clip = (s: string, n = 30): string => (s.length > n ? `${s.slice(0, n - 1)
 export function layout(nodes: ViewNode[], edges: ViewEdge[]): Map<string, { x: number; y: number; layer: number }> {
   const ids = new Set(nodes.map((n) => n.id));
   const out = new Map<string, string[]>();
-  for (const e of edges) if (ids.has(e.from) && ids.has(e.to) && e.from !== e.to) (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
+  for (const e of edges)
+    if (ids.has(e.from) && ids.has(e.to) && e.from !== e.to) (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
   const layer = new Map<string, number>();
   // Longest path to a sink, by relaxation; bounded passes so that a cycle cannot loop forever.
   for (const n of nodes) layer.set(n.id, 0);

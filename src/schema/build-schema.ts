@@ -18,7 +18,13 @@ import {
 import { AttributeValueResolver, ModelResolver } from '../resolvers/provenance/value.resolver';
 import { ATTRIBUTE_TYPES } from './ml/attribute.types';
 import { VALUE_TYPES } from './ml/attribute-value.types';
-import { DataWorkflowExecution, FeatureExtractionExecution, DataTransformationExecution, LearningProcessExecution, LearningStageExecution } from './ml/execution.types';
+import {
+  DataWorkflowExecution,
+  FeatureExtractionExecution,
+  DataTransformationExecution,
+  LearningProcessExecution,
+  LearningStageExecution,
+} from './ml/execution.types';
 import { DataTransformation, FeatureExtraction, LearningStage } from './ml/transformation.types';
 import { Organization, Person, SoftwareAgent } from './prov/agent.types';
 import { DateTimeScalar } from './scalars';

@@ -55,7 +55,8 @@ export function buildGatewaySchema(configs: SubschemaConfig[]): GraphQLSchema {
     // The provenance subschema documents uri and store; store subschemas repeat them as bare keys.
     typeMergingOptions: {
       typeDescriptionsMerger: (candidates) => candidates.find((c) => c.type.description)?.type.description ?? null,
-      fieldConfigMerger: (candidates) => (candidates.find((c) => c.fieldConfig.description) ?? candidates[candidates.length - 1]).fieldConfig,
+      fieldConfigMerger: (candidates) =>
+        (candidates.find((c) => c.fieldConfig.description) ?? candidates[candidates.length - 1]).fieldConfig,
     },
   });
   const merged = new Set(configs.flatMap((c) => Object.keys(c.merge ?? {})));
@@ -77,7 +78,11 @@ export function buildGatewaySchema(configs: SubschemaConfig[]): GraphQLSchema {
 function locateMergedErrors(schema: GraphQLSchema, typeNames: ReadonlySet<string>): GraphQLSchema {
   const unpath = (value: unknown): unknown =>
     value instanceof GraphQLError && value.path
-      ? new GraphQLError(value.message, { nodes: value.nodes, originalError: value.originalError ?? undefined, extensions: value.extensions })
+      ? new GraphQLError(value.message, {
+          nodes: value.nodes,
+          originalError: value.originalError ?? undefined,
+          extensions: value.extensions,
+        })
       : value;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, _fieldName, typeName) => {

@@ -39,7 +39,13 @@ export function parseGlobalId(id: string): { kind: string; key: string } | null 
 }
 
 export const studyView = (r: StudyRow): Study =>
-  Object.assign(new Study(), { id: globalId('study', r.id), name: r.name, description: r.description, createdAt: r.createdAt, row: r });
+  Object.assign(new Study(), {
+    id: globalId('study', r.id),
+    name: r.name,
+    description: r.description,
+    createdAt: r.createdAt,
+    row: r,
+  });
 
 export const experimentView = (r: WorkflowRow): Experiment =>
   Object.assign(new Experiment(), {
@@ -54,7 +60,8 @@ export const experimentView = (r: WorkflowRow): Experiment =>
   });
 
 export function transformationView(r: TransformationRow): Transformation {
-  const cls = r.kind === 'LEARNING_STAGE' ? LearningStage : r.kind === 'FEATURE_EXTRACTION' ? FeatureExtraction : DataTransformation;
+  const cls =
+    r.kind === 'LEARNING_STAGE' ? LearningStage : r.kind === 'FEATURE_EXTRACTION' ? FeatureExtraction : DataTransformation;
   return Object.assign(new cls(), {
     id: globalId('transformation', r.id),
     name: r.name,

@@ -34,7 +34,12 @@ describe('provml serve (a real process over HTTP)', () => {
     expect(begin.body.data!.ingest.accepted).toBe(2);
     for (let b = 0; b < 5; b++) {
       const events = Array.from({ length: 100 }, (_, i) => ({
-        id: `k-${b}-${i}`, type: 'taskBegin', task: `t-${b}-${i}`, run: 'kill-run', parent: 'root', transformation: 'step',
+        id: `k-${b}-${i}`,
+        type: 'taskBegin',
+        task: `t-${b}-${i}`,
+        run: 'kill-run',
+        parent: 'root',
+        transformation: 'step',
       }));
       const r = await gql<{ ingest: { accepted: number } }>(server.url, INGEST, { e: events });
       expect(r.body.data!.ingest.accepted).toBe(100); // acknowledged
@@ -54,7 +59,14 @@ describe('provml serve (a real process over HTTP)', () => {
     expect(res.body.data!.task.children.nodes).toHaveLength(500);
     // Resending everything after the restart changes nothing.
     const again = await gql<{ ingest: { duplicates: number } }>(server.url, INGEST, {
-      e: Array.from({ length: 100 }, (_, i) => ({ id: `k-4-${i}`, type: 'taskBegin', task: `t-4-${i}`, run: 'kill-run', parent: 'root', transformation: 'step' })),
+      e: Array.from({ length: 100 }, (_, i) => ({
+        id: `k-4-${i}`,
+        type: 'taskBegin',
+        task: `t-4-${i}`,
+        run: 'kill-run',
+        parent: 'root',
+        transformation: 'step',
+      })),
     });
     expect(again.body.data!.ingest.duplicates).toBe(100);
     await server.stop();
@@ -67,7 +79,11 @@ describe('provml serve on a PostgreSQL server, with the demo', () => {
   let server: ServerProcess;
   beforeAll(async () => {
     db = await createTestDatabase();
-    server = await startServerProcess({ PROVML_DATABASE_URL: db.url, PROVML_MAX_BODY_BYTES: '65536', PROVML_DATA_DIR: os.tmpdir() });
+    server = await startServerProcess({
+      PROVML_DATABASE_URL: db.url,
+      PROVML_MAX_BODY_BYTES: '65536',
+      PROVML_DATA_DIR: os.tmpdir(),
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -83,7 +99,13 @@ describe('provml serve on a PostgreSQL server, with the demo', () => {
   });
 
   it('answers a body over the byte limit with 413 and LIMIT_EXCEEDED', async () => {
-    const big = Array.from({ length: 2000 }, (_, i) => ({ id: `x${i}`, type: 'agent', agent: `a${i}`, kind: 'PERSON', name: 'x'.repeat(40) }));
+    const big = Array.from({ length: 2000 }, (_, i) => ({
+      id: `x${i}`,
+      type: 'agent',
+      agent: `a${i}`,
+      kind: 'PERSON',
+      name: 'x'.repeat(40),
+    }));
     const res = await gql(server.url, INGEST, { e: big });
     expect(res.status).toBe(413);
     expect(res.body.errors![0].extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', max: 65536 });
@@ -103,9 +125,14 @@ describe('provml serve on a PostgreSQL server, with the demo', () => {
     for (const bag of JSON.parse(fixture('retrospective-seismic-training.json')) as unknown[]) {
       expect((await post('retrospective-provenance', JSON.stringify(bag))).status).toBeLessThan(300);
     }
-    const runs = await gql<{ experiments: { nodes: Array<{ name: string }> } }>(server.url, `{ experiments(filter: { name: "seismic_training" }) { nodes { name } } }`);
+    const runs = await gql<{ experiments: { nodes: Array<{ name: string }> } }>(
+      server.url,
+      `{ experiments(filter: { name: "seismic_training" }) { nodes { name } } }`,
+    );
     expect(runs.body.data!.experiments.nodes.length).toBeGreaterThan(0);
-    const doc = await fetch(`${server.base}/prov/entity?uri=${encodeURIComponent('/models/model188.hdf5')}&depth=6`, { headers: { accept: 'text/turtle' } });
+    const doc = await fetch(`${server.base}/prov/entity?uri=${encodeURIComponent('/models/model188.hdf5')}&depth=6`, {
+      headers: { accept: 'text/turtle' },
+    });
     expect(doc.status).toBe(200);
     expect(await doc.text()).toMatch(/prov:wasGeneratedBy/);
   });

@@ -12,12 +12,17 @@ describe('codegen.yml output', () => {
     // Run the real CLI on the project's config, redirected to a temporary file.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'provml-codegen-'));
     try {
-      const config = YAML.parse(fs.readFileSync(path.join(root, 'codegen.yml'), 'utf8')) as { generates: Record<string, unknown> };
+      const config = YAML.parse(fs.readFileSync(path.join(root, 'codegen.yml'), 'utf8')) as {
+        generates: Record<string, unknown>;
+      };
       const out = path.join(tmp, 'operations.ts');
       config.generates = { [out]: config.generates[TARGET] };
       const cfg = path.join(tmp, 'codegen.yml');
       fs.writeFileSync(cfg, YAML.stringify(config));
-      execFileSync(path.join(root, 'node_modules/.bin/graphql-codegen'), ['--config', cfg, '--silent'], { cwd: root, stdio: 'pipe' });
+      execFileSync(path.join(root, 'node_modules/.bin/graphql-codegen'), ['--config', cfg, '--silent'], {
+        cwd: root,
+        stdio: 'pipe',
+      });
       expect(fs.readFileSync(out, 'utf8')).toBe(fs.readFileSync(path.join(root, TARGET), 'utf8'));
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });

@@ -29,19 +29,29 @@ export interface FederationApp {
   close(): Promise<void>;
 }
 
-export async function createFederationApp(registry: StoreRegistry, options: { remotes?: RemoteSubschema[]; demo?: boolean } = {}): Promise<FederationApp> {
+export async function createFederationApp(
+  registry: StoreRegistry,
+  options: { remotes?: RemoteSubschema[]; demo?: boolean } = {},
+): Promise<FederationApp> {
   const db: TestDatabase = await createTestDatabase('provml_fed');
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'provml-fed-'));
   const config: ProvmlConfig = loadConfig({ PROVML_DATABASE_URL: db.url, PROVML_DATA_DIR: dataDir, PROVML_DEMO: '0' });
   const opened: OpenedStore = await openProvenanceStore({ databaseUrl: db.url, dataDir, poolSize: 4, log: silentLogger });
   const deps: AppDeps = {
-    config, store: opened.store, catalog: new SpecCatalog(opened.store), log: silentLogger, dataStores: registry.kinds(), registry,
+    config,
+    store: opened.store,
+    catalog: new SpecCatalog(opened.store),
+    log: silentLogger,
+    dataStores: registry.kinds(),
+    registry,
   };
   if (options.demo !== false) {
     const r = await loadDemo(deps);
     if (r.rejected) throw new Error('demo rejected events');
   }
-  const schema = options.remotes?.length ? buildGatewaySchema(buildSubschemaConfigs({ remotes: options.remotes })) : defaultGatewaySchema();
+  const schema = options.remotes?.length
+    ? buildGatewaySchema(buildSubschemaConfigs({ remotes: options.remotes }))
+    : defaultGatewaySchema();
   const apollo = createApollo(config, silentLogger, schema);
   await apollo.start();
   return {
@@ -66,7 +76,11 @@ export async function createFederationApp(registry: StoreRegistry, options: { re
  * under one call) by wrapping the real connectors' batch methods in place. Nothing is faked:
  * every call still reaches the store.
  */
-export function countStoreCalls(registry: StoreRegistry): { calls: Map<string, number>; keys: Map<string, number>; reset(): void } {
+export function countStoreCalls(registry: StoreRegistry): {
+  calls: Map<string, number>;
+  keys: Map<string, number>;
+  reset(): void;
+} {
   const calls = new Map<string, number>();
   const keys = new Map<string, number>();
   const bump = (id: string, n: number) => {

@@ -24,12 +24,24 @@ interface RawFile {
 function expectRawFile(raw: RawFile) {
   expect(raw.uri).toBe(DEMO.rawFile);
   expect(raw.object?.size).toBe(String(objectFile(DEMO.rawFile).size));
-  expect(raw.knowledge).toMatchObject({ basin: 'Southern North Sea', field: 'F3 block', inlineMin: '100', inlineMax: '750', crosslineMin: '300', crosslineMax: '1250' });
+  expect(raw.knowledge).toMatchObject({
+    basin: 'Southern North Sea',
+    field: 'F3 block',
+    inlineMin: '100',
+    inlineMax: '750',
+    crosslineMin: '300',
+    crosslineMax: '1250',
+  });
   expect(raw.document?.geometry).toEqual(F3_POLYGON);
   // Number of slices: extracted by the curation task that used the file.
   const extract = raw.usedBy.find((u) => u.id === 'task:demo-curation-1.extract')!;
   const extracted = byName(extract.generated!);
-  expect(extracted).toMatchObject({ number_of_inlines: 651, number_of_crosslines: 951, inline_range: DEMO.inlineRange, crossline_range: DEMO.crosslineRange });
+  expect(extracted).toMatchObject({
+    number_of_inlines: 651,
+    number_of_crosslines: 951,
+    inline_range: DEMO.inlineRange,
+    crossline_range: DEMO.crosslineRange,
+  });
   expect(Number(raw.knowledge!.inlineMax) - Number(raw.knowledge!.inlineMin) + 1).toBe(extracted.number_of_inlines);
   expect(Number(raw.knowledge!.crosslineMax) - Number(raw.knowledge!.crosslineMin) + 1).toBe(extracted.number_of_crosslines);
 }
@@ -51,7 +63,12 @@ describe('federation on the embedded demo stores', () => {
 
   it('Q1: coordinates, basin, field and number of slices of the seismic file behind a model, in one request', async () => {
     const { query, variables } = await readExample('q1');
-    type Res = { model: { reference: { uri: string }; datasets: Array<{ name: string; dataReference: { uri: string; wasDerivedFrom: RawFile[] } }> } };
+    type Res = {
+      model: {
+        reference: { uri: string };
+        datasets: Array<{ name: string; dataReference: { uri: string; wasDerivedFrom: RawFile[] } }>;
+      };
+    };
     const res = await app.run<Res>(query, variables);
     expect(res.errors).toBeUndefined();
     const train = res.data!.model.datasets.find((d) => d.name === 'train_set')!;
@@ -66,7 +83,9 @@ describe('federation on the embedded demo stores', () => {
 
   it('Q6: the seismic file of the training set, its slices, basin and field, in one request', async () => {
     const { query, variables } = await readExample('q6');
-    const res = await app.run<{ dataReference: { uri: string; wasDerivedFrom: Array<RawFile & { knowledge: { wells: string[]; label: string } }> } }>(query, variables);
+    const res = await app.run<{
+      dataReference: { uri: string; wasDerivedFrom: Array<RawFile & { knowledge: { wells: string[]; label: string } }> };
+    }>(query, variables);
     expect(res.errors).toBeUndefined();
     expect(res.data!.dataReference.uri).toBe(variables.dataset);
     const [raw] = res.data!.dataReference.wasDerivedFrom;
@@ -77,7 +96,16 @@ describe('federation on the embedded demo stores', () => {
 
   it('model card: hyperparameters, evaluations, raw file basin/field/polygon, model size and GPU data in one request', async () => {
     const { query, variables } = await readExample('model-card');
-    type Gpu = { host: string; gpuIndex: number; gpuName: string; samples: number; avgUtilization: number; maxUtilization: number; maxMemoryUsed: string; energy: number };
+    type Gpu = {
+      host: string;
+      gpuIndex: number;
+      gpuName: string;
+      samples: number;
+      avgUtilization: number;
+      maxUtilization: number;
+      maxMemoryUsed: string;
+      energy: number;
+    };
     type Res = {
       model: {
         reference: { uri: string; object: { size: string; modified: string; contentType: string } };
@@ -94,7 +122,13 @@ describe('federation on the embedded demo stores', () => {
     expect(m.reference.uri).toBe(DEMO.bestModel);
     expect(m.reference.object.size).toBe(String(modelFile.size));
     expect(new Date(m.reference.object.modified).getTime()).toBe(Math.floor(modelFile.mtimeMs));
-    expect(byName(m.hyperparameters)).toEqual({ batch_size: 60, max_epochs: 300, learning_rate: 0.01, optimizer: 'Adam', epoch: 188 });
+    expect(byName(m.hyperparameters)).toEqual({
+      batch_size: 60,
+      max_epochs: 300,
+      learning_rate: 0.01,
+      optimizer: 'Adam',
+      epoch: 188,
+    });
     expect(byName(m.evaluations)).toEqual({ loss: DEMO.bestLoss, mean_iou: DEMO.bestMeanIou });
     const train = m.datasets.find((d) => d.name === 'train_set')!;
     expect(train.dataReference.object.size).toBe(String(objectFile('/input/train.hdf5').size));
@@ -119,9 +153,9 @@ describe('federation on the embedded demo stores', () => {
   });
 
   it('costs one connector call per store per query level, whatever the number of references', async () => {
-    const one = await app.run<{ dataReferences: { nodes: Array<{ uri: string; knowledge: unknown; document: unknown; object: { size: string } | null }> } }>(
-      `{ dataReferences(first: 100) { nodes { uri knowledge { iri } document { id } object { size } } } }`,
-    );
+    const one = await app.run<{
+      dataReferences: { nodes: Array<{ uri: string; knowledge: unknown; document: unknown; object: { size: string } | null }> };
+    }>(`{ dataReferences(first: 100) { nodes { uri knowledge { iri } document { id } object { size } } } }`);
     expect(one.errors).toBeUndefined();
     const nodes = one.data!.dataReferences.nodes;
     expect(nodes.length).toBeGreaterThanOrEqual(15);
@@ -129,10 +163,17 @@ describe('federation on the embedded demo stores', () => {
     // Only /data/ references map to knowledge-graph IRIs (the demo's uriMap): the others are not asked.
     expect(Object.fromEntries(counter.keys)).toEqual({ knowledge: 1, documents: nodes.length, fs: nodes.length });
     // The demo files exist only for the raw file, the sets and the best model: others are null, not errors.
-    expect(nodes.filter((n) => n.object).map((n) => n.uri).sort()).toEqual(['/data/netherlands.sgy', '/input/test.hdf5', '/input/train.hdf5', '/input/valid.hdf5', '/models/model188.hdf5']);
+    expect(
+      nodes
+        .filter((n) => n.object)
+        .map((n) => n.uri)
+        .sort(),
+    ).toEqual(['/data/netherlands.sgy', '/input/test.hdf5', '/input/train.hdf5', '/input/valid.hdf5', '/models/model188.hdf5']);
 
     counter.reset();
-    const two = await app.run(`{ dataReferences(filter: { uriPrefix: "/input/" }) { nodes { object { size } knowledge { iri } wasDerivedFrom { object { size } knowledge { iri } document { id } } } } }`);
+    const two = await app.run(
+      `{ dataReferences(filter: { uriPrefix: "/input/" }) { nodes { object { size } knowledge { iri } wasDerivedFrom { object { size } knowledge { iri } document { id } } } } }`,
+    );
     expect(two.errors).toBeUndefined();
     // Level 1: three sets (documents not asked); level 2: their common raw file.
     expect(Object.fromEntries(counter.calls)).toEqual({ knowledge: 1, documents: 1, fs: 2 });
@@ -141,17 +182,34 @@ describe('federation on the embedded demo stores', () => {
     // With every path mapped to an IRI (longest uriMap prefix wins), the knowledge store too gets
     // all keys of a level in one call: level 1 the three sets, level 2 their raw file.
     const wide = await openRegistry(
-      { stores: [{ id: 'kg', kind: 'sparql', options: { files: ['knowledge/netherlands.ttl'] }, uriMap: { '/': 'http://ibm.com/other/', '/data/': 'http://ibm.com/' } }] },
+      {
+        stores: [
+          {
+            id: 'kg',
+            kind: 'sparql',
+            options: { files: ['knowledge/netherlands.ttl'] },
+            uriMap: { '/': 'http://ibm.com/other/', '/data/': 'http://ibm.com/' },
+          },
+        ],
+      },
       { env: {}, baseDir: EXAMPLES_STORES_DIR },
     );
     const wideCounter = countStoreCalls(wide);
     app.deps.registry = wide;
     try {
-      type Res = { dataReferences: { nodes: Array<{ knowledge: { iri: string } | null; wasDerivedFrom: Array<{ knowledge: { iri: string } | null }> }> } };
-      const res = await app.run<Res>(`{ dataReferences(filter: { uriPrefix: "/input/" }) { nodes { knowledge { iri } wasDerivedFrom { knowledge { iri } } } } }`);
+      type Res = {
+        dataReferences: {
+          nodes: Array<{ knowledge: { iri: string } | null; wasDerivedFrom: Array<{ knowledge: { iri: string } | null }> }>;
+        };
+      };
+      const res = await app.run<Res>(
+        `{ dataReferences(filter: { uriPrefix: "/input/" }) { nodes { knowledge { iri } wasDerivedFrom { knowledge { iri } } } } }`,
+      );
       expect(res.errors).toBeUndefined();
       expect(res.data!.dataReferences.nodes.map((n) => n.knowledge)).toEqual([null, null, null]);
-      expect(res.data!.dataReferences.nodes.map((n) => n.wasDerivedFrom[0].knowledge?.iri)).toEqual(Array(3).fill('http://ibm.com/netherlands.sgy'));
+      expect(res.data!.dataReferences.nodes.map((n) => n.wasDerivedFrom[0].knowledge?.iri)).toEqual(
+        Array(3).fill('http://ibm.com/netherlands.sgy'),
+      );
       expect(Object.fromEntries(wideCounter.calls)).toEqual({ kg: 2 });
       expect(wideCounter.keys.get('kg')).toBe(4);
     } finally {
@@ -166,16 +224,27 @@ describe('federation on the embedded demo stores', () => {
   });
 
   it('answers null (no error) where no store knows a reference, and lists the registry as DataStoreInstances', async () => {
-    const res = await app.run<{ dataReference: { knowledge: null; document: null; object: null }; dataStores: Array<{ id: string; kind: string }> }>(
+    const res = await app.run<{
+      dataReference: { knowledge: null; document: null; object: null };
+      dataStores: Array<{ id: string; kind: string }>;
+    }>(
       `{ dataReference(uri: "/models/lr0.01/model50.hdf5") { knowledge { iri } document { id } object { size } } dataStores { id kind } }`,
     );
     expect(res.errors).toBeUndefined();
     expect(res.data!.dataReference).toEqual({ knowledge: null, document: null, object: null });
-    expect(res.data!.dataStores).toEqual(expect.arrayContaining([{ id: 'fs', kind: 'fs' }, { id: 'knowledge', kind: 'sparql' }, { id: 'documents', kind: 'mongodb' }]));
+    expect(res.data!.dataStores).toEqual(
+      expect.arrayContaining([
+        { id: 'fs', kind: 'fs' },
+        { id: 'knowledge', kind: 'sparql' },
+        { id: 'documents', kind: 'mongodb' },
+      ]),
+    );
   });
 
   it('keeps the merge entries out of the public schema', async () => {
-    const res = await app.run<{ __schema: { queryType: { fields: Array<{ name: string }> } } }>(`{ __schema { queryType { fields { name } } } }`);
+    const res = await app.run<{ __schema: { queryType: { fields: Array<{ name: string }> } } }>(
+      `{ __schema { queryType { fields { name } } } }`,
+    );
     const names = res.data!.__schema.queryType.fields.map((f) => f.name);
     expect(names).toContain('dataReference');
     expect(names.filter((n) => n.startsWith('_'))).toEqual([]);

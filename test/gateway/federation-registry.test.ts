@@ -47,7 +47,12 @@ describe('store registry', () => {
     );
     const registry = await loadStoreRegistry({ configPath: file, env: { MY_KEY: 'k', MY_SECRET: 's' } });
     try {
-      expect(registry.kinds()).toEqual(new Map([['files', 'fs'], ['objects', 's3']]));
+      expect(registry.kinds()).toEqual(
+        new Map([
+          ['files', 'fs'],
+          ['objects', 's3'],
+        ]),
+      );
       expect(registry.keyFor('objects', '/models/model188.hdf5')).toBe('s3://demo/trained/model188.hdf5');
       expect(registry.keyFor('objects', '/input/train.hdf5')).toBe('s3://demo/input/train.hdf5');
       expect(registry.timeoutOf('objects')).toBe(10_000);
@@ -64,27 +69,50 @@ describe('store registry', () => {
         stores: [
           { id: 'a', kind: 'fs', options: { root: '.' } },
           { id: 'a', kind: 'fs', options: { root: '.' } },
-          { id: 'kg', kind: 'sparql', endpoint: 'http://127.0.0.1:9/sparql', secretsFromEnv: { password: 'KG_PASSWORD', user: 'KG_USER' } },
+          {
+            id: 'kg',
+            kind: 'sparql',
+            endpoint: 'http://127.0.0.1:9/sparql',
+            secretsFromEnv: { password: 'KG_PASSWORD', user: 'KG_USER' },
+          },
           { id: 'x', kind: 'ftp' },
           { id: 'm', kind: 'fs', options: { root: '.' }, uriMap: { '/': 42 } },
         ],
       }),
     );
-    const err = (await loadStoreRegistry({ configPath: file, env: { KG_USER: 'alice' } }).catch((e: unknown) => e)) as StoreRegistryError;
+    const err = (await loadStoreRegistry({ configPath: file, env: { KG_USER: 'alice' } }).catch(
+      (e: unknown) => e,
+    )) as StoreRegistryError;
     expect(err).toBeInstanceOf(StoreRegistryError);
     expect(err.problems.join('\n')).toMatch(/duplicate store id a/);
     expect(err.problems.join('\n')).toMatch(/store x: kind/);
     expect(err.problems.join('\n')).toMatch(/store m: uriMap/);
     // Secrets are checked when the stores open, after the entries are valid.
     const secrets = path.join(dir, 'secrets.json');
-    await writeFile(secrets, JSON.stringify({ stores: [{ id: 'kg', kind: 'sparql', endpoint: 'http://127.0.0.1:9/sparql', secretsFromEnv: { password: 'KG_PASSWORD', user: 'KG_USER' } }] }));
-    const err2 = (await loadStoreRegistry({ configPath: secrets, env: { KG_USER: 'alice' } }).catch((e: unknown) => e)) as StoreRegistryError;
+    await writeFile(
+      secrets,
+      JSON.stringify({
+        stores: [
+          {
+            id: 'kg',
+            kind: 'sparql',
+            endpoint: 'http://127.0.0.1:9/sparql',
+            secretsFromEnv: { password: 'KG_PASSWORD', user: 'KG_USER' },
+          },
+        ],
+      }),
+    );
+    const err2 = (await loadStoreRegistry({ configPath: secrets, env: { KG_USER: 'alice' } }).catch(
+      (e: unknown) => e,
+    )) as StoreRegistryError;
     expect(err2.problems).toEqual(['store kg: secretsFromEnv.password: environment variable KG_PASSWORD is not set']);
     expect(err2.message).not.toContain('alice');
   });
 
   it('names the file when it is missing or not JSON', async () => {
-    await expect(loadStoreRegistry({ configPath: path.join(dir, 'nope.json'), env: {} })).rejects.toThrow(/nope\.json:\n\s+cannot read: ENOENT/);
+    await expect(loadStoreRegistry({ configPath: path.join(dir, 'nope.json'), env: {} })).rejects.toThrow(
+      /nope\.json:\n\s+cannot read: ENOENT/,
+    );
     const file = path.join(dir, 'broken.json');
     await writeFile(file, '{ "stores": [');
     await expect(loadStoreRegistry({ configPath: file, env: {} })).rejects.toThrow(/not valid JSON/);

@@ -10,9 +10,17 @@ import { createFederationApp, type FederationApp } from './federation-app';
 // gateway introspects it, stitches it in with the merge keys of the config, and keeps answering
 // without it when it is down or slow.
 const CATALOG_SDL = /* GraphQL */ `
-  type DataReference { uri: String! catalog: CatalogEntry }
-  type CatalogEntry { title: String! license: String! }
-  type Query { _catalogByUris(uris: [String!]!): [DataReference]! }
+  type DataReference {
+    uri: String!
+    catalog: CatalogEntry
+  }
+  type CatalogEntry {
+    title: String!
+    license: String!
+  }
+  type Query {
+    _catalogByUris(uris: [String!]!): [DataReference]!
+  }
 `;
 const ENTRIES: Record<string, { title: string; license: string }> = {
   '/data/netherlands.sgy': { title: 'F3 Netherlands (dGB Earth Sciences)', license: 'CC BY-SA 3.0' },
@@ -26,7 +34,11 @@ class CatalogServer {
   port = 0;
   private readonly schema = makeExecutableSchema({
     typeDefs: CATALOG_SDL,
-    resolvers: { Query: { _catalogByUris: (_: unknown, { uris }: { uris: string[] }) => uris.map((uri) => ({ uri, catalog: ENTRIES[uri] ?? null })) } },
+    resolvers: {
+      Query: {
+        _catalogByUris: (_: unknown, { uris }: { uris: string[] }) => uris.map((uri) => ({ uri, catalog: ENTRIES[uri] ?? null })),
+      },
+    },
   });
 
   async start(port = 0) {
@@ -63,7 +75,10 @@ describe('a remote GraphQL store stitched into the gateway', () => {
     await catalog.start();
     const demo = demoRegistryFile();
     demo.stores.push({
-      id: 'catalog', kind: 'graphql', endpoint: `http://127.0.0.1:${catalog.port}/graphql`, timeoutMs: 1000,
+      id: 'catalog',
+      kind: 'graphql',
+      endpoint: `http://127.0.0.1:${catalog.port}/graphql`,
+      timeoutMs: 1000,
       secretsFromEnv: { authorization: 'CATALOG_TOKEN' },
       options: { merge: { DataReference: { fieldName: '_catalogByUris', keyField: 'uri', argName: 'uris' } } },
     });
@@ -83,7 +98,9 @@ describe('a remote GraphQL store stitched into the gateway', () => {
   });
 
   const QUERY = `{ dataReferences(filter: { uriPrefix: "/" }, first: 100) { nodes { uri catalog { title license } knowledge { basin: value(predicate: "pml:basin") } } } }`;
-  type Res = { dataReferences: { nodes: Array<{ uri: string; catalog: { title: string } | null; knowledge: { basin: string } | null }> } };
+  type Res = {
+    dataReferences: { nodes: Array<{ uri: string; catalog: { title: string } | null; knowledge: { basin: string } | null }> };
+  };
 
   it('adds the remote fields to DataReference in one batched request per level, with the configured secret', async () => {
     const res = await app.run<Res>(QUERY);
@@ -119,12 +136,16 @@ describe('a remote GraphQL store stitched into the gateway', () => {
     await catalog.start(port);
     catalog.delayMs = 1500;
     const slow = await app.run<Res>(QUERY);
-    expect(slow.data!.dataReferences.nodes.find((n) => n.uri === '/data/netherlands.sgy')!.knowledge).toEqual({ basin: 'Southern North Sea' });
+    expect(slow.data!.dataReferences.nodes.find((n) => n.uri === '/data/netherlands.sgy')!.knowledge).toEqual({
+      basin: 'Southern North Sea',
+    });
     expect(slow.errors!.every((e) => e.extensions?.code === 'STORE_TIMEOUT' && e.extensions?.store === 'catalog')).toBe(true);
 
     catalog.delayMs = 0;
     const healed = await app.run<Res>(QUERY);
     expect(healed.errors).toBeUndefined();
-    expect(healed.data!.dataReferences.nodes.find((n) => n.uri === '/data/netherlands.sgy')!.catalog).toEqual(ENTRIES['/data/netherlands.sgy']);
+    expect(healed.data!.dataReferences.nodes.find((n) => n.uri === '/data/netherlands.sgy')!.catalog).toEqual(
+      ENTRIES['/data/netherlands.sgy'],
+    );
   });
 });

@@ -12,7 +12,12 @@ const SPARQL = `query($store: String!, $q: String!, $cap: Int) {
 }`;
 type Term = { kind: string; value: string; datatype?: string | null; language?: string | null };
 type Result = {
-  store: string; form: string; variables: string[]; boolean: boolean | null; rowCap: number; truncated: boolean;
+  store: string;
+  form: string;
+  variables: string[];
+  boolean: boolean | null;
+  rowCap: number;
+  truncated: boolean;
   rows: Array<{ bindings: Array<{ variable: string; term: Term }>; label: { value: string; language: string | null } | null }>;
   triples: Array<{ subject: { value: string }; predicate: { value: string }; object: Term }>;
 };
@@ -36,7 +41,9 @@ describe('sparql on the embedded knowledge store', () => {
   });
 
   it('SELECT: variables, typed terms, and a row read by variable', async () => {
-    const res = await ask(`${PREFIXES} SELECT ?well ?label ?depth WHERE { <http://ibm.com/netherlands.sgy> pml:nearbyWell ?well . ?well rdfs:label ?label ; pml:totalDepthM ?depth } ORDER BY ?label`);
+    const res = await ask(
+      `${PREFIXES} SELECT ?well ?label ?depth WHERE { <http://ibm.com/netherlands.sgy> pml:nearbyWell ?well . ?well rdfs:label ?label ; pml:totalDepthM ?depth } ORDER BY ?label`,
+    );
     expect(res.errors).toBeUndefined();
     const r = res.data!.sparql!;
     expect(r).toMatchObject({ store: 'knowledge', form: 'SELECT', boolean: null, truncated: false, triples: [] });

@@ -12,34 +12,84 @@ import { createFederationApp, readExample, type FederationApp } from './federati
 const OTHER = { raw: '/gom/other.sgy', train: '/input/other-train.hdf5', model: '/models/other/model1.hdf5' };
 const OTHER_CUBE = {
   type: 'Feature',
-  geometry: { type: 'Polygon', coordinates: [[[-91, 27], [-90, 27], [-90, 28], [-91, 28], [-91, 27]]] },
+  geometry: {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [-91, 27],
+        [-90, 27],
+        [-90, 28],
+        [-91, 28],
+        [-91, 27],
+      ],
+    ],
+  },
   properties: { uri: 'http://example.org/cubes/other.sgy', name: 'another cube, Gulf of Mexico' },
 };
 // A document with a geometry but no references: it intersects, and names no data.
-const UNREFERENCED = { type: 'Feature', geometry: { type: 'Point', coordinates: [4.6, 54.9] }, properties: { uri: '/data/never-used.sgy' } };
+const UNREFERENCED = {
+  type: 'Feature',
+  geometry: { type: 'Point', coordinates: [4.6, 54.9] },
+  properties: { uri: '/data/never-used.sgy' },
+};
 
 const ref = (uri: string) => ({ $ref: uri, store: DEMO.store });
 const otherLifecycle = [
   { id: 'sp:1', type: 'workflowBegin', run: 'other-prep', workflow: 'learning-data-preparation' },
-  { id: 'sp:2', type: 'taskBegin', task: 'other-prep.tiles', run: 'other-prep', transformation: 'generate_tiles', used: { seismic_file: ref(OTHER.raw), tile_size: 20 } },
+  {
+    id: 'sp:2',
+    type: 'taskBegin',
+    task: 'other-prep.tiles',
+    run: 'other-prep',
+    transformation: 'generate_tiles',
+    used: { seismic_file: ref(OTHER.raw), tile_size: 20 },
+  },
   { id: 'sp:3', type: 'taskEnd', task: 'other-prep.tiles', generated: { train_set: ref(OTHER.train) } },
   { id: 'sp:4', type: 'workflowEnd', run: 'other-prep' },
   { id: 'sp:5', type: 'workflowBegin', run: 'other-train', workflow: 'seismic-training' },
-  { id: 'sp:6', type: 'taskBegin', task: 'other-train.t', run: 'other-train', transformation: 'training', used: { learning_rate: 0.1, train_set: ref(OTHER.train) } },
-  { id: 'sp:7', type: 'taskBegin', task: 'other-train.t.e1', run: 'other-train', parent: 'other-train.t', transformation: 'epoch', used: { epoch: 1 } },
+  {
+    id: 'sp:6',
+    type: 'taskBegin',
+    task: 'other-train.t',
+    run: 'other-train',
+    transformation: 'training',
+    used: { learning_rate: 0.1, train_set: ref(OTHER.train) },
+  },
+  {
+    id: 'sp:7',
+    type: 'taskBegin',
+    task: 'other-train.t.e1',
+    run: 'other-train',
+    parent: 'other-train.t',
+    transformation: 'epoch',
+    used: { epoch: 1 },
+  },
   { id: 'sp:8', type: 'taskEnd', task: 'other-train.t.e1', generated: { model: ref(OTHER.model), epoch: 1 } },
   { id: 'sp:9', type: 'taskEnd', task: 'other-train.t' },
   { id: 'sp:10', type: 'workflowEnd', run: 'other-train' },
 ];
 
-const box = (x0: number, y0: number, x1: number, y1: number) => ({ type: 'Polygon', coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] });
+const box = (x0: number, y0: number, x1: number, y1: number) => ({
+  type: 'Polygon',
+  coordinates: [
+    [
+      [x0, y0],
+      [x1, y0],
+      [x1, y1],
+      [x0, y1],
+      [x0, y0],
+    ],
+  ],
+});
 const SPATIAL = `query($g: JSON!, $first: Int, $store: String) { modelsTrainedOnArea(geometry: $g, first: $first, store: $store) { id name reference { uri } } }`;
 type Res = { modelsTrainedOnArea: Array<{ id: string; name: string; reference: { uri: string } }> };
 
 // The demo's checkpoints: every 50th epoch of each run, and the best model of the lr 0.01 run.
 const demoModelUris = () =>
   [
-    ...DEMO.learningRates.flatMap((lr) => [50, 100, 150, 200, 250, 300].filter((e) => e <= DEMO.maxEpochs).map((e) => `/models/lr${lr}/model${e}.hdf5`)),
+    ...DEMO.learningRates.flatMap((lr) =>
+      [50, 100, 150, 200, 250, 300].filter((e) => e <= DEMO.maxEpochs).map((e) => `/models/lr${lr}/model${e}.hdf5`),
+    ),
     DEMO.bestModel,
   ].sort();
 
@@ -50,7 +100,10 @@ describe('modelsTrainedOnArea on the embedded stores', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'provml-spatial-'));
     await copyFile(path.join(EXAMPLES_STORES_DIR, 'documents/netherlands.geojson'), path.join(dir, 'netherlands.geojson'));
-    await writeFile(path.join(dir, 'other.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [OTHER_CUBE, UNREFERENCED] }));
+    await writeFile(
+      path.join(dir, 'other.geojson'),
+      JSON.stringify({ type: 'FeatureCollection', features: [OTHER_CUBE, UNREFERENCED] }),
+    );
     registry = await openRegistry(
       {
         stores: [
@@ -86,7 +139,7 @@ describe('modelsTrainedOnArea on the embedded stores', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 
-  it('the checked-in example (an area over the cube\'s corner) answers the same', async () => {
+  it("the checked-in example (an area over the cube's corner) answers the same", async () => {
     const { query, variables } = await readExample('spatial');
     const res = await app.run<{ modelsTrainedOnArea: Array<{ reference: { uri: string } }> }>(query, variables);
     expect(res.errors).toBeUndefined();
@@ -109,7 +162,17 @@ describe('modelsTrainedOnArea on the embedded stores', () => {
   });
 
   it('a geometry that intersects no cube gives []', async () => {
-    for (const g of [box(10, 10, 11, 11), { type: 'Point', coordinates: [4.5, 54.5] }, { type: 'LineString', coordinates: [[4.0, 54.0], [4.5, 54.81]] }]) {
+    for (const g of [
+      box(10, 10, 11, 11),
+      { type: 'Point', coordinates: [4.5, 54.5] },
+      {
+        type: 'LineString',
+        coordinates: [
+          [4.0, 54.0],
+          [4.5, 54.81],
+        ],
+      },
+    ]) {
       const res = await app.run<Res>(SPATIAL, { g });
       expect(res.errors).toBeUndefined();
       expect(res.data!.modelsTrainedOnArea).toEqual([]);
@@ -117,7 +180,18 @@ describe('modelsTrainedOnArea on the embedded stores', () => {
   });
 
   it('bad input gets BAD_USER_INPUT naming the field; too large a page gets LIMIT_EXCEEDED', async () => {
-    const bad = await app.run(SPATIAL, { g: { type: 'Polygon', coordinates: [[[4, 54], [5, 54], [4, 54]]] } });
+    const bad = await app.run(SPATIAL, {
+      g: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [4, 54],
+            [5, 54],
+            [4, 54],
+          ],
+        ],
+      },
+    });
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(String(bad.errors?.[0].extensions?.field)).toMatch(/^geometry\.coordinates/);
     const kind = await app.run(SPATIAL, { g: { type: 'Circle', coordinates: [4, 54] } });
@@ -142,7 +216,13 @@ describe('modelsTrainedOnArea on the embedded stores', () => {
       {
         stores: [
           { id: 'documents', kind: 'mongodb', options: { directory: dir } },
-          { id: 'cubes', kind: 'mongodb', endpoint: `mongodb://127.0.0.1:${port}/?directConnection=true`, options: { database: 'd', collection: 'c' }, timeoutMs: 500 },
+          {
+            id: 'cubes',
+            kind: 'mongodb',
+            endpoint: `mongodb://127.0.0.1:${port}/?directConnection=true`,
+            options: { database: 'd', collection: 'c' },
+            timeoutMs: 500,
+          },
         ],
       },
       { env: {}, baseDir: EXAMPLES_STORES_DIR },

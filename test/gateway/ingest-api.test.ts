@@ -11,10 +11,19 @@ describe('GraphQL write API', () => {
   afterAll(() => app?.close());
 
   it('registers a spec and versions it', async () => {
-    const spec = { name: 'api-wf', kind: 'LEARNING', transformations: [{ name: 'train', kind: 'LEARNING_STAGE', stageType: 'TRAINING', used: [{ name: 'lr', role: 'LEARNING_HYPERPARAMETER' }] }] };
+    const spec = {
+      name: 'api-wf',
+      kind: 'LEARNING',
+      transformations: [
+        { name: 'train', kind: 'LEARNING_STAGE', stageType: 'TRAINING', used: [{ name: 'lr', role: 'LEARNING_HYPERPARAMETER' }] },
+      ],
+    };
     const a = await app.run<{ registerWorkflow: { version: number; transformations: unknown[] } }>(REGISTER, { s: spec });
     expect(a.errors).toBeUndefined();
-    expect(a.data!.registerWorkflow).toMatchObject({ version: 1, transformations: [{ name: 'train', kind: 'LEARNING_STAGE', stageType: 'TRAINING' }] });
+    expect(a.data!.registerWorkflow).toMatchObject({
+      version: 1,
+      transformations: [{ name: 'train', kind: 'LEARNING_STAGE', stageType: 'TRAINING' }],
+    });
     const b = await app.run<{ registerWorkflow: { version: number } }>(REGISTER, { s: spec });
     expect(b.data!.registerWorkflow.version).toBe(1);
     const c = await app.run<{ registerWorkflow: { version: number } }>(REGISTER, { s: { ...spec, description: 'changed' } });
@@ -33,10 +42,14 @@ describe('GraphQL write API', () => {
       { id: 'a3', type: 'metric', run: 'api-run', name: 'loss' },
       { id: 'a4', type: 'taskEnd', task: 'api-t' },
     ];
-    const first = await app.run<{ ingest: { accepted: number; rejected: number; issues: Array<{ index: number; field: string; message: string }> } }>(INGEST, { e: events });
+    const first = await app.run<{
+      ingest: { accepted: number; rejected: number; issues: Array<{ index: number; field: string; message: string }> };
+    }>(INGEST, { e: events });
     expect(first.errors).toBeUndefined();
     expect(first.data!.ingest).toMatchObject({ accepted: 3, rejected: 1, issues: [{ index: 2, field: 'events[2].value' }] });
-    const again = await app.run<{ ingest: { accepted: number; duplicates: number; duplicateIds: string[] } }>(INGEST, { e: events });
+    const again = await app.run<{ ingest: { accepted: number; duplicates: number; duplicateIds: string[] } }>(INGEST, {
+      e: events,
+    });
     expect(again.data!.ingest).toMatchObject({ accepted: 0, duplicates: 3, duplicateIds: ['a1', 'a2', 'a4'] });
     const read = await app.run<{ task: { status: string; used: Array<{ __typename: string; value: unknown }> } }>(
       `{ task(id: "api-t") { status used { __typename value } } }`,
@@ -87,13 +100,41 @@ describe('GraphQL write API', () => {
         { id: 'rel2', type: 'taskBegin', task: 'rel-a', run: 'rel-run', transformation: 'train' },
         { id: 'rel3', type: 'taskBegin', task: 'rel-b', run: 'rel-run', transformation: 'train' },
         { id: 'rel4', type: 'relation', relation: 'WAS_INFORMED_BY', subject: 'rel-b', object: 'rel-a' },
-        { id: 'rel5', type: 'relation', relation: 'HAD_MEMBER', subject: '/sets/train', object: '/tiles/1', subjectStore: 'fs', objectStore: 'fs' },
-        { id: 'rel6', type: 'relation', relation: 'HAD_MEMBER', subject: '/sets/train', object: '/tiles/2', subjectStore: 'fs', objectStore: 'fs' },
-        { id: 'rel7', type: 'relation', relation: 'WAS_DERIVED_FROM', subject: '/tiles/1', object: '/raw/cube.sgy', subjectStore: 'fs', objectStore: 'fs' },
+        {
+          id: 'rel5',
+          type: 'relation',
+          relation: 'HAD_MEMBER',
+          subject: '/sets/train',
+          object: '/tiles/1',
+          subjectStore: 'fs',
+          objectStore: 'fs',
+        },
+        {
+          id: 'rel6',
+          type: 'relation',
+          relation: 'HAD_MEMBER',
+          subject: '/sets/train',
+          object: '/tiles/2',
+          subjectStore: 'fs',
+          objectStore: 'fs',
+        },
+        {
+          id: 'rel7',
+          type: 'relation',
+          relation: 'WAS_DERIVED_FROM',
+          subject: '/tiles/1',
+          object: '/raw/cube.sgy',
+          subjectStore: 'fs',
+          objectStore: 'fs',
+        },
       ],
     });
     expect(r.data!.ingest).toMatchObject({ accepted: 7, rejected: 0 });
-    const res = await app.run<{ task: { wasInformedBy: Array<{ id: string }> }; dataReference: { hadMember: Array<{ uri: string }> }; tile: { wasDerivedFrom: Array<{ uri: string }> } }>(
+    const res = await app.run<{
+      task: { wasInformedBy: Array<{ id: string }> };
+      dataReference: { hadMember: Array<{ uri: string }> };
+      tile: { wasDerivedFrom: Array<{ uri: string }> };
+    }>(
       `{ task(id: "rel-b") { wasInformedBy { id } }
          dataReference(uri: "/sets/train") { hadMember { uri } }
          tile: dataReference(uri: "/tiles/1") { wasDerivedFrom { uri } } }`,

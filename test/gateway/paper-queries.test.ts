@@ -27,7 +27,9 @@ describe('paper queries on the demo lifecycle', () => {
 
   it('Q2: tile size, noise threshold and slice ranges behind the model', async () => {
     const { query, variables } = example('q2');
-    const res = await app.run<{ model: { datasets: Array<{ name: string; dataReference: { uri: string; wasGeneratedBy: Array<{ used: Named[] }> } }> } }>(query, variables);
+    const res = await app.run<{
+      model: { datasets: Array<{ name: string; dataReference: { uri: string; wasGeneratedBy: Array<{ used: Named[] }> } }> };
+    }>(query, variables);
     expect(res.errors).toBeUndefined();
     const train = res.data!.model.datasets.find((d) => d.name === 'train_set')!;
     expect(train.dataReference.uri).toBe('/input/train.hdf5');
@@ -48,7 +50,13 @@ describe('paper queries on the demo lifecycle', () => {
     expect(res.errors).toBeUndefined();
     const m = res.data!.bestModel!;
     expect(m.reference?.uri).toBe(DEMO.bestModel);
-    expect(byName(m.hyperparameters as Named[])).toEqual({ batch_size: 60, max_epochs: 300, learning_rate: 0.01, optimizer: 'Adam', epoch: 188 });
+    expect(byName(m.hyperparameters as Named[])).toEqual({
+      batch_size: 60,
+      max_epochs: 300,
+      learning_rate: 0.01,
+      optimizer: 'Adam',
+      epoch: 188,
+    });
     expect(byName(m.evaluations as Named[])).toEqual({ loss: DEMO.bestLoss, mean_iou: DEMO.bestMeanIou });
   });
 
@@ -58,7 +66,10 @@ describe('paper queries on the demo lifecycle', () => {
     const res = await app.run<{ dataReference: { usedBy: Array<{ id: string; durationStats: Stats[] }> } }>(query, variables);
     expect(res.errors).toBeUndefined();
     const trainings = res.data!.dataReference.usedBy;
-    expect(trainings.map((t) => t.id).sort()).toEqual(['task:demo-training-lr0.001.training', 'task:demo-training-lr0.01.training']);
+    expect(trainings.map((t) => t.id).sort()).toEqual([
+      'task:demo-training-lr0.001.training',
+      'task:demo-training-lr0.01.training',
+    ]);
     for (const t of trainings) {
       expect(t.durationStats).toHaveLength(DEMO.maxEpochs);
       for (const s of t.durationStats) {
@@ -73,7 +84,14 @@ describe('paper queries on the demo lifecycle', () => {
 
   it('Q5: per-epoch batch time and model evaluations for the set generated from a slice range', async () => {
     const { query, variables } = example('q5');
-    type Res = { dataReferences: { nodes: Array<{ uri: string; usedBy: Array<{ durationStats: unknown[]; models: Array<{ reference: { uri: string }; evaluations: Named[] }> }> }> } };
+    type Res = {
+      dataReferences: {
+        nodes: Array<{
+          uri: string;
+          usedBy: Array<{ durationStats: unknown[]; models: Array<{ reference: { uri: string }; evaluations: Named[] }> }>;
+        }>;
+      };
+    };
     const res = await app.run<Res>(query, variables);
     expect(res.errors).toBeUndefined();
     const uris = res.data!.dataReferences.nodes.map((n) => n.uri).sort();
@@ -107,6 +125,10 @@ describe('paper queries on the demo lifecycle', () => {
     const res = await app.run<{ node: { __typename: string; status: string; attributes: Record<string, unknown> } }>(
       `{ node(id: "run:demo-training-lr0.01") { __typename ... on WorkflowExecution { status attributes } } }`,
     );
-    expect(res.data!.node).toMatchObject({ __typename: 'LearningProcessExecution', status: 'FINISHED', attributes: { cluster: DEMO.cluster, jobId: '48213' } });
+    expect(res.data!.node).toMatchObject({
+      __typename: 'LearningProcessExecution',
+      status: 'FINISHED',
+      attributes: { cluster: DEMO.cluster, jobId: '48213' },
+    });
   });
 });

@@ -15,7 +15,15 @@ describe('schema.graphql', () => {
 
   it('names the PROV-ML class of every object type', () => {
     const sdl = publicSdl();
-    for (const cls of ['LearningProcessExecution', 'LearningHyperParameterSetting', 'ModelEvaluation', 'DatasetCharacteristicValue', 'Study', 'Experiment', 'DataStoreInstance']) {
+    for (const cls of [
+      'LearningProcessExecution',
+      'LearningHyperParameterSetting',
+      'ModelEvaluation',
+      'DatasetCharacteristicValue',
+      'Study',
+      'Experiment',
+      'DataStoreInstance',
+    ]) {
       expect(sdl).toMatch(new RegExp(`type ${cls} `));
     }
   });
@@ -23,7 +31,12 @@ describe('schema.graphql', () => {
   it('adds the store fields to DataReference and hides the merge entries', () => {
     const sdl = publicSdl();
     const dataReference = /type DataReference implements[^{]*\{([^}]*)\}/.exec(sdl)?.[1] ?? '';
-    for (const field of ['knowledge: KnowledgeResource', 'document: DomainDocument', 'object: StoredObject', 'wasDerivedFrom: [DataReference!]!']) {
+    for (const field of [
+      'knowledge: KnowledgeResource',
+      'document: DomainDocument',
+      'object: StoredObject',
+      'wasDerivedFrom: [DataReference!]!',
+    ]) {
       expect(dataReference).toContain(field);
     }
     expect(sdl).not.toMatch(/^\s+_\w+/m);

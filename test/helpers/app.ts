@@ -14,7 +14,13 @@ export interface TestApp {
   deps: AppDeps;
   apollo: ApolloServer<RequestContext>;
   /** Runs one operation as a client would, through Apollo's request pipeline. */
-  run<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: Array<{ message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }> }>;
+  run<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{
+    data?: T;
+    errors?: Array<{ message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }>;
+  }>;
   close(): Promise<void>;
 }
 
@@ -22,9 +28,20 @@ export interface TestApp {
 export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const db: TestDatabase = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'provml-app-'));
-  const config: ProvmlConfig = loadConfig({ PROVML_DATABASE_URL: db.url, PROVML_DATA_DIR: dataDir, PROVML_DEMO: '0', ...overrides });
+  const config: ProvmlConfig = loadConfig({
+    PROVML_DATABASE_URL: db.url,
+    PROVML_DATA_DIR: dataDir,
+    PROVML_DEMO: '0',
+    ...overrides,
+  });
   const opened: OpenedStore = await openProvenanceStore({ databaseUrl: db.url, dataDir, poolSize: 4, log: silentLogger });
-  const deps: AppDeps = { config, store: opened.store, catalog: new SpecCatalog(opened.store), log: silentLogger, dataStores: new Map([['fs', 'fs']]) };
+  const deps: AppDeps = {
+    config,
+    store: opened.store,
+    catalog: new SpecCatalog(opened.store),
+    log: silentLogger,
+    dataStores: new Map([['fs', 'fs']]),
+  };
   const apollo = createApollo(config, silentLogger);
   await apollo.start();
   return {

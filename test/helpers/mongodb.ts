@@ -11,7 +11,8 @@ import { freePort } from './virtuoso';
  * that the harness starts on a free loopback port with a temp dbpath. Neither exists on the
  * machines this project is built on (MongoDB is not in Debian), so suites must show the skip.
  */
-export type MongoAvailability = { kind: 'url'; url: string } | { kind: 'mongod'; binary: string } | { kind: 'none'; reason: string };
+export type MongoAvailability =
+  { kind: 'url'; url: string } | { kind: 'mongod'; binary: string } | { kind: 'none'; reason: string };
 
 export function mongoAvailability(env: NodeJS.ProcessEnv = process.env): MongoAvailability {
   const url = env.PROVML_TEST_MONGODB_URL;
@@ -59,7 +60,10 @@ export async function startMongo(availability: Exclude<MongoAvailability, { kind
     dbName,
     url,
     async stop() {
-      await client.db(dbName).dropDatabase().catch(() => undefined);
+      await client
+        .db(dbName)
+        .dropDatabase()
+        .catch(() => undefined);
       await client.close();
       await stopServer();
     },

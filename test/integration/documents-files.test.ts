@@ -43,12 +43,56 @@ describe('FileDocumentStore loading', () => {
   });
 
   it('treats touching shapes as intersecting and disjoint bounding boxes as not', () => {
-    const a = { type: 'Polygon' as const, coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]] as [number, number][]] };
-    const b = { type: 'Polygon' as const, coordinates: [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]] as [number, number][]] };
+    const a = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+          [0, 1],
+          [0, 0],
+        ] as [number, number][],
+      ],
+    };
+    const b = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [1, 0],
+          [2, 0],
+          [2, 1],
+          [1, 1],
+          [1, 0],
+        ] as [number, number][],
+      ],
+    };
     expect(geometriesIntersect(a, b)).toBe(true);
     expect(geometriesIntersect(a, { type: 'Point', coordinates: [1, 0.5] })).toBe(true);
     expect(geometriesIntersect(a, { type: 'Point', coordinates: [1.0001, 0.5] })).toBe(false);
-    expect(geometriesIntersect({ type: 'LineString', coordinates: [[-1, 2], [2, -1]] }, a)).toBe(true);
-    expect(geometriesIntersect({ type: 'LineString', coordinates: [[-1, 3], [3, 1.5]] }, a)).toBe(false);
+    expect(
+      geometriesIntersect(
+        {
+          type: 'LineString',
+          coordinates: [
+            [-1, 2],
+            [2, -1],
+          ],
+        },
+        a,
+      ),
+    ).toBe(true);
+    expect(
+      geometriesIntersect(
+        {
+          type: 'LineString',
+          coordinates: [
+            [-1, 3],
+            [3, 1.5],
+          ],
+        },
+        a,
+      ),
+    ).toBe(false);
   });
 });

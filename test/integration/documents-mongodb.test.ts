@@ -38,7 +38,9 @@ describe('MongoDocumentStore with no server', () => {
       expect(out[0]).toBeInstanceOf(StoreUnavailableError);
       expect((out[0] as StoreUnavailableError).extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', store: 'docs-down' });
       expect(out[1]).not.toBeInstanceOf(StoreUnavailableError);
-      await expect(store.intersects({ type: 'Point', coordinates: [4.7, 54.9] }, 5)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.intersects({ type: 'Point', coordinates: [4.7, 54.9] }, 5)).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
     } finally {
       await client.close();
     }

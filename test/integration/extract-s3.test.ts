@@ -15,13 +15,9 @@ import { startS3rver, S3RVER_CREDENTIALS, type S3rverServer } from '../helpers/s
 
 const BUCKET = 'raw';
 const dir = mkdtempSync(join(tmpdir(), 'provml-extract-s3-'));
-execFileSync(
-  '/usr/bin/python3',
-  ['-W', 'ignore', join(__dirname, '../fixtures/make_segy_fixtures.py'), join(dir, 'segy')],
-  {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
+execFileSync('/usr/bin/python3', ['-W', 'ignore', join(__dirname, '../fixtures/make_segy_fixtures.py'), join(dir, 'segy')], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 execFileSync('/usr/bin/python3', [join(__dirname, '../fixtures/make_hdf5_fixtures.py'), join(dir, 'hdf5')], {
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -127,9 +123,7 @@ describe('extract over S3', () => {
     expect(t.err).toMatch(/^provml extract: s3:\/\/raw\/cubes\/truncated\.sgy: TRUNCATED at byte \d+[^\n]*\n$/);
     const m = await cli([`s3://${BUCKET}/cubes/nope.sgy`]);
     expect(m.code).toBe(1);
-    expect(m.err).toBe(
-      `provml extract: s3://${BUCKET}/cubes/nope.sgy: UNREADABLE: no object at s3://${BUCKET}/cubes/nope.sgy\n`,
-    );
+    expect(m.err).toBe(`provml extract: s3://${BUCKET}/cubes/nope.sgy: UNREADABLE: no object at s3://${BUCKET}/cubes/nope.sgy\n`);
   });
 
   test('without an injected store the command builds one from the AWS environment', async () => {

@@ -19,16 +19,28 @@ import { startVirtuoso, virtuosoAvailable, type VirtuosoServer } from '../helper
 const BUCKET = 'provml-demo';
 const GRAPH = 'http://provml.dev/graph/demo';
 const mongo = mongoAvailability();
-if (mongo.kind === 'none') console.warn(`federation-servers: MongoDB part runs on the GeoJSON directory instead: ${mongo.reason}`);
+if (mongo.kind === 'none')
+  console.warn(`federation-servers: MongoDB part runs on the GeoJSON directory instead: ${mongo.reason}`);
 
 type Q6 = {
   dataReference: {
-    wasDerivedFrom: Array<{ uri: string; object: { size: string } | null; knowledge: { basin: string; field: string; wells: string[] } | null; document: { geometry: { type: string } } | null }>;
+    wasDerivedFrom: Array<{
+      uri: string;
+      object: { size: string } | null;
+      knowledge: { basin: string; field: string; wells: string[] } | null;
+      document: { geometry: { type: string } } | null;
+    }>;
   };
 };
 
 async function startS3(dir: string, port = 0): Promise<{ server: S3rver; port: number }> {
-  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory: dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port,
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   const address = (await server.run()) as AddressInfo;
   return { server, port: address.port };
 }
@@ -56,17 +68,39 @@ describe('federation over Virtuoso and s3rver', () => {
     if (mongo.kind !== 'none') mongoServer = await startMongo(mongo);
     const file: RegistryFile = {
       stores: [
-        { id: 'knowledge', kind: 'sparql', endpoint: virtuoso.sparqlUrl, options: { graphs: [GRAPH] }, timeoutMs: 1500, uriMap: { '/data/': 'http://ibm.com/' } },
+        {
+          id: 'knowledge',
+          kind: 'sparql',
+          endpoint: virtuoso.sparqlUrl,
+          options: { graphs: [GRAPH] },
+          timeoutMs: 1500,
+          uriMap: { '/data/': 'http://ibm.com/' },
+        },
         mongoServer
-          ? { id: 'documents', kind: 'mongodb', options: { database: mongoServer.dbName, collection: 'cubes' }, secretsFromEnv: { url: 'TEST_MONGO_URL' }, timeoutMs: 3000 }
+          ? {
+              id: 'documents',
+              kind: 'mongodb',
+              options: { database: mongoServer.dbName, collection: 'cubes' },
+              secretsFromEnv: { url: 'TEST_MONGO_URL' },
+              timeoutMs: 3000,
+            }
           : { id: 'documents', kind: 'mongodb', options: { directory: 'documents' } },
         {
-          id: 'fs', kind: 's3', endpoint: `http://127.0.0.1:${s3.port}`, options: { bucket: BUCKET }, timeoutMs: 1500,
-          secretsFromEnv: { accessKeyId: 'TEST_S3_KEY', secretAccessKey: 'TEST_S3_SECRET' }, uriMap: { '/': `s3://${BUCKET}/` },
+          id: 'fs',
+          kind: 's3',
+          endpoint: `http://127.0.0.1:${s3.port}`,
+          options: { bucket: BUCKET },
+          timeoutMs: 1500,
+          secretsFromEnv: { accessKeyId: 'TEST_S3_KEY', secretAccessKey: 'TEST_S3_SECRET' },
+          uriMap: { '/': `s3://${BUCKET}/` },
         },
       ],
     };
-    const env = { TEST_S3_KEY: S3RVER_CREDENTIALS.accessKeyId, TEST_S3_SECRET: S3RVER_CREDENTIALS.secretAccessKey, TEST_MONGO_URL: mongoServer?.url };
+    const env = {
+      TEST_S3_KEY: S3RVER_CREDENTIALS.accessKeyId,
+      TEST_S3_SECRET: S3RVER_CREDENTIALS.secretAccessKey,
+      TEST_MONGO_URL: mongoServer?.url,
+    };
     registry = await openRegistry(file, { env, baseDir: EXAMPLES_STORES_DIR });
     const loads = await loadDemoStores(registry, { env });
     expect(loads.find((l) => l.store === 'fs')).toMatchObject({ loaded: 5, what: 'objects' });
@@ -103,15 +137,27 @@ describe('federation over Virtuoso and s3rver', () => {
     expect(raw.document?.geometry.type).toBe('Polygon');
 
     const q1 = await readExample('q1');
-    const r1 = await app.run<{ model: { datasets: Array<{ dataReference: { wasDerivedFrom: Array<{ knowledge: { inlineMin: string; inlineMax: string } }> } }> } }>(q1.query, q1.variables);
+    const r1 = await app.run<{
+      model: {
+        datasets: Array<{ dataReference: { wasDerivedFrom: Array<{ knowledge: { inlineMin: string; inlineMax: string } }> } }>;
+      };
+    }>(q1.query, q1.variables);
     expect(r1.errors).toBeUndefined();
-    expect(r1.data!.model.datasets[0].dataReference.wasDerivedFrom[0].knowledge).toMatchObject({ inlineMin: '100', inlineMax: '750' });
+    expect(r1.data!.model.datasets[0].dataReference.wasDerivedFrom[0].knowledge).toMatchObject({
+      inlineMin: '100',
+      inlineMax: '750',
+    });
 
     const card = await readExample('model-card');
     const rc = await app.run<{ model: { reference: { object: { size: string; etag: string } } } }>(card.query, card.variables);
     expect(rc.errors).toBeUndefined();
     // The ETag is the server's own: compared with a HEAD made here, outside the gateway.
-    const client = new S3Client({ endpoint: `http://127.0.0.1:${s3.port}`, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    const client = new S3Client({
+      endpoint: `http://127.0.0.1:${s3.port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+    });
     const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'models/model188.hdf5' }));
     client.destroy();
     expect(rc.data!.model.reference.object.size).toBe(String(head.ContentLength));
@@ -121,7 +167,9 @@ describe('federation over Virtuoso and s3rver', () => {
   it('costs one connector call per store per level against the servers', async () => {
     if (skip) return;
     const counter = countStoreCalls(registry);
-    const res = await app.run(`{ dataReferences(filter: { uriPrefix: "/input/" }) { nodes { object { size } wasDerivedFrom { object { size } knowledge { iri } document { id } } } } }`);
+    const res = await app.run(
+      `{ dataReferences(filter: { uriPrefix: "/input/" }) { nodes { object { size } wasDerivedFrom { object { size } knowledge { iri } document { id } } } } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(Object.fromEntries(counter.calls)).toEqual({ fs: 2, knowledge: 1, documents: 1 });
   });
@@ -129,13 +177,26 @@ describe('federation over Virtuoso and s3rver', () => {
   it('answers the spatial question from the server document store (MongoDB $geoIntersects where reachable)', async () => {
     if (skip) return;
     const spatial = `query($g: JSON!) { modelsTrainedOnArea(geometry: $g) { reference { uri } } }`;
-    const inF3 = { type: 'Polygon', coordinates: [[[4.7, 54.88], [4.75, 54.88], [4.75, 54.92], [4.7, 54.92], [4.7, 54.88]]] };
+    const inF3 = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [4.7, 54.88],
+          [4.75, 54.88],
+          [4.75, 54.92],
+          [4.7, 54.92],
+          [4.7, 54.88],
+        ],
+      ],
+    };
     const hit = await app.run<{ modelsTrainedOnArea: Array<{ reference: { uri: string } }> }>(spatial, { g: inF3 });
     expect(hit.errors).toBeUndefined();
     const uris = hit.data!.modelsTrainedOnArea.map((m) => m.reference.uri);
     expect(uris).toContain(DEMO.bestModel);
     // Every model of the demo's trainings (all used the F3 training set), as `models` lists them.
-    const all = await app.run<{ models: { nodes: Array<{ reference: { uri: string } }> } }>(`{ models(first: 100) { nodes { reference { uri } } } }`);
+    const all = await app.run<{ models: { nodes: Array<{ reference: { uri: string } }> } }>(
+      `{ models(first: 100) { nodes { reference { uri } } } }`,
+    );
     expect([...uris].sort()).toEqual(all.data!.models.nodes.map((m) => m.reference.uri).sort());
     const miss = await app.run<{ modelsTrainedOnArea: unknown[] }>(spatial, { g: { type: 'Point', coordinates: [-60, 10] } });
     expect(miss.errors).toBeUndefined();

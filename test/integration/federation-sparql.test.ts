@@ -8,7 +8,16 @@ import { startVirtuoso, virtuosoAvailable, type VirtuosoServer } from '../helper
 const GRAPH = 'http://provml.dev/graph/sparql-field-test';
 const N = 40;
 const SPARQL = `query($q: String!, $cap: Int) { sparql(store: "kg", query: $q, rowCap: $cap) { form rowCap truncated boolean rows { value(variable: "i") { value datatype } } triples { subject { value } } } }`;
-type Res = { sparql: { form: string; rowCap: number; truncated: boolean; boolean: boolean | null; rows: Array<{ value: { value: string; datatype: string } | null }>; triples: unknown[] } | null };
+type Res = {
+  sparql: {
+    form: string;
+    rowCap: number;
+    truncated: boolean;
+    boolean: boolean | null;
+    rows: Array<{ value: { value: string; datatype: string } | null }>;
+    triples: unknown[];
+  } | null;
+};
 
 const haveVirtuoso = virtuosoAvailable();
 
@@ -20,7 +29,9 @@ describe('sparql over Virtuoso', () => {
   const ask = (q: string, cap?: number) => app.run<Res>(SPARQL, { q, cap });
   // An independent reader: Virtuoso's own endpoint, not the connector.
   const direct = async (q: string): Promise<boolean> => {
-    const res = await fetch(`${virtuoso.sparqlUrl}?query=${encodeURIComponent(q)}`, { headers: { accept: 'application/sparql-results+json' } });
+    const res = await fetch(`${virtuoso.sparqlUrl}?query=${encodeURIComponent(q)}`, {
+      headers: { accept: 'application/sparql-results+json' },
+    });
     return ((await res.json()) as { boolean: boolean }).boolean;
   };
 
@@ -47,7 +58,7 @@ describe('sparql over Virtuoso', () => {
 
   const ITEMS = `SELECT ?i WHERE { GRAPH <${GRAPH}> { ?s <http://x.test/index> ?i } } ORDER BY ?i`;
 
-  it('SELECT within the row cap, and cut at it (never past the store\'s own cap)', async () => {
+  it("SELECT within the row cap, and cut at it (never past the store's own cap)", async () => {
     if (skip) return;
     const ten = await ask(ITEMS, 10);
     expect(ten.errors).toBeUndefined();
@@ -67,7 +78,10 @@ describe('sparql over Virtuoso', () => {
     if (skip) return;
     const yes = await ask(`ASK { GRAPH <${GRAPH}> { <http://x.test/item/3> ?p ?o } }`);
     expect(yes.data!.sparql).toMatchObject({ form: 'ASK', boolean: true });
-    const built = await ask(`CONSTRUCT { ?s a <http://x.test/Item> } WHERE { GRAPH <${GRAPH}> { ?s <http://x.test/index> ?i } }`, 5);
+    const built = await ask(
+      `CONSTRUCT { ?s a <http://x.test/Item> } WHERE { GRAPH <${GRAPH}> { ?s <http://x.test/index> ?i } }`,
+      5,
+    );
     expect(built.errors).toBeUndefined();
     expect(built.data!.sparql).toMatchObject({ form: 'CONSTRUCT', truncated: true });
     expect(built.data!.sparql!.triples).toHaveLength(5);
@@ -84,13 +98,13 @@ describe('sparql over Virtuoso', () => {
     expect(await direct(`ASK { GRAPH <${GRAPH}> { <http://x.test/item/0> ?p ?o } }`)).toBe(true);
   });
 
-  it('a query Virtuoso rejects is the caller\'s: BAD_USER_INPUT, not an outage', async () => {
+  it("a query Virtuoso rejects is the caller's: BAD_USER_INPUT, not an outage", async () => {
     if (skip) return;
     const res = await ask('SELECT ?s WHERE { ?s ?p }');
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'query' });
   });
 
-  it('a stopped Virtuoso gives STORE_TIMEOUT within the store\'s timeout; resumed, it answers again', async () => {
+  it("a stopped Virtuoso gives STORE_TIMEOUT within the store's timeout; resumed, it answers again", async () => {
     if (skip) return;
     virtuoso.signal('SIGSTOP');
     let res: GqlResult<Res>;

@@ -13,14 +13,20 @@ const PY = '/usr/bin/python3';
 const readers = path.join(__dirname, '../fixtures/yprov4ml/readers.py');
 
 function py(mode: string, file: string, ...args: string[]): Record<string, unknown> {
-  return JSON.parse(execFileSync(PY, [readers, mode, file, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 })) as Record<string, unknown>;
+  return JSON.parse(execFileSync(PY, [readers, mode, file, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 })) as Record<
+    string,
+    unknown
+  >;
 }
 
 describe('export on the demo lifecycle, read by prov and rdflib', () => {
   let app: TestApp;
   let dir: string;
   const save = async (format: ExportFormat, scope: Parameters<typeof exportToString>[1]) => {
-    const file = path.join(dir, `${format}-${Math.random().toString(36).slice(2)}.${format === 'turtle' ? 'ttl' : format === 'prov-json' ? 'json' : format}`);
+    const file = path.join(
+      dir,
+      `${format}-${Math.random().toString(36).slice(2)}.${format === 'turtle' ? 'ttl' : format === 'prov-json' ? 'json' : format}`,
+    );
     fs.writeFileSync(file, await exportToString(app.deps.store, scope, format));
     return file;
   };

@@ -17,7 +17,11 @@ describe('GET /prov and provml export', () => {
   beforeAll(async () => {
     app = await createTestApp();
     for (const spec of DEMO_SPECS) await app.deps.store.registerWorkflow(spec, specHash(spec));
-    await ingestBatch([...curationEvents(), ...preparationEvents()], { store: app.deps.store, catalog: app.deps.catalog, maxBatchEvents: 5000 });
+    await ingestBatch([...curationEvents(), ...preparationEvents()], {
+      store: app.deps.store,
+      catalog: app.deps.catalog,
+      maxBatchEvents: 5000,
+    });
     server = http.createServer((req, res) => {
       void handleProvRoute(req, res, app.deps).then((mine) => {
         if (!mine) res.writeHead(404).end('not mine');
@@ -37,16 +41,22 @@ describe('GET /prov and provml export', () => {
     expect(await ttl.text()).toContain('prov:used');
     const json = await fetch(`${base}/prov?format=prov-json`, { headers: { accept: 'text/turtle' } });
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(Object.keys((await json.json()) as object)).toEqual(expect.arrayContaining(['prefix', 'entity', 'activity', 'used', 'wasGeneratedBy']));
+    expect(Object.keys((await json.json()) as object)).toEqual(
+      expect.arrayContaining(['prefix', 'entity', 'activity', 'used', 'wasGeneratedBy']),
+    );
   });
 
   it('answers 404 for an unknown run and 400 for an unknown format; leaves other paths alone', async () => {
     const missing = await fetch(`${base}/prov/runs/nope`);
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(((await missing.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe(
+      'NOT_FOUND',
+    );
     const bad = await fetch(`${base}/prov?format=xml`);
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/unknown export format "xml"/);
+    expect(((await bad.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(
+      /unknown export format "xml"/,
+    );
     expect((await fetch(`${base}/graphql`)).status).toBe(404);
   });
 
@@ -54,11 +64,21 @@ describe('GET /prov and provml export', () => {
     let out = '';
     let err = '';
     const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-    const code = await exportCommand(['--url', `${base}/graphql`, '--format', 'dot', '--entity', '/input/train.hdf5', '--depth', '3'], sink((s) => (out += s)), sink((s) => (err += s)));
+    const code = await exportCommand(
+      ['--url', `${base}/graphql`, '--format', 'dot', '--entity', '/input/train.hdf5', '--depth', '3'],
+      sink((s) => (out += s)),
+      sink((s) => (err += s)),
+    );
     expect({ code, err }).toEqual({ code: 0, err: '' });
     expect(out).toMatch(/^digraph provml/);
     expect(out).toContain('netherlands.sgy');
-    expect(await exportCommand(['--format', 'nope'], sink(() => undefined), sink((s) => (err += s)))).toBe(1);
+    expect(
+      await exportCommand(
+        ['--format', 'nope'],
+        sink(() => undefined),
+        sink((s) => (err += s)),
+      ),
+    ).toBe(1);
     expect(err).toMatch(/unknown export format/);
   });
 });

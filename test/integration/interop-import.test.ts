@@ -24,7 +24,13 @@ interface RunAnswer {
     metricNames: string[];
     metrics: Array<{ step: string | number; value: number; context: string }>;
     generated: Array<{ name: string; role: string; dataReference: { uri: string } | null }>;
-    tasks: { nodes: Array<{ id: string; used: Named[]; generated: Array<{ name: string; role: string; dataReference: { uri: string } | null }> }> };
+    tasks: {
+      nodes: Array<{
+        id: string;
+        used: Named[];
+        generated: Array<{ name: string; role: string; dataReference: { uri: string } | null }>;
+      }>;
+    };
   };
 }
 
@@ -46,7 +52,11 @@ describe('import of yProv4ML PROV-JSON', () => {
     expect(res.errors).toBeUndefined();
     const run = res.data!.execution;
     expect(run.metricNames.sort()).toEqual(['ACC_val', 'MSE_train']);
-    expect(run.metrics.map((m) => [Number(m.step), m.value, m.context])).toEqual([[0, 0.91, 'TRAINING'], [1, 0.52, 'TRAINING'], [2, 0.31, 'TRAINING']]);
+    expect(run.metrics.map((m) => [Number(m.step), m.value, m.context])).toEqual([
+      [0, 0.91, 'TRAINING'],
+      [1, 0.52, 'TRAINING'],
+      [2, 0.31, 'TRAINING'],
+    ]);
     const training = run.tasks.nodes.find((t) => t.id.endsWith('Context.TRAINING'))!;
     expect(byName(training.used)).toMatchObject({ lr: 0.001, batch_size: 64, optimizer: 'Adam' });
     expect(training.used.find((u) => u.name === 'lr')!.role).toBe('LEARNING_HYPERPARAMETER');
@@ -74,6 +84,11 @@ describe('import of yProv4ML PROV-JSON', () => {
   it('names the field at fault in a document that is not PROV-JSON', async () => {
     const { planImport } = await import('../../src/interop/import-document');
     expect(() => planImport({ entity: [] }, { baseDir: fixtures, fileName: 'x.json', text: '' })).toThrow(/entity/);
-    expect(() => planImport({ entity: { e: { 'x:v': { $: '{', type: 'provml:json' } } }, prefix: { provml: 'https://w3id.org/provml/ns#' } }, { baseDir: fixtures, fileName: 'x.json', text: '' })).toThrow(/entity\.e\.x:v/);
+    expect(() =>
+      planImport(
+        { entity: { e: { 'x:v': { $: '{', type: 'provml:json' } } }, prefix: { provml: 'https://w3id.org/provml/ns#' } },
+        { baseDir: fixtures, fileName: 'x.json', text: '' },
+      ),
+    ).toThrow(/entity\.e\.x:v/);
   });
 });

@@ -18,7 +18,9 @@ const norm = (text: string) => {
   const out: Record<string, string[]> = {};
   for (const [section, body] of Object.entries(doc)) {
     if (section === 'prefix') continue;
-    out[section] = Object.entries(body).map(([k, v]) => JSON.stringify(k.startsWith('_:') ? v : [k, v])).sort();
+    out[section] = Object.entries(body)
+      .map(([k, v]) => JSON.stringify(k.startsWith('_:') ? v : [k, v]))
+      .sort();
   }
   return out;
 };
@@ -34,7 +36,9 @@ describe('round trip and the other formats', () => {
     // declare the same agents, into one batch; see the report).
     for (const spec of DEMO_SPECS) await a.deps.store.registerWorkflow(spec, specHash(spec));
     for (const events of [[...curationEvents(), ...preparationEvents()], trainingEvents(0, 3), trainingEvents(1, 3)]) {
-      expect((await ingestBatch(events, { store: a.deps.store, catalog: a.deps.catalog, maxBatchEvents: 5000 })).rejected).toBe(0);
+      expect((await ingestBatch(events, { store: a.deps.store, catalog: a.deps.catalog, maxBatchEvents: 5000 })).rejected).toBe(
+        0,
+      );
     }
   });
   afterAll(async () => {
@@ -56,7 +60,18 @@ describe('round trip and the other formats', () => {
   it('JSON-LD parses in rdflib; DOT and SVG draw every node of a run', async () => {
     const jsonld = path.join(dir, 'doc.jsonld');
     fs.writeFileSync(jsonld, await exportToString(a.deps.store, { kind: 'all' }, 'jsonld'));
-    const out = execFileSync('/usr/bin/python3', [path.join(__dirname, '../fixtures/yprov4ml/readers.py'), 'rdf-chain', jsonld, 'json-ld', '/input/train.hdf5', '/data/netherlands.sgy'], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [
+        path.join(__dirname, '../fixtures/yprov4ml/readers.py'),
+        'rdf-chain',
+        jsonld,
+        'json-ld',
+        '/input/train.hdf5',
+        '/data/netherlands.sgy',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(out)).toMatchObject({ found: true, derivedFound: true });
 
     const dot = await exportToString(a.deps.store, { kind: 'run', runId: 'demo-preparation-1' }, 'dot');

@@ -64,15 +64,29 @@ export function knowledgeStoreContract(name: string, start: () => Promise<Knowle
         { predicate: PML + 'basin', object: { type: 'iri', value: BASIN }, objectLabel: 'Southern North Sea' },
       ]);
       expect(find(sgy, PML + 'inlineMin')[0].object).toEqual<RdfTerm>({
-        type: 'literal', value: '100', datatype: XSD + 'integer', language: null,
+        type: 'literal',
+        value: '100',
+        datatype: XSD + 'integer',
+        language: null,
       });
       expect(find(sgy, PML + 'crosslineMax')[0].object).toMatchObject({ value: '1250' });
       expect(find(sgy, PML + 'crs')[0].object).toEqual<RdfTerm>({
-        type: 'literal', value: 'EPSG:23031', datatype: XSD + 'string', language: null,
+        type: 'literal',
+        value: 'EPSG:23031',
+        datatype: XSD + 'string',
+        language: null,
       });
       const description = find(sgy, 'http://purl.org/dc/terms/description')[0].object;
-      expect(description).toMatchObject({ type: 'literal', language: 'en', datatype: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString' });
-      expect(find(sgy, PML + 'nearbyWell').map((s) => s.objectLabel).sort()).toEqual(['F02-1', 'F03-2', 'F03-4', 'F06-1']);
+      expect(description).toMatchObject({
+        type: 'literal',
+        language: 'en',
+        datatype: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString',
+      });
+      expect(
+        find(sgy, PML + 'nearbyWell')
+          .map((s) => s.objectLabel)
+          .sort(),
+      ).toEqual(['F02-1', 'F03-2', 'F03-4', 'F06-1']);
     });
 
     it('keeps escapes, unicode, booleans, dates and language tags intact', async () => {
@@ -81,9 +95,18 @@ export function knowledgeStoreContract(name: string, start: () => Promise<Knowle
       expect(find(d, 'http://www.w3.org/2000/01/rdf-schema#comment')[0].object.value).toBe(
         'line1\nline2 "quoted" ünïcödé \\ back',
       );
-      expect(find(d, 'http://provml.test/flag')[0].object).toEqual({ type: 'literal', value: 'true', datatype: XSD + 'boolean', language: null });
+      expect(find(d, 'http://provml.test/flag')[0].object).toEqual({
+        type: 'literal',
+        value: 'true',
+        datatype: XSD + 'boolean',
+        language: null,
+      });
       expect(find(d, 'http://provml.test/when')[0].object).toMatchObject({ value: '2020-01-02', datatype: XSD + 'date' });
-      expect(find(d, 'http://provml.test/label').map((s) => s.object.type === 'literal' && s.object.language).sort()).toEqual(['en-gb', 'nl']);
+      expect(
+        find(d, 'http://provml.test/label')
+          .map((s) => s.object.type === 'literal' && s.object.language)
+          .sort(),
+      ).toEqual(['en-gb', 'nl']);
     });
 
     it('puts a BadUserInputError in the slot of each invalid IRI and answers the others', async () => {
@@ -130,7 +153,13 @@ export function knowledgeStoreContract(name: string, start: () => Promise<Knowle
       expect(c).toEqual({
         form: 'construct',
         truncated: false,
-        triples: [{ subject: { type: 'iri', value: SGY }, predicate: { type: 'iri', value: 'http://provml.test/basinOf' }, object: { type: 'iri', value: BASIN } }],
+        triples: [
+          {
+            subject: { type: 'iri', value: SGY },
+            predicate: { type: 'iri', value: 'http://provml.test/basinOf' },
+            object: { type: 'iri', value: BASIN },
+          },
+        ],
       });
     });
 

@@ -52,7 +52,11 @@ describe('FsObjectStore confinement', () => {
     ]);
     out.forEach((slot) => {
       expect(slot).toBeInstanceOf(ObjectPathEscapeError);
-      expect((slot as ObjectPathEscapeError).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'uri', reason: 'path-escape' });
+      expect((slot as ObjectPathEscapeError).extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'uri',
+        reason: 'path-escape',
+      });
     });
     await expect(store.readRange(path.join(root, 'data', 'leak.txt'), 0, 6)).rejects.toBeInstanceOf(ObjectPathEscapeError);
   });
@@ -76,7 +80,13 @@ describe('FsObjectStore confinement', () => {
 
   it('maps absolute paths under the root in rooted mode, as the demo references are written', async () => {
     const store = new FsObjectStore({ id: 'fs', root, paths: 'rooted' });
-    const out = await store.stat(['/data/netherlands.sgy', 'file:///data/netherlands.sgy', '/data/missing.sgy', '/outdir/secret.txt', '/../outside/secret.txt']);
+    const out = await store.stat([
+      '/data/netherlands.sgy',
+      'file:///data/netherlands.sgy',
+      '/data/missing.sgy',
+      '/outdir/secret.txt',
+      '/../outside/secret.txt',
+    ]);
     expect(out[0]).toMatchObject({ uri: '/data/netherlands.sgy', size: 4 });
     expect(out[1]).toMatchObject({ size: 4 });
     expect(out[2]).toBeNull();

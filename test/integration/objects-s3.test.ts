@@ -13,7 +13,13 @@ objectStoreContract('S3 (s3rver)', async () => {
   return {
     async put(key, body, options = {}) {
       await server.client.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata }),
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType,
+          Metadata: options.metadata,
+        }),
       );
       return `s3://${BUCKET}/${key}`;
     },
@@ -38,7 +44,12 @@ describe('S3ObjectStore confinement and failures', () => {
 
   it('refuses other buckets and keys outside the prefix as path escapes', async () => {
     const store = new S3ObjectStore(server.client, { id: 's3', bucket: BUCKET, prefix: 'models/' });
-    const out = await store.stat([`s3://other-bucket/x`, `s3://${BUCKET}/data/x`, `s3://${BUCKET}/models/m.hdf5`, 's3://Bad_Bucket/x']);
+    const out = await store.stat([
+      `s3://other-bucket/x`,
+      `s3://${BUCKET}/data/x`,
+      `s3://${BUCKET}/models/m.hdf5`,
+      's3://Bad_Bucket/x',
+    ]);
     expect(out[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', reason: 'path-escape' } });
     expect(out[1]).toMatchObject({ extensions: { reason: 'path-escape' } });
     expect(out[2]).toMatchObject({ size: 1 });

@@ -72,7 +72,9 @@ export function objectStoreContract(name: string, start: () => Promise<ObjectBac
 
     it('refuses bad ranges and missing objects with typed errors', async () => {
       await expect(store.readRange(backend.uriFor('data/missing.sgy'), 0, 10)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(store.readRange(sgy, -1, 10)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'offset' } });
+      await expect(store.readRange(sgy, -1, 10)).rejects.toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', field: 'offset' },
+      });
       await expect(store.readRange(sgy, 0, 1.5)).rejects.toMatchObject({ extensions: { field: 'length' } });
       await expect(store.readRange(sgy, 0, 4097)).rejects.toBeInstanceOf(LimitExceededError);
     });

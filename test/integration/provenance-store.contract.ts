@@ -44,8 +44,24 @@ function trainingBatch(run: string, dataset: string) {
   const t0 = Date.parse('2024-01-01T00:00:00Z');
   let t = t0;
   ev.push({ id: id(), type: 'agent', agent: 'alice', kind: 'PERSON', name: 'Alice' });
-  ev.push({ id: id(), type: 'workflowBegin', run, workflow: 'contract-training', agent: 'alice', time: t, attributes: { jobId: '7' } });
-  ev.push({ id: id(), type: 'taskBegin', task: `${run}.tr`, run, transformation: 'training', time: t, used: { lr: 0.01, train_set: { $ref: dataset, store: 'fs' } } });
+  ev.push({
+    id: id(),
+    type: 'workflowBegin',
+    run,
+    workflow: 'contract-training',
+    agent: 'alice',
+    time: t,
+    attributes: { jobId: '7' },
+  });
+  ev.push({
+    id: id(),
+    type: 'taskBegin',
+    task: `${run}.tr`,
+    run,
+    transformation: 'training',
+    time: t,
+    used: { lr: 0.01, train_set: { $ref: dataset, store: 'fs' } },
+  });
   const losses = [0.5, 0.1, 0.3];
   for (let e = 1; e <= 3; e++) {
     const ep = `${run}.tr.e${e}`;
@@ -55,9 +71,34 @@ function trainingBatch(run: string, dataset: string) {
       t += 100 * (b + 1);
       ev.push({ id: id(), type: 'taskEnd', task: `${ep}.b${b}`, time: t });
     }
-    ev.push({ id: id(), type: 'taskEnd', task: ep, time: t, generated: { loss: losses[e - 1], model: { $ref: `/m/${run}/e${e}.pt`, store: 'fs' } } });
-    ev.push({ id: id(), type: 'metric', run, task: ep, name: 'loss', value: losses[e - 1], step: e, context: 'TRAINING', time: t });
-    ev.push({ id: id(), type: 'telemetry', run, task: ep, host: 'gpu1', time: t, gpu: [{ index: 0, utilization: 90, power: 250, memoryUsed: 1000 }], rss: 123 });
+    ev.push({
+      id: id(),
+      type: 'taskEnd',
+      task: ep,
+      time: t,
+      generated: { loss: losses[e - 1], model: { $ref: `/m/${run}/e${e}.pt`, store: 'fs' } },
+    });
+    ev.push({
+      id: id(),
+      type: 'metric',
+      run,
+      task: ep,
+      name: 'loss',
+      value: losses[e - 1],
+      step: e,
+      context: 'TRAINING',
+      time: t,
+    });
+    ev.push({
+      id: id(),
+      type: 'telemetry',
+      run,
+      task: ep,
+      host: 'gpu1',
+      time: t,
+      gpu: [{ index: 0, utilization: 90, power: 250, memoryUsed: 1000 }],
+      rss: 123,
+    });
   }
   ev.push({ id: id(), type: 'taskEnd', task: `${run}.tr`, time: t });
   ev.push({ id: id(), type: 'workflowEnd', run, time: t });
@@ -128,11 +169,15 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
     it('changes nothing when a batch is resent, and reports every duplicate', async () => {
       const events = trainingBatch('run-b', '/data/b.h5');
       await ingest(events);
-      const before = await Promise.all(['task_execution', 'attribute_value', 'metric_point', 'telemetry_sample'].map((t) => o.count(t)));
+      const before = await Promise.all(
+        ['task_execution', 'attribute_value', 'metric_point', 'telemetry_sample'].map((t) => o.count(t)),
+      );
       const again = await ingest(events);
       expect(again).toMatchObject({ accepted: 0, duplicates: events.length, rejected: 0 });
       expect(again.duplicateIds).toHaveLength(events.length);
-      const after = await Promise.all(['task_execution', 'attribute_value', 'metric_point', 'telemetry_sample'].map((t) => o.count(t)));
+      const after = await Promise.all(
+        ['task_execution', 'attribute_value', 'metric_point', 'telemetry_sample'].map((t) => o.count(t)),
+      );
       expect(after).toEqual(before);
     });
 

@@ -24,7 +24,11 @@ describe('createStore', () => {
   };
 
   it('builds the embedded backends from the demo files, relative to the config folder', async () => {
-    const kg = await build({ id: 'kg', kind: 'sparql', options: { files: ['knowledge/netherlands.ttl'] } }, {}, { baseDir: examples });
+    const kg = await build(
+      { id: 'kg', kind: 'sparql', options: { files: ['knowledge/netherlands.ttl'] } },
+      {},
+      { baseDir: examples },
+    );
     expect(kg.kind === 'sparql' && kg.backend).toBe('oxigraph');
     const [d] = kg.kind === 'sparql' ? await kg.knowledge.describe([SGY]) : [];
     expect(d).toMatchObject({ uri: SGY });
@@ -33,7 +37,11 @@ describe('createStore', () => {
     const [doc] = docs.kind === 'mongodb' ? await docs.documents.findByUris(['/data/netherlands.sgy']) : [];
     expect(doc).toMatchObject({ properties: { field: 'F3 block' } });
 
-    const fs = await build({ id: 'files', kind: 'fs', options: { root: 'documents', paths: 'rooted' } }, {}, { baseDir: examples });
+    const fs = await build(
+      { id: 'files', kind: 'fs', options: { root: 'documents', paths: 'rooted' } },
+      {},
+      { baseDir: examples },
+    );
     const [meta] = fs.kind === 'fs' ? await fs.objects.stat(['/netherlands.geojson']) : [];
     expect(meta).toMatchObject({ contentType: 'application/geo+json' });
   });
@@ -53,11 +61,25 @@ describe('createStore', () => {
     const kg = await build({ id: 'kg-remote', kind: 'sparql', endpoint: 'http://127.0.0.1:1/sparql' }, {});
     expect(kg.kind === 'sparql' && kg.backend).toBe('sparql-http');
     const mongo = await build(
-      { id: 'docs-remote', kind: 'mongodb', endpoint: 'mongodb://127.0.0.1:1', options: { database: 'geo', collection: 'cubes' } },
+      {
+        id: 'docs-remote',
+        kind: 'mongodb',
+        endpoint: 'mongodb://127.0.0.1:1',
+        options: { database: 'geo', collection: 'cubes' },
+      },
       {},
     );
     expect(mongo.kind === 'mongodb' && mongo.backend).toBe('mongodb');
-    const gql = await build({ id: 'wells', kind: 'graphql', endpoint: 'http://127.0.0.1:1/graphql', options: { mergeKey: 'uri' }, secretsFromEnv: { authorization: 'WELLS_TOKEN' } }, { WELLS_TOKEN: 'Bearer t' });
+    const gql = await build(
+      {
+        id: 'wells',
+        kind: 'graphql',
+        endpoint: 'http://127.0.0.1:1/graphql',
+        options: { mergeKey: 'uri' },
+        secretsFromEnv: { authorization: 'WELLS_TOKEN' },
+      },
+      { WELLS_TOKEN: 'Bearer t' },
+    );
     expect(gql).toMatchObject({ kind: 'graphql', headers: { authorization: 'Bearer t' }, options: { mergeKey: 'uri' } });
   });
 
@@ -79,8 +101,12 @@ describe('createStore', () => {
     expect(issues).not.toMatch(/hunter2/);
 
     expect(() => parseStoreEntry({ id: '1bad', kind: 'ftp', extra: true })).toThrow(StoreConfigError);
-    await expect(createStore({ id: 'kg', kind: 'sparql', endpoint: 'http://x/sparql', options: { files: ['a.ttl'] } }, {})).rejects.toThrow(/either endpoint/);
+    await expect(
+      createStore({ id: 'kg', kind: 'sparql', endpoint: 'http://x/sparql', options: { files: ['a.ttl'] } }, {}),
+    ).rejects.toThrow(/either endpoint/);
     await expect(createStore({ id: 'kg', kind: 'sparql', endpoint: 'ftp://x' }, {})).rejects.toThrow(/endpoint: must be an http/);
-    await expect(createStore({ id: 'docs', kind: 'mongodb', options: { directory: 'd', keyField: '$where' } }, {}, { baseDir: examples })).rejects.toThrow(/options\.keyField/);
+    await expect(
+      createStore({ id: 'docs', kind: 'mongodb', options: { directory: 'd', keyField: '$where' } }, {}, { baseDir: examples }),
+    ).rejects.toThrow(/options\.keyField/);
   });
 });

@@ -2,13 +2,21 @@ import { asDataRef, parseEvent } from '../../src/ingest/events';
 
 describe('parseEvent', () => {
   it('accepts a valid task begin with a data reference', () => {
-    const r = parseEvent({ id: 'e1', type: 'taskBegin', task: 't', run: 'r', transformation: 'x', used: { f: { $ref: '/a', store: 'fs' } } }, 0);
+    const r = parseEvent(
+      { id: 'e1', type: 'taskBegin', task: 't', run: 'r', transformation: 'x', used: { f: { $ref: '/a', store: 'fs' } } },
+      0,
+    );
     expect('event' in r).toBe(true);
   });
 
   it('names the index and the nested field of a bad value', () => {
     const r = parseEvent({ id: 'e2', type: 'telemetry', run: 'r', gpu: [{ index: 0, power: -3 }] }, 7);
-    expect('issue' in r && r.issue).toMatchObject({ index: 7, eventId: 'e2', field: 'events[7].gpu[0].power', code: 'BAD_USER_INPUT' });
+    expect('issue' in r && r.issue).toMatchObject({
+      index: 7,
+      eventId: 'e2',
+      field: 'events[7].gpu[0].power',
+      code: 'BAD_USER_INPUT',
+    });
   });
 
   it('rejects an unknown event type with the list of known ones', () => {

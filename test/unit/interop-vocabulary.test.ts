@@ -12,13 +12,46 @@ const schema = fs.readFileSync(path.join(__dirname, '../../schema.graphql'), 'ut
 
 describe('PROV-ML vocabulary (ontology/prov-ml.ttl)', () => {
   it('declares every class of Table II', () => {
-    const table2 = ['Study', 'Experiment', 'LearningProcessExecution', 'LearningTask', 'LearningTaskValue', 'LearningStageType', 'LearningDatasetReference', 'DatasetCharacteristic', 'DatasetCharacteristicValue', 'FeatureSet', 'FeatureSetData', 'FeatureSetCharacteristic', 'FeatureExtraction', 'FeatureExtractionExecution', 'Software', 'Algorithm', 'Implementation', 'ImplementationCharacteristic', 'LearningHyperParameter', 'LearningHyperParameterSetting', 'ModelSchema', 'ModelReference', 'ModelReferenceValue', 'ModelHyperParameter', 'ModelHyperParameterValue', 'DataStoreInstance', 'EvaluationMeasure', 'ModelEvaluation', 'EvaluationSpecification', 'EvaluationProcedure'];
+    const table2 = [
+      'Study',
+      'Experiment',
+      'LearningProcessExecution',
+      'LearningTask',
+      'LearningTaskValue',
+      'LearningStageType',
+      'LearningDatasetReference',
+      'DatasetCharacteristic',
+      'DatasetCharacteristicValue',
+      'FeatureSet',
+      'FeatureSetData',
+      'FeatureSetCharacteristic',
+      'FeatureExtraction',
+      'FeatureExtractionExecution',
+      'Software',
+      'Algorithm',
+      'Implementation',
+      'ImplementationCharacteristic',
+      'LearningHyperParameter',
+      'LearningHyperParameterSetting',
+      'ModelSchema',
+      'ModelReference',
+      'ModelReferenceValue',
+      'ModelHyperParameter',
+      'ModelHyperParameterValue',
+      'DataStoreInstance',
+      'EvaluationMeasure',
+      'ModelEvaluation',
+      'EvaluationSpecification',
+      'EvaluationProcedure',
+    ];
     expect(table2.filter((c) => !declared.has(c))).toEqual([]);
   });
 
   it('declares every class the GraphQL schema descriptions name', () => {
     const named = new Set([...schema.matchAll(/(?:PROV-ML|ProvLake) ([A-Z][A-Za-z]+)/g)].map((m) => m[1]));
-    const missing = [...named].filter((c) => !declared.has(c) && !declared.has(c.replace(/(ies|s)$/, (s) => (s === 'ies' ? 'y' : ''))));
+    const missing = [...named].filter(
+      (c) => !declared.has(c) && !declared.has(c.replace(/(ies|s)$/, (s) => (s === 'ies' ? 'y' : ''))),
+    );
     expect(named.size).toBeGreaterThan(20);
     expect(missing).toEqual([]);
   });

@@ -4,9 +4,9 @@ import { trainingSpec } from '../../src/demo/demo-specs';
 
 describe('workflow spec', () => {
   it('names the field of an unknown role', () => {
-    expect(() => parseWorkflowSpec({ name: 'w', transformations: [{ name: 't', used: [{ name: 'a', role: 'HYPER' }] }] })).toThrow(
-      /spec\.transformations\.0\.used\.0\.role/,
-    );
+    expect(() =>
+      parseWorkflowSpec({ name: 'w', transformations: [{ name: 't', used: [{ name: 'a', role: 'HYPER' }] }] }),
+    ).toThrow(/spec\.transformations\.0\.used\.0\.role/);
   });
 
   it('rejects an undeclared parent and duplicate transformations', () => {

@@ -7,7 +7,10 @@ export const MAX_URI_LENGTH = 4096;
 /** A configured field path: dotted names only, none starting with `$` (no operator injection). */
 export function checkFieldPath(value: string, option: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/.test(value)) {
-    throw new BadUserInputError(`${option} must be a dotted field path of letters, digits, _ and - (got "${value.slice(0, 80)}")`, option);
+    throw new BadUserInputError(
+      `${option} must be a dotted field path of letters, digits, _ and - (got "${value.slice(0, 80)}")`,
+      option,
+    );
   }
   return value;
 }

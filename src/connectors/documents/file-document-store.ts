@@ -179,7 +179,10 @@ function replaceItem(onDisk: unknown, i: number, next: Record<string, unknown>):
 
 /** A readable, collision-free file name for a URI: its safe characters and a short hash. */
 function fileNameFor(uri: string): string {
-  const readable = uri.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+/, '').slice(0, 100);
+  const readable = uri
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[_.]+/, '')
+    .slice(0, 100);
   return `${readable || 'document'}-${createHash('sha256').update(uri).digest('hex').slice(0, 10)}.geojson`;
 }
 

@@ -42,7 +42,12 @@ function list<T>(value: unknown, field: string, min: number, item: (v: unknown, 
 
 function position(value: unknown, field: string, counter: { n: number }): Position {
   if (++counter.n > MAX_POSITIONS) throw bad(field, `exceeds ${MAX_POSITIONS} positions`);
-  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !value.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+  if (
+    !Array.isArray(value) ||
+    value.length < 2 ||
+    value.length > 3 ||
+    !value.every((x) => typeof x === 'number' && Number.isFinite(x))
+  ) {
     throw bad(field, 'must be [longitude, latitude] (optionally with elevation) of finite numbers');
   }
   const [lon, lat] = value as number[];

@@ -54,9 +54,18 @@ export class MongoDocumentStore implements DocumentStore {
     };
     try {
       const docs = await this.call((signal) =>
-        this.collection.find(filter, { maxTimeMS: this.timeoutMs, signal }).sort({ _id: 1 }).limit(wanted.length * 10 + 100).toArray(),
+        this.collection
+          .find(filter, { maxTimeMS: this.timeoutMs, signal })
+          .sort({ _id: 1 })
+          .limit(wanted.length * 10 + 100)
+          .toArray(),
       );
-      return matchByUri(uris, docs.map((raw) => ({ id: String(raw._id), raw })), this.keyField, this.geometryField);
+      return matchByUri(
+        uris,
+        docs.map((raw) => ({ id: String(raw._id), raw })),
+        this.keyField,
+        this.geometryField,
+      );
     } catch (err) {
       const typed = this.typed(err);
       return uris.map((u) => (uriProblem(u) ? matchByUri([u], [], this.keyField, this.geometryField)[0] : typed));
@@ -86,9 +95,13 @@ export class MongoDocumentStore implements DocumentStore {
     const doc = checkUpsert(input);
     const filter: Filter<Document> = { $or: [{ [this.keyField]: doc.uri }, { [`properties.${this.keyField}`]: doc.uri }] };
     try {
-      const [current] = await this.call((signal) => this.collection.find(filter, { maxTimeMS: this.timeoutMs, signal }).sort({ _id: 1 }).limit(1).toArray());
+      const [current] = await this.call((signal) =>
+        this.collection.find(filter, { maxTimeMS: this.timeoutMs, signal }).sort({ _id: 1 }).limit(1).toArray(),
+      );
       if (!current) {
-        await this.call(() => this.collection.insertOne(newFeature(doc, this.keyField, this.geometryField), { maxTimeMS: this.timeoutMs }));
+        await this.call(() =>
+          this.collection.insertOne(newFeature(doc, this.keyField, this.geometryField), { maxTimeMS: this.timeoutMs }),
+        );
         return true;
       }
       const { _id, ...raw } = current;

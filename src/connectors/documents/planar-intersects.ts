@@ -82,7 +82,9 @@ function orient(p: Pt, q: Pt, r: Pt): number {
 }
 
 function onSegment(p: Pt, q: Pt, r: Pt): boolean {
-  return Math.min(p[0], q[0]) <= r[0] && r[0] <= Math.max(p[0], q[0]) && Math.min(p[1], q[1]) <= r[1] && r[1] <= Math.max(p[1], q[1]);
+  return (
+    Math.min(p[0], q[0]) <= r[0] && r[0] <= Math.max(p[0], q[0]) && Math.min(p[1], q[1]) <= r[1] && r[1] <= Math.max(p[1], q[1])
+  );
 }
 
 function segmentsIntersect(p1: Pt, q1: Pt, p2: Pt, q2: Pt): boolean {

@@ -35,7 +35,10 @@ export async function loadOxigraphStore(files: readonly string[]): Promise<oxigr
   for (const file of files) {
     const format = FORMATS[path.extname(file).toLowerCase()];
     if (!format) {
-      throw new BadUserInputError(`knowledge file ${file} has an unknown extension (use ${Object.keys(FORMATS).join(', ')})`, 'files');
+      throw new BadUserInputError(
+        `knowledge file ${file} has an unknown extension (use ${Object.keys(FORMATS).join(', ')})`,
+        'files',
+      );
     }
     const text = await readFile(file, 'utf8');
     try {

@@ -64,9 +64,9 @@ export class SparqlKnowledgeStore implements KnowledgeStore {
         if (form === 'ask') return { form, value: await this.client.query.ask(sparql, op) };
         if (form === 'select') {
           const raw = await readAtMost(this.client.query.select(sparql, op), cap + 1, signal);
-          const rows = raw.slice(0, cap).map(
-            (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, fromRdfJs(v)])) as Record<string, RdfTerm>,
-          );
+          const rows = raw
+            .slice(0, cap)
+            .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, fromRdfJs(v)])) as Record<string, RdfTerm>);
           const variables = [...new Set(raw.flatMap((row) => Object.keys(row)))];
           return { form, variables, rows, truncated: raw.length > cap };
         }
@@ -81,7 +81,10 @@ export class SparqlKnowledgeStore implements KnowledgeStore {
     } catch (err) {
       // A 400 to a caller's query is the caller's syntax, not an outage.
       if ((err as { status?: unknown }).status === 400) {
-        throw new BadUserInputError(`sparql was rejected by store ${this.id}: ${oneLine(String((err as Error).message))}`, 'sparql');
+        throw new BadUserInputError(
+          `sparql was rejected by store ${this.id}: ${oneLine(String((err as Error).message))}`,
+          'sparql',
+        );
       }
       throw toStoreError(this.id, err, this.timeoutMs);
     }

@@ -99,8 +99,7 @@ export class FsObjectStore implements ObjectStore {
   private async resolve(uri: string): Promise<string | null> {
     const root = await (this.realRoot ??= realpath(this.options.root));
     const requested = this.toPath(uri);
-    const candidate =
-      this.options.paths === 'rooted' ? path.join(root, requested) : path.resolve(requested);
+    const candidate = this.options.paths === 'rooted' ? path.join(root, requested) : path.resolve(requested);
     if (this.options.paths !== 'rooted' && !isUnder(root, candidate) && !isUnder(path.resolve(this.options.root), candidate)) {
       throw new ObjectPathEscapeError(uri, `not under ${this.options.root}`);
     }

@@ -26,6 +26,7 @@ export function parseS3Uri(uri: unknown, confine: { bucket?: string; prefix?: st
   const control = /[\u0000-\u001f\u007f]/.exec(key);
   if (control) throw new BadUserInputError(`uri object key has a control character at offset ${control.index}`, 'uri');
   if (confine.bucket && bucket !== confine.bucket) throw new ObjectPathEscapeError(uri, `bucket is not ${confine.bucket}`);
-  if (confine.prefix && !key.startsWith(confine.prefix)) throw new ObjectPathEscapeError(uri, `key does not start with ${confine.prefix}`);
+  if (confine.prefix && !key.startsWith(confine.prefix))
+    throw new ObjectPathEscapeError(uri, `key does not start with ${confine.prefix}`);
   return { bucket, key };
 }

@@ -88,10 +88,13 @@ async function chooseClusterDir(dataDir: string, bins: PostgresBinaries, log: Lo
   if ((mode & 0o011) !== 0o011) await fs.chmod(dataDir, mode | 0o011);
   if (await traversableByOthers(dataDir)) return path.join(dataDir, 'postgres');
   const dir = path.join('/var/lib/provml/clusters', createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
-  log.warn('the postgres user cannot reach the data directory (a parent is private); the local PostgreSQL cluster lives elsewhere', {
-    dataDir,
-    clusterDir: dir,
-  });
+  log.warn(
+    'the postgres user cannot reach the data directory (a parent is private); the local PostgreSQL cluster lives elsewhere',
+    {
+      dataDir,
+      clusterDir: dir,
+    },
+  );
   return dir;
 }
 
@@ -137,12 +140,17 @@ async function initdb(bins: PostgresBinaries, clusterDir: string, password: stri
 
 async function startPostgres(bins: PostgresBinaries, clusterDir: string, port: number, log: Logger): Promise<ChildProcess> {
   const child = spawnAs(bins, bins.postgres, [
-    '-D', clusterDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
+    '-D',
+    clusterDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
     // No Unix socket: its directory may not exist or be writable on a fresh machine.
-    '-c', 'unix_socket_directories=',
-    '-c', 'fsync=on',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'fsync=on',
   ]);
   const pgLog = log.child({ source: 'local-postgres' });
   let tail = '';
@@ -156,7 +164,9 @@ async function startPostgres(bins: PostgresBinaries, clusterDir: string, port: n
     child.stderr!.on('data', onData);
     child.stdout!.on('data', onData);
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`PostgreSQL exited during start-up (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' ')}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`PostgreSQL exited during start-up (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' ')}`)),
+    );
   });
   // Keep draining its output; a full pipe would block PostgreSQL.
   child.stderr!.resume();
@@ -190,7 +200,10 @@ export async function startLocalPostgres(dataDir: string, log: Logger): Promise<
   try {
     child = await startPostgres(bins, clusterDir, state.port, log);
   } catch (err) {
-    throw new Error(`the local PostgreSQL in ${clusterDir} did not start: ${(err as Error).message}; or set PROVML_DATABASE_URL`, { cause: err });
+    throw new Error(
+      `the local PostgreSQL in ${clusterDir} did not start: ${(err as Error).message}; or set PROVML_DATABASE_URL`,
+      { cause: err },
+    );
   }
   const url = `postgresql://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
   return {

@@ -53,7 +53,11 @@ export async function gpuSummary(pool: Pool, runId: string, taskId: string | nul
 }
 
 // ORDER BY names attribute_value.id: a bare `id` would sort the id::text output column as text.
-export async function models(pool: Pool, filter: { workflowName?: string; runId?: string }, page: PageArgs): Promise<Page<ValueRow>> {
+export async function models(
+  pool: Pool,
+  filter: { workflowName?: string; runId?: string },
+  page: PageArgs,
+): Promise<Page<ValueRow>> {
   const res = await pool.query(
     `SELECT ${VALUE_COLS} FROM attribute_value
      WHERE role = 'MODEL_REFERENCE' AND direction = 'GENERATED'
@@ -82,10 +86,17 @@ const TRAINING_SUBTREE = `
     SELECT t.id FROM task_execution t JOIN sub ON t.parent_id = sub.id
     WHERE t.transformation_id IN (SELECT id FROM inner_tr))`;
 
-export async function bestModel(pool: Pool, datasetRefIds: string[], measure: string, order: 'MIN' | 'MAX'): Promise<ValueRow | null> {
+export async function bestModel(
+  pool: Pool,
+  datasetRefIds: string[],
+  measure: string,
+  order: 'MIN' | 'MAX',
+): Promise<ValueRow | null> {
   const res = await pool.query(
     `WITH RECURSIVE ${TRAINING_SUBTREE}
-     SELECT ${VALUE_COLS.split(', ').map((c) => `m.${c}`).join(', ')}
+     SELECT ${VALUE_COLS.split(', ')
+       .map((c) => `m.${c}`)
+       .join(', ')}
      FROM attribute_value m
      JOIN attribute_value e ON e.task_id = m.task_id AND e.direction = 'GENERATED' AND e.name = $2
        AND jsonb_typeof(e.value) = 'number'
@@ -216,7 +227,9 @@ export async function lineageStep(
   const sql: string[] = [];
   for (const kind of kinds) sql.push(...parts[kind]);
   // Explicit PROV relations, stored between node ids.
-  const explicit = [...kinds].filter((k) => ['WAS_DERIVED_FROM', 'WAS_INFORMED_BY', 'HAD_MEMBER', 'WAS_ASSOCIATED_WITH'].includes(k));
+  const explicit = [...kinds].filter((k) =>
+    ['WAS_DERIVED_FROM', 'WAS_INFORMED_BY', 'HAD_MEMBER', 'WAS_ASSOCIATED_WITH'].includes(k),
+  );
   if (explicit.length) {
     sql.push(
       direction === 'BACKWARD'

@@ -16,7 +16,11 @@ import type { AttributeRow, Page, StudyRow, TransformationRow, WorkflowRow } fro
 
 /** Prospective provenance in PostgreSQL: registering specs (versioned) and reading them back. */
 
-export async function registerWorkflow(pool: Pool, spec: WorkflowSpec, hash: string): Promise<{ workflow: WorkflowRow; created: boolean }> {
+export async function registerWorkflow(
+  pool: Pool,
+  spec: WorkflowSpec,
+  hash: string,
+): Promise<{ workflow: WorkflowRow; created: boolean }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -50,7 +54,13 @@ export async function registerWorkflow(pool: Pool, spec: WorkflowSpec, hash: str
           await client.query<{ id: string; name: string }>(
             `INSERT INTO transformation (workflow_id, name, kind, stage_type, parent_name)
              SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) RETURNING id::text, name`,
-            [workflow.id, trs.map((t) => t.name), trs.map((t) => t.kind), trs.map((t) => t.stageType ?? null), trs.map((t) => t.parent ?? null)],
+            [
+              workflow.id,
+              trs.map((t) => t.name),
+              trs.map((t) => t.kind),
+              trs.map((t) => t.stageType ?? null),
+              trs.map((t) => t.parent ?? null),
+            ],
           )
         ).rows
       : [];
@@ -97,7 +107,11 @@ export async function workflowsByIds(pool: Pool, ids: readonly string[]): Promis
   return byKey(ids, res.rows.map(toWorkflow), (w) => w.id);
 }
 
-export async function workflows(pool: Pool, filter: { name?: string; studyId?: string }, page: PageArgs): Promise<Page<WorkflowRow>> {
+export async function workflows(
+  pool: Pool,
+  filter: { name?: string; studyId?: string },
+  page: PageArgs,
+): Promise<Page<WorkflowRow>> {
   const res = await pool.query(
     `SELECT ${WORKFLOW_COLS} FROM workflow
      WHERE ($1::text IS NULL OR name = $1) AND ($2::text IS NULL OR study_id = $2) AND ($3::bigint IS NULL OR id > $3)

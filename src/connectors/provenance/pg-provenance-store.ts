@@ -114,7 +114,11 @@ export class PgProvenanceStore implements ProvenanceStore {
     return extraction.completeExtractionJob(this.pool, id, result);
   }
 
-  failExtractionJob(id: string, failure: extraction.ExtractionFailure & { bytesRead: number | null }, retryInMs: number | null): Promise<void> {
+  failExtractionJob(
+    id: string,
+    failure: extraction.ExtractionFailure & { bytesRead: number | null },
+    retryInMs: number | null,
+  ): Promise<void> {
     return extraction.failExtractionJob(this.pool, id, failure, retryInMs);
   }
 
@@ -122,10 +126,12 @@ export class PgProvenanceStore implements ProvenanceStore {
     return extraction.latestExtractionJobs(this.pool, dataRefIds);
   }
 
-  extractionJobs(filter: { status?: extraction.ExtractionStatus | null }, page: PageArgs): Promise<Page<extraction.ExtractionJobRow>> {
+  extractionJobs(
+    filter: { status?: extraction.ExtractionStatus | null },
+    page: PageArgs,
+  ): Promise<Page<extraction.ExtractionJobRow>> {
     return extraction.extractionJobs(this.pool, filter, page);
   }
-
 
   async runsByIds(ids: readonly string[]): Promise<Array<RunRow | null>> {
     const res = await this.pool.query(`SELECT ${RUN_COLS} FROM workflow_execution WHERE id = ANY($1)`, [ids]);
@@ -155,11 +161,17 @@ export class PgProvenanceStore implements ProvenanceStore {
          SELECT id, id, parent_id, 0 FROM task_execution WHERE id = ANY($1)
          UNION ALL
          SELECT c.start, t.id, t.parent_id, c.depth + 1 FROM task_execution t JOIN chain c ON t.id = c.parent_id WHERE c.depth < 15)
-       SELECT c.start, ${TASK_COLS.split(', ').map((col) => `t.${col}`).join(', ')}
+       SELECT c.start, ${TASK_COLS.split(', ')
+         .map((col) => `t.${col}`)
+         .join(', ')}
        FROM chain c JOIN task_execution t ON t.id = c.id ORDER BY c.start, c.depth`,
       [ids],
     );
-    return groupByKey(ids, res.rows.map((r) => ({ start: r.start as string, task: toTask(r) })), (x) => x.start).map((xs) => xs.map((x) => x.task));
+    return groupByKey(
+      ids,
+      res.rows.map((r) => ({ start: r.start as string, task: toTask(r) })),
+      (x) => x.start,
+    ).map((xs) => xs.map((x) => x.task));
   }
 
   async childTasks(parentId: string, page: PageArgs): Promise<Page<TaskRow>> {
@@ -180,7 +192,10 @@ export class PgProvenanceStore implements ProvenanceStore {
   }
 
   async valuesByTaskIds(ids: readonly string[]): Promise<ValueRow[][]> {
-    const res = await this.pool.query(`SELECT ${VALUE_COLS} FROM attribute_value WHERE task_id = ANY($1) ORDER BY attribute_value.id`, [ids]);
+    const res = await this.pool.query(
+      `SELECT ${VALUE_COLS} FROM attribute_value WHERE task_id = ANY($1) ORDER BY attribute_value.id`,
+      [ids],
+    );
     return groupByKey(ids, res.rows.map(toValue), (v) => v.taskId);
   }
 
@@ -198,12 +213,18 @@ export class PgProvenanceStore implements ProvenanceStore {
   }
 
   async dataRefsByIds(ids: readonly string[]): Promise<Array<DataRefRow | null>> {
-    const res = await this.pool.query(`SELECT id::text, uri, store, created_at FROM data_reference WHERE id = ANY($1::bigint[])`, [ids]);
+    const res = await this.pool.query(
+      `SELECT id::text, uri, store, created_at FROM data_reference WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
     return byKey(ids, res.rows.map(toDataRef), (d) => d.id);
   }
 
   async dataRefsByUris(uris: readonly string[]): Promise<DataRefRow[][]> {
-    const res = await this.pool.query(`SELECT id::text, uri, store, created_at FROM data_reference WHERE uri = ANY($1) ORDER BY data_reference.id`, [uris]);
+    const res = await this.pool.query(
+      `SELECT id::text, uri, store, created_at FROM data_reference WHERE uri = ANY($1) ORDER BY data_reference.id`,
+      [uris],
+    );
     return groupByKey(uris, res.rows.map(toDataRef), (d) => d.uri);
   }
 
@@ -225,7 +246,9 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   async modelsByUris(uris: readonly string[]): Promise<Array<Array<ValueRow & { store: string }>>> {
     const res = await this.pool.query(
-      `SELECT d.uri AS key_uri, d.store AS key_store, ${VALUE_COLS.split(', ').map((c) => `v.${c}`).join(', ')}
+      `SELECT d.uri AS key_uri, d.store AS key_store, ${VALUE_COLS.split(', ')
+        .map((c) => `v.${c}`)
+        .join(', ')}
        FROM data_reference d JOIN attribute_value v ON v.data_ref_id = d.id
        WHERE d.uri = ANY($1) AND v.role = 'MODEL_REFERENCE' AND v.direction = 'GENERATED'
        ORDER BY v.id`,
@@ -278,7 +301,9 @@ export class PgProvenanceStore implements ProvenanceStore {
   }
 
   async relationsFrom(subjects: readonly string[]): Promise<RelationRow[][]> {
-    const res = await this.pool.query(`SELECT kind, subject, object FROM prov_relation WHERE subject = ANY($1) ORDER BY id`, [subjects]);
+    const res = await this.pool.query(`SELECT kind, subject, object FROM prov_relation WHERE subject = ANY($1) ORDER BY id`, [
+      subjects,
+    ]);
     return groupByKey(subjects, res.rows as RelationRow[], (r) => r.subject);
   }
 

@@ -27,13 +27,7 @@ export interface PageArgs {
 
 export type LineageDirection = 'BACKWARD' | 'FORWARD';
 export type EdgeKind =
-  | 'USED'
-  | 'WAS_GENERATED_BY'
-  | 'WAS_DERIVED_FROM'
-  | 'WAS_INFORMED_BY'
-  | 'WAS_ASSOCIATED_WITH'
-  | 'HAD_MEMBER'
-  | 'WAS_PART_OF';
+  'USED' | 'WAS_GENERATED_BY' | 'WAS_DERIVED_FROM' | 'WAS_INFORMED_BY' | 'WAS_ASSOCIATED_WITH' | 'HAD_MEMBER' | 'WAS_PART_OF';
 
 /** One PROV edge, oriented as PROV writes it (effect -> cause), between node ids like `ref:12`. */
 export interface LineageEdge {
@@ -101,7 +95,10 @@ export interface ProvenanceStore {
   derivedFrom(refIds: readonly string[]): Promise<DataRefRow[][]>;
   /** Models generated at each URI, with the store holding them, oldest first. */
   modelsByUris(uris: readonly string[]): Promise<Array<Array<ValueRow & { store: string }>>>;
-  dataRefs(filter: { store?: string; uriPrefix?: string; generatedWith?: Array<{ name: string; value: unknown }> }, page: PageArgs): Promise<Page<DataRefRow>>;
+  dataRefs(
+    filter: { store?: string; uriPrefix?: string; generatedWith?: Array<{ name: string; value: unknown }> },
+    page: PageArgs,
+  ): Promise<Page<DataRefRow>>;
   /** Values referring to each data reference, used or generated. */
   valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]>;
   agentsByIds(ids: readonly string[]): Promise<Array<AgentRow | null>>;
@@ -143,7 +140,11 @@ export interface ProvenanceStore {
   renewExtractionLeases(progress: ReadonlyArray<{ id: string; bytesRead: number }>, leaseMs: number): Promise<void>;
   completeExtractionJob(id: string, result: ExtractionOutcome): Promise<void>;
   /** Final failure when `retryInMs` is null; otherwise pending again after `retryInMs`. */
-  failExtractionJob(id: string, failure: ExtractionFailure & { bytesRead: number | null }, retryInMs: number | null): Promise<void>;
+  failExtractionJob(
+    id: string,
+    failure: ExtractionFailure & { bytesRead: number | null },
+    retryInMs: number | null,
+  ): Promise<void>;
   /** The latest job of each data reference, in key order. */
   latestExtractionJobs(dataRefIds: readonly string[]): Promise<Array<ExtractionJobRow | null>>;
   extractionJobs(filter: { status?: ExtractionStatus | null }, page: PageArgs): Promise<Page<ExtractionJobRow>>;

@@ -18,11 +18,7 @@ export class ExtractError extends Error {
   readonly field?: string;
   readonly source?: string;
 
-  constructor(
-    code: ExtractErrorCode,
-    message: string,
-    where: { offset?: number; field?: string; source?: string } = {},
-  ) {
+  constructor(code: ExtractErrorCode, message: string, where: { offset?: number; field?: string; source?: string } = {}) {
     super(message);
     this.name = 'ExtractError';
     this.code = code;

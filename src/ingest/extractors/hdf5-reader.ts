@@ -35,18 +35,14 @@ export async function readHdf5(reader: RangeReader, opts: Hdf5Options = {}): Pro
     try {
       opened = new h5.File(path, 'r');
     } catch (e) {
-      throw new ExtractError(
-        'BAD_HDF5',
-        `the HDF5 library cannot open the file: ${innermost(diagnostics) ?? oneLine(e)}`,
-        { offset: 0 },
-      );
+      throw new ExtractError('BAD_HDF5', `the HDF5 library cannot open the file: ${innermost(diagnostics) ?? oneLine(e)}`, {
+        offset: 0,
+      });
     }
     if (opened.file_id < 0n)
-      throw new ExtractError(
-        'BAD_HDF5',
-        `the HDF5 library cannot open the file: ${innermost(diagnostics) ?? 'unknown reason'}`,
-        { offset: 0 },
-      );
+      throw new ExtractError('BAD_HDF5', `the HDF5 library cannot open the file: ${innermost(diagnostics) ?? 'unknown reason'}`, {
+        offset: 0,
+      });
     file = opened;
     const datasets: Hdf5Dataset[] = [];
     walk(file, '/', datasets, opts, 0);
@@ -64,13 +60,7 @@ export async function readHdf5(reader: RangeReader, opts: Hdf5Options = {}): Pro
   }
 }
 
-async function mount(
-  fs: EmscriptenFs,
-  path: string,
-  reader: RangeReader,
-  size: number,
-  maxCopy: number,
-): Promise<void> {
+async function mount(fs: EmscriptenFs, path: string, reader: RangeReader, size: number, maxCopy: number): Promise<void> {
   if (isSyncRangeReader(reader)) {
     // A file node whose reads go straight to the reader: HDF5 touches only what it needs.
     const node = fs.createFile('/', path.slice(1), {}, true, false);
@@ -131,9 +121,8 @@ export function dtypeName(m: Metadata): string {
       return m.array_type ? `array<${dtypeName(m.array_type)}>` : 'array';
     default:
       return (
-        ['integer', 'float', 'time', 'string', 'bitfield', 'opaque', 'compound', 'reference', 'enum', 'vlen', 'array'][
-          m.type
-        ] ?? `h5t${m.type}`
+        ['integer', 'float', 'time', 'string', 'bitfield', 'opaque', 'compound', 'reference', 'enum', 'vlen', 'array'][m.type] ??
+        `h5t${m.type}`
       );
   }
 }

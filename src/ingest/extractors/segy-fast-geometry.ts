@@ -11,11 +11,7 @@ export type FastResult = { geometry: Geometry; sortedBy: 'inline' | 'crossline' 
  * (first, last, a binary search for the line length, a strided sample) and check every
  * sampled header against it. Any mismatch returns a reason, and the caller scans in full.
  */
-export async function inferRegularGeometry(
-  reader: RangeReader,
-  layout: FixedTraceLayout,
-  sampleCount = 64,
-): Promise<FastResult> {
+export async function inferRegularGeometry(reader: RangeReader, layout: FixedTraceLayout, sampleCount = 64): Promise<FastResult> {
   const { traceCount: n, dataStart, traceSize, order, keys } = layout;
   const cache = new Map<number, TraceKeys>();
   const get = async (i: number): Promise<TraceKeys> => {
@@ -118,11 +114,7 @@ export async function inferRegularGeometry(
     await corner(false, true),
   ] as const;
   return {
-    geometry: geometryFromCorners(
-      [...corners],
-      slowIsInline ? slowRange : fastRange,
-      slowIsInline ? fastRange : slowRange,
-    ),
+    geometry: geometryFromCorners([...corners], slowIsInline ? slowRange : fastRange, slowIsInline ? fastRange : slowRange),
     sortedBy: slowIsInline ? 'inline' : 'crossline',
   };
 }

@@ -64,8 +64,7 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
   // Fixed length when the flag says so, or when the first trace agrees with the binary header
   // and the traces fill the file exactly; otherwise walk trace by trace, each header giving
   // its own length (the walk also says precisely where a truncated file ends).
-  const fixed =
-    bin.fixedLengthTraces || ((first.samples === sampleCount || first.samples === 0) && body % fixedSize === 0);
+  const fixed = bin.fixedLengthTraces || ((first.samples === sampleCount || first.samples === 0) && body % fixedSize === 0);
 
   let traceCount: number;
   let geometry: Geometry;

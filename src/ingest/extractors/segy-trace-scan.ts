@@ -138,11 +138,9 @@ export async function scanVariable(
   let i = 0;
   while (off < dataEnd) {
     if (dataEnd - off < headerSize)
-      throw new ExtractError(
-        'TRUNCATED',
-        `file ends at byte ${dataEnd} inside trace header ${i} (starts at byte ${off})`,
-        { offset: dataEnd },
-      );
+      throw new ExtractError('TRUNCATED', `file ends at byte ${dataEnd} inside trace header ${i} (starts at byte ${off})`, {
+        offset: dataEnd,
+      });
     const t = await readTraceAt(reader, off, order, keys, i);
     // A zero in a trace header defers to the binary header's count.
     const samples = t.samples || defaultSamples;

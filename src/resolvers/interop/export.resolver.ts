@@ -10,11 +10,15 @@ export class ExportResolver {
   })
   async provDocument(
     @Ctx() ctx: RequestContext,
-    @Arg('format', () => String, { defaultValue: 'prov-json', description: 'prov-json, turtle, jsonld, dot or svg.' }) format: string,
+    @Arg('format', () => String, { defaultValue: 'prov-json', description: 'prov-json, turtle, jsonld, dot or svg.' })
+    format: string,
     @Arg('run', () => String, { nullable: true }) run: string | null,
     @Arg('entity', () => String, { nullable: true, description: 'A data URI: export its lineage.' }) entity: string | null,
     @Arg('depth', () => Int, { nullable: true }) depth: number | null,
   ): Promise<string> {
-    return exportToString(ctx.store, parseScope(run, entity, depth), parseFormat(format), { maxDepth: ctx.config.lineageMaxDepth, nodeCap: ctx.config.lineageNodeCap });
+    return exportToString(ctx.store, parseScope(run, entity, depth), parseFormat(format), {
+      maxDepth: ctx.config.lineageMaxDepth,
+      nodeCap: ctx.config.lineageNodeCap,
+    });
   }
 }

@@ -100,8 +100,10 @@ export function buildKnowledgeSchema(): GraphQLSchema {
       },
       KnowledgeResource: {
         iri: (d: Resource) => d.uri,
-        label: (d: Resource) => d.statements.find((s) => s.predicate === RDFS_LABEL && s.object.type === 'literal')?.object.value ?? null,
-        statements: (d: Resource, args: { predicate?: string | null }) => (args.predicate ? pick(d, args.predicate) : d.statements),
+        label: (d: Resource) =>
+          d.statements.find((s) => s.predicate === RDFS_LABEL && s.object.type === 'literal')?.object.value ?? null,
+        statements: (d: Resource, args: { predicate?: string | null }) =>
+          args.predicate ? pick(d, args.predicate) : d.statements,
         value: (d: Resource, args: { predicate: string }) => {
           const first = pick(d, args.predicate)[0];
           return first ? shown(first) : null;

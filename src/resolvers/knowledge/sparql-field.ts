@@ -26,7 +26,12 @@ export const SPARQL_FIELD_SDL = /* GraphQL */ `
 `;
 
 export const SPARQL_TYPES_SDL = /* GraphQL */ `
-  enum SparqlQueryForm { SELECT ASK CONSTRUCT DESCRIBE }
+  enum SparqlQueryForm {
+    SELECT
+    ASK
+    CONSTRUCT
+    DESCRIBE
+  }
 
   "The answer of a read-only SPARQL query; which fields are filled depends on \`form\`."
   type SparqlResult {
@@ -71,7 +76,11 @@ type Answer = SparqlResult & { store: string; rowCap: number };
 
 const MAX_ROW_CAP = 1_000_000;
 
-async function query(_: unknown, args: { store: string; query: string; rowCap?: number | null }, ctx: RequestContext): Promise<Answer> {
+async function query(
+  _: unknown,
+  args: { store: string; query: string; rowCap?: number | null },
+  ctx: RequestContext,
+): Promise<Answer> {
   const entry = ctx.registry?.get(args.store);
   if (!entry || entry.kind !== 'sparql') {
     throw new BadUserInputError(`store ${args.store} is not a knowledge (sparql) store of the registry`, 'store');
@@ -108,6 +117,7 @@ export const sparqlResolvers = {
   },
   SparqlRow: {
     bindings: (row: Row) => Object.entries(row).map(([variable, term]) => ({ variable, term })),
-    value: (row: Row, args: { variable: string }) => (Object.hasOwn(row, args.variable.replace(/^[?$]/, '')) ? row[args.variable.replace(/^[?$]/, '')] : null),
+    value: (row: Row, args: { variable: string }) =>
+      Object.hasOwn(row, args.variable.replace(/^[?$]/, '')) ? row[args.variable.replace(/^[?$]/, '')] : null,
   },
 };

@@ -17,7 +17,8 @@ export class LineageResolver {
   async lineage(
     @Ctx() ctx: RequestContext,
     @Arg('start') start: string,
-    @Arg('direction', () => LineageDirectionEnum, { defaultValue: LineageDirectionEnum.BACKWARD }) direction: LineageDirectionEnum,
+    @Arg('direction', () => LineageDirectionEnum, { defaultValue: LineageDirectionEnum.BACKWARD })
+    direction: LineageDirectionEnum,
     @Arg('maxDepth', () => Int, { defaultValue: 10 }) maxDepth: number,
     @Arg('edgeKinds', () => [EdgeKindEnum], { nullable: true }) edgeKinds: EdgeKindEnum[] | null,
     @Arg('nodeCap', () => Int, { nullable: true }) nodeCap: number | null,
@@ -26,7 +27,8 @@ export class LineageResolver {
       throw new LimitExceededError('lineage maxDepth', ctx.config.lineageMaxDepth, maxDepth);
     }
     const cap = nodeCap ?? ctx.config.lineageNodeCap;
-    if (cap < 1 || cap > ctx.config.lineageNodeCap) throw new LimitExceededError('lineage nodeCap', ctx.config.lineageNodeCap, cap);
+    if (cap < 1 || cap > ctx.config.lineageNodeCap)
+      throw new LimitExceededError('lineage nodeCap', ctx.config.lineageNodeCap, cap);
     const kinds = new Set<EdgeKind>((edgeKinds ?? Object.values(EdgeKindEnum)) as EdgeKind[]);
 
     let frontier: string[];

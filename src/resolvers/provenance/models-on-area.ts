@@ -54,7 +54,11 @@ async function tasksUsing(ctx: RequestContext, refIds: string[]): Promise<string
  * store (or the one named). Any store failing fails the question with its typed error: a model
  * left out silently would be a wrong answer, not a partial one.
  */
-async function urisIntersecting(registry: StoreRegistry | undefined, geometry: GeoJsonGeometry, storeId: string | null): Promise<string[]> {
+async function urisIntersecting(
+  registry: StoreRegistry | undefined,
+  geometry: GeoJsonGeometry,
+  storeId: string | null,
+): Promise<string[]> {
   const all = registry?.withRole('documents') ?? [];
   const stores = storeId == null ? all : all.filter((s) => s.id === storeId);
   if (storeId != null && stores.length === 0) {

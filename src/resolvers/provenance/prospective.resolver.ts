@@ -91,9 +91,7 @@ export class TransformationResolver {
     @Arg('direction', () => String, { nullable: true }) direction: string | null,
   ) {
     const all = await ctx.loaders.attributesByWorkflow.load(t.row.workflowId);
-    return all
-      .filter((a) => a.transformationId === t.row.id && (!direction || a.direction === direction))
-      .map(attributeView);
+    return all.filter((a) => a.transformationId === t.row.id && (!direction || a.direction === direction)).map(attributeView);
   }
 }
 

@@ -19,7 +19,8 @@ export class SpatialResolver {
   })
   async modelsTrainedOnArea(
     @Ctx() ctx: RequestContext,
-    @Arg('geometry', () => JSONScalar, { description: 'A GeoJSON geometry: Point, LineString, Polygon or their Multi forms.' }) geometry: unknown,
+    @Arg('geometry', () => JSONScalar, { description: 'A GeoJSON geometry: Point, LineString, Polygon or their Multi forms.' })
+    geometry: unknown,
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,
     @Arg('store', () => String, { nullable: true, description: 'Ask this document store only.' }) store: string | null,
   ): Promise<ModelReferenceValue[]> {

@@ -18,9 +18,7 @@ const DATASET_ROLES = new Set(['LEARNING_DATASET_REFERENCE']);
 export class AttributeValueResolver {
   @FieldResolver(() => Attribute, { nullable: true, description: 'The declared attribute (prospective) it is a value of.' })
   async attribute(@Root() v: AttributeValue, @Ctx() ctx: RequestContext) {
-    const attrs = await ctx.loaders.attributesByWorkflow.load(
-      (await ctx.loaders.run.load(v.row.runId))?.workflowId ?? '0',
-    );
+    const attrs = await ctx.loaders.attributesByWorkflow.load((await ctx.loaders.run.load(v.row.runId))?.workflowId ?? '0');
     const a = attrs.find((x) => x.id === v.row.attributeId);
     return a ? attributeView(a) : null;
   }
@@ -65,7 +63,7 @@ export class ModelResolver {
   @Query(() => ModelReferenceValue, {
     nullable: true,
     description:
-      'The model trained on `dataset` with the least (MIN) or greatest (MAX) value of evaluation measure `measure` (the paper\'s Q3).',
+      "The model trained on `dataset` with the least (MIN) or greatest (MAX) value of evaluation measure `measure` (the paper's Q3).",
   })
   async bestModel(
     @Ctx() ctx: RequestContext,
@@ -76,7 +74,11 @@ export class ModelResolver {
   ) {
     const refs = (await ctx.loaders.dataRefsByUri.load(dataset)).filter((r) => !store || r.store === store);
     if (!refs.length) return null;
-    const best = await ctx.store.bestModel(refs.map((r) => r.id), measure, order === 'MAX' ? 'MAX' : 'MIN');
+    const best = await ctx.store.bestModel(
+      refs.map((r) => r.id),
+      measure,
+      order === 'MAX' ? 'MAX' : 'MIN',
+    );
     return best && valueView(best);
   }
 
@@ -97,14 +99,18 @@ export class ModelResolver {
   })
   async hyperparameters(@Root() m: ModelReferenceValue, @Ctx() ctx: RequestContext) {
     const learning = await valuesInScope(ctx, m.row, HYPERPARAMETER_ROLES);
-    const siblings = m.row.taskId ? await ctx.loaders.valuesByTask.load(m.row.taskId) : await ctx.loaders.runValues.load(m.row.runId);
+    const siblings = m.row.taskId
+      ? await ctx.loaders.valuesByTask.load(m.row.taskId)
+      : await ctx.loaders.runValues.load(m.row.runId);
     const model = siblings.filter((v) => v.direction === 'GENERATED' && v.role === 'MODEL_HYPERPARAMETER');
     return [...learning, ...model].map(valueView);
   }
 
   @FieldResolver(() => [AttributeValue], { description: 'ModelEvaluations generated with the model.' })
   async evaluations(@Root() m: ModelReferenceValue, @Ctx() ctx: RequestContext) {
-    const siblings = m.row.taskId ? await ctx.loaders.valuesByTask.load(m.row.taskId) : await ctx.loaders.runValues.load(m.row.runId);
+    const siblings = m.row.taskId
+      ? await ctx.loaders.valuesByTask.load(m.row.taskId)
+      : await ctx.loaders.runValues.load(m.row.runId);
     return siblings.filter((v) => v.direction === 'GENERATED' && v.role === 'EVALUATION_MEASURE').map(valueView);
   }
 

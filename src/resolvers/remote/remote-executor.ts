@@ -22,21 +22,33 @@ export function remoteExecutor(remote: RemoteEndpoint): AsyncExecutor {
     try {
       res = await fetch(remote.endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...remote.headers },
-        body: JSON.stringify({ query: print(request.document), variables: request.variables, operationName: request.operationName }),
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...remote.headers,
+        },
+        body: JSON.stringify({
+          query: print(request.document),
+          variables: request.variables,
+          operationName: request.operationName,
+        }),
         signal: AbortSignal.timeout(remote.timeoutMs),
       });
     } catch (err) {
       const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') return { errors: [new StoreTimeoutError(remote.id, remote.timeoutMs)] };
-      return { errors: [new StoreUnavailableError(remote.id, oneLine(e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)))] };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError')
+        return { errors: [new StoreTimeoutError(remote.id, remote.timeoutMs)] };
+      return {
+        errors: [new StoreUnavailableError(remote.id, oneLine(e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)))],
+      };
     }
     let body: unknown;
     try {
       body = await res.json();
     } catch (err) {
       const e = err as { name?: string };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') return { errors: [new StoreTimeoutError(remote.id, remote.timeoutMs)] };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError')
+        return { errors: [new StoreTimeoutError(remote.id, remote.timeoutMs)] };
       return { errors: [new StoreUnavailableError(remote.id, `HTTP ${res.status}, body is not JSON`)] };
     }
     if (!body || typeof body !== 'object' || (!('data' in body) && !('errors' in body))) {

@@ -19,7 +19,9 @@ const MergeSchema = z
     argName: z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/),
   })
   .strict();
-export const RemoteOptionsSchema = z.object({ merge: z.record(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/), MergeSchema).default({}) }).strict();
+export const RemoteOptionsSchema = z
+  .object({ merge: z.record(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/), MergeSchema).default({}) })
+  .strict();
 export type RemoteOptions = z.infer<typeof RemoteOptionsSchema>;
 
 /** A remote GraphQL store ready to be stitched: its introspected schema, executor and merge keys. */
@@ -54,9 +56,16 @@ export async function loadRemoteSubschemas(registry: StoreRegistry | undefined, 
   for (const store of registry?.withRole('graphql') ?? []) {
     const parsed = RemoteOptionsSchema.safeParse(store.options);
     if (!parsed.success) {
-      throw new Error(`store ${store.id}: options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `store ${store.id}: options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
-    const endpoint: RemoteEndpoint = { id: store.id, endpoint: store.endpoint, headers: store.headers, timeoutMs: registry!.timeoutOf(store.id) };
+    const endpoint: RemoteEndpoint = {
+      id: store.id,
+      endpoint: store.endpoint,
+      headers: store.headers,
+      timeoutMs: registry!.timeoutOf(store.id),
+    };
     try {
       const schema = await schemaFromExecutor(remoteExecutor(endpoint));
       out.push({ id: store.id, schema, endpoint, options: parsed.data });

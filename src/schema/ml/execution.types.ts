@@ -4,7 +4,10 @@ import { Activity } from '../prov/activity.interface';
 import { Node } from '../prov/node.interface';
 import { JSONScalar } from '../scalars';
 
-@InterfaceType({ implements: [Activity, Node], description: 'ProvLake WorkflowExecution (a prov:Activity): one run of an Experiment.' })
+@InterfaceType({
+  implements: [Activity, Node],
+  description: 'ProvLake WorkflowExecution (a prov:Activity): one run of an Experiment.',
+})
 export abstract class WorkflowExecution extends Activity {
   @Field(() => JSONScalar, { description: 'Execution data: cluster, job id, host nodes, environment.' })
   attributes!: Record<string, unknown>;
@@ -18,10 +21,16 @@ export abstract class WorkflowExecution extends Activity {
 })
 export class LearningProcessExecution extends WorkflowExecution {}
 
-@ObjectType({ implements: [WorkflowExecution, Activity, Node], description: 'An execution of a data (curation or preparation) workflow.' })
+@ObjectType({
+  implements: [WorkflowExecution, Activity, Node],
+  description: 'An execution of a data (curation or preparation) workflow.',
+})
 export class DataWorkflowExecution extends WorkflowExecution {}
 
-@InterfaceType({ implements: [Activity, Node], description: 'ProvLake DataTransformationExecution (a prov:Activity): one task of a run.' })
+@InterfaceType({
+  implements: [Activity, Node],
+  description: 'ProvLake DataTransformationExecution (a prov:Activity): one task of a run.',
+})
 export abstract class TaskExecution extends Activity {
   @Field(() => String, { nullable: true, description: 'Host the task ran on.' })
   host!: string | null;

@@ -52,7 +52,10 @@ export class TelemetrySample {
   rssBytes!: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'Durations of the tasks of one transformation under one parent (the paper\'s Q4).' })
+@ObjectType({
+  simpleResolvers: true,
+  description: "Durations of the tasks of one transformation under one parent (the paper's Q4).",
+})
 export class DurationStats {
   @Field(() => String, { nullable: true, description: 'Global id of the parent task (e.g. the epoch).' })
   parentId!: string | null;

@@ -2,7 +2,10 @@ import { Field, ObjectType } from 'type-graphql';
 import type { StudyRow } from '../../connectors/provenance/rows';
 import { Node } from '../prov/node.interface';
 
-@ObjectType({ implements: Node, description: 'PROV-ML Study: the investigation (e.g. a research hypothesis) leading ML workflow definitions.' })
+@ObjectType({
+  implements: Node,
+  description: 'PROV-ML Study: the investigation (e.g. a research hypothesis) leading ML workflow definitions.',
+})
 export class Study extends Node {
   @Field()
   name!: string;

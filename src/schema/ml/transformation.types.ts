@@ -16,7 +16,10 @@ export abstract class Transformation extends Node {
   row!: TransformationRow;
 }
 
-@ObjectType({ implements: [Transformation, Node], description: 'ProvLake DataTransformation (a data curation or preparation step).' })
+@ObjectType({
+  implements: [Transformation, Node],
+  description: 'ProvLake DataTransformation (a data curation or preparation step).',
+})
 export class DataTransformation extends Transformation {}
 
 @ObjectType({ implements: [Transformation, Node], description: 'PROV-ML LearningStage: training, validation or test.' })
