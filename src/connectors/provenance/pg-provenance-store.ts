@@ -3,6 +3,7 @@ import type { WorkflowSpec } from '../../ingest/workflow-spec';
 import { PgIngestTx } from './pg-ingest-tx';
 import * as analytics from './pg-analytics';
 import * as prospective from './pg-prospective';
+import * as refs from './pg-data-references';
 import * as exportReads from './pg-export-reads';
 import { extendWorkflow, type AddedTransformation } from './pg-extend-workflow';
 import * as outbox from './pg-publish-outbox';
@@ -15,7 +16,6 @@ import {
   decodeCursor,
   groupByKey,
   toAgent,
-  toDataRef,
   toPage,
   toRun,
   toTask,
@@ -212,87 +212,31 @@ export class PgProvenanceStore implements ProvenanceStore {
     return byKey(ids, res.rows.map(toValue), (v) => v.id);
   }
 
-  async dataRefsByIds(ids: readonly string[]): Promise<Array<DataRefRow | null>> {
-    const res = await this.pool.query(
-      `SELECT id::text, uri, store, created_at FROM data_reference WHERE id = ANY($1::bigint[])`,
-      [ids],
-    );
-    return byKey(ids, res.rows.map(toDataRef), (d) => d.id);
+  dataRefsByIds(ids: readonly string[]): Promise<Array<DataRefRow | null>> {
+    return refs.dataRefsByIds(this.pool, ids);
   }
 
-  async dataRefsByUris(uris: readonly string[]): Promise<DataRefRow[][]> {
-    const res = await this.pool.query(
-      `SELECT id::text, uri, store, created_at FROM data_reference WHERE uri = ANY($1) ORDER BY data_reference.id`,
-      [uris],
-    );
-    return groupByKey(uris, res.rows.map(toDataRef), (d) => d.uri);
+  dataRefsByUris(uris: readonly string[]): Promise<DataRefRow[][]> {
+    return refs.dataRefsByUris(this.pool, uris);
   }
 
-  async derivedFrom(refIds: readonly string[]): Promise<DataRefRow[][]> {
-    const res = await this.pool.query(
-      `WITH src(ref, source) AS (
-         SELECT g.data_ref_id, u.data_ref_id FROM attribute_value g
-         JOIN attribute_value u ON u.task_id = g.task_id AND u.direction = 'USED' AND u.data_ref_id IS NOT NULL
-         WHERE g.data_ref_id = ANY($1::bigint[]) AND g.direction = 'GENERATED' AND u.data_ref_id <> g.data_ref_id
-         UNION
-         SELECT substr(subject, 5)::bigint, substr(object, 5)::bigint FROM prov_relation
-         WHERE kind = 'WAS_DERIVED_FROM' AND subject = ANY($2) AND object LIKE 'ref:%')
-       SELECT src.ref::text AS ref, d.id::text, d.uri, d.store, d.created_at
-       FROM src JOIN data_reference d ON d.id = src.source ORDER BY src.ref, d.id`,
-      [refIds, refIds.map((id) => `ref:${id}`)],
-    );
-    return groupByKey(refIds, res.rows, (r) => r.ref as string).map((rows) => rows.map(toDataRef));
+  derivedFrom(refIds: readonly string[]): Promise<DataRefRow[][]> {
+    return refs.derivedFrom(this.pool, refIds);
   }
 
-  async modelsByUris(uris: readonly string[]): Promise<Array<Array<ValueRow & { store: string }>>> {
-    const res = await this.pool.query(
-      `SELECT d.uri AS key_uri, d.store AS key_store, ${VALUE_COLS.split(', ')
-        .map((c) => `v.${c}`)
-        .join(', ')}
-       FROM data_reference d JOIN attribute_value v ON v.data_ref_id = d.id
-       WHERE d.uri = ANY($1) AND v.role = 'MODEL_REFERENCE' AND v.direction = 'GENERATED'
-       ORDER BY v.id`,
-      [uris],
-    );
-    return groupByKey(uris, res.rows, (r) => r.key_uri as string).map((rows) =>
-      rows.map((r) => ({ ...toValue(r), store: r.key_store as string })),
-    );
+  modelsByUris(uris: readonly string[]): Promise<Array<Array<ValueRow & { store: string }>>> {
+    return refs.modelsByUris(this.pool, uris);
   }
 
-  async dataRefs(
+  dataRefs(
     filter: { store?: string; uriPrefix?: string; generatedWith?: Array<{ name: string; value: unknown }> },
     page: PageArgs,
   ): Promise<Page<DataRefRow>> {
-    const conds = filter.generatedWith ?? [];
-    const common = [filter.store ?? null, filter.uriPrefix ?? null, decodeCursor(page.after), page.first + 1];
-    const where = `($1::text IS NULL OR d.store = $1) AND ($2::text IS NULL OR starts_with(d.uri, $2)) AND ($3::bigint IS NULL OR d.id > $3)`;
-    // With conditions, start from the used values that match (indexed by name), then the
-    // references their tasks generated (Q5: "the training set generated for a slice range").
-    const res = conds.length
-      ? await this.pool.query(
-          `WITH c AS (SELECT * FROM unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS c(name, value, i)),
-           hits AS (
-             SELECT g.data_ref_id AS id FROM c
-             JOIN attribute_value u ON u.name = c.name AND u.direction = 'USED' AND u.value = c.value AND u.task_id IS NOT NULL
-             JOIN attribute_value g ON g.task_id = u.task_id AND g.direction = 'GENERATED' AND g.data_ref_id IS NOT NULL
-             GROUP BY g.data_ref_id HAVING count(DISTINCT c.i) = cardinality($5::text[]))
-           SELECT d.id::text, d.uri, d.store, d.created_at FROM data_reference d JOIN hits h ON h.id = d.id
-           WHERE ${where} ORDER BY d.id LIMIT $4`,
-          [...common, conds.map((c) => c.name), conds.map((c) => JSON.stringify(c.value))],
-        )
-      : await this.pool.query(
-          `SELECT d.id::text, d.uri, d.store, d.created_at FROM data_reference d WHERE ${where} ORDER BY d.id LIMIT $4`,
-          common,
-        );
-    return toPage(res.rows.map(toDataRef), page.first, (d) => d.id);
+    return refs.dataRefs(this.pool, filter, page);
   }
 
-  async valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]> {
-    const res = await this.pool.query(
-      `SELECT ${VALUE_COLS} FROM attribute_value WHERE data_ref_id = ANY($1::bigint[]) AND direction = $2 ORDER BY attribute_value.id LIMIT 10000`,
-      [ids, direction],
-    );
-    return groupByKey(ids, res.rows.map(toValue), (v) => v.dataRefId);
+  valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]> {
+    return refs.valuesByDataRefIds(this.pool, ids, direction);
   }
 
   async agentsByIds(ids: readonly string[]): Promise<Array<AgentRow | null>> {
