@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
 import { loadConfig, type ProvmlConfig } from '../../src/config';
 import { createContext, type AppDeps, type RequestContext } from '../../src/context';
 import { openProvenanceStore, type OpenedStore } from '../../src/connectors/provenance/open-provenance-store';
@@ -15,80 +14,13 @@ import {
 } from '../../src/ingest/extraction/extraction-worker';
 import { SpecCatalog } from '../../src/ingest/spec-catalog';
 import { silentLogger } from '../../src/logger';
-import { EXTRACTION_RESOLVERS } from '../../src/resolvers/extraction/extraction.resolver';
-import { DataReferenceResolver } from '../../src/resolvers/provenance/data-reference.resolver';
-import { TaskExecutionResolver, WorkflowExecutionResolver } from '../../src/resolvers/provenance/execution.resolver';
-import { IngestResolver } from '../../src/resolvers/provenance/ingest.resolver';
-import { LineageResolver } from '../../src/resolvers/provenance/lineage.resolver';
-import { NodeResolver } from '../../src/resolvers/provenance/node.resolver';
-import {
-  AttributeResolver,
-  ExperimentResolver,
-  StudyResolver,
-  TransformationResolver,
-} from '../../src/resolvers/provenance/prospective.resolver';
-import { AttributeValueResolver, ModelResolver } from '../../src/resolvers/provenance/value.resolver';
-import { buildProvenanceSchema } from '../../src/schema/build-schema';
-import { ATTRIBUTE_TYPES } from '../../src/schema/ml/attribute.types';
-import { VALUE_TYPES } from '../../src/schema/ml/attribute-value.types';
-import {
-  DataTransformationExecution,
-  DataWorkflowExecution,
-  FeatureExtractionExecution,
-  LearningProcessExecution,
-  LearningStageExecution,
-} from '../../src/schema/ml/execution.types';
-import { DataTransformation, FeatureExtraction, LearningStage } from '../../src/schema/ml/transformation.types';
-import { Organization, Person, SoftwareAgent } from '../../src/schema/prov/agent.types';
-import { DateTimeScalar } from '../../src/schema/scalars';
 import { defaultGatewaySchema } from '../../src/schema/stitch';
 import { createApollo } from '../../src/server';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
-let schema: GraphQLSchema | null = null;
-
-/**
- * The server's gateway once src/schema/build-schema.ts lists the extraction resolvers; until
- * then the provenance schema built here with them (the same resolver list plus extraction).
- */
+/** The server's gateway schema (it lists the extraction resolvers). */
 export function extractionSchema(): GraphQLSchema {
-  if (schema) return schema;
-  if (buildProvenanceSchema().getQueryType()?.getFields().extractionJobs) return (schema = defaultGatewaySchema());
-  schema = buildSchemaSync({
-    resolvers: [
-      NodeResolver,
-      StudyResolver,
-      ExperimentResolver,
-      TransformationResolver,
-      AttributeResolver,
-      WorkflowExecutionResolver,
-      TaskExecutionResolver,
-      AttributeValueResolver,
-      ModelResolver,
-      DataReferenceResolver,
-      LineageResolver,
-      IngestResolver,
-      ...EXTRACTION_RESOLVERS,
-    ],
-    orphanedTypes: [
-      ...Object.values(ATTRIBUTE_TYPES),
-      ...Object.values(VALUE_TYPES),
-      LearningProcessExecution,
-      DataWorkflowExecution,
-      DataTransformationExecution,
-      LearningStageExecution,
-      FeatureExtractionExecution,
-      DataTransformation,
-      LearningStage,
-      FeatureExtraction,
-      Person,
-      SoftwareAgent,
-      Organization,
-    ],
-    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    validate: false,
-  });
-  return schema;
+  return defaultGatewaySchema();
 }
 
 type Gql<T> = { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
