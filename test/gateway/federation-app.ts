@@ -1,19 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { ApolloServer } from '@apollo/server';
-import { loadConfig, type ProvmlConfig } from '../../src/config';
-import { createContext, type AppDeps, type RequestContext } from '../../src/context';
-import { openProvenanceStore, type OpenedStore } from '../../src/connectors/provenance/open-provenance-store';
+import type { AppDeps, RequestContext } from '../../src/context';
 import type { CreatedStore } from '../../src/connectors/store-config';
 import type { StoreRegistry } from '../../src/connectors/store-registry';
-import { loadDemo } from '../../src/demo/load-demo';
-import { SpecCatalog } from '../../src/ingest/spec-catalog';
-import { silentLogger } from '../../src/logger';
 import type { RemoteSubschema } from '../../src/resolvers/remote/remote.subschema';
-import { createApollo } from '../../src/server';
-import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from '../../src/schema/stitch';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildGatewaySchema, buildSubschemaConfigs } from '../../src/schema/stitch';
+import { createTestApp } from '../helpers/app';
 
 export type GqlError = { message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> };
 export interface GqlResult<T> {
@@ -33,42 +26,8 @@ export async function createFederationApp(
   registry: StoreRegistry,
   options: { remotes?: RemoteSubschema[]; demo?: boolean } = {},
 ): Promise<FederationApp> {
-  const db: TestDatabase = await createTestDatabase('provml_fed');
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'provml-fed-'));
-  const config: ProvmlConfig = loadConfig({ PROVML_DATABASE_URL: db.url, PROVML_DATA_DIR: dataDir, PROVML_DEMO: '0' });
-  const opened: OpenedStore = await openProvenanceStore({ databaseUrl: db.url, dataDir, poolSize: 4, log: silentLogger });
-  const deps: AppDeps = {
-    config,
-    store: opened.store,
-    catalog: new SpecCatalog(opened.store),
-    log: silentLogger,
-    dataStores: registry.kinds(),
-    registry,
-  };
-  if (options.demo !== false) {
-    const r = await loadDemo(deps);
-    if (r.rejected) throw new Error('demo rejected events');
-  }
-  const schema = options.remotes?.length
-    ? buildGatewaySchema(buildSubschemaConfigs({ remotes: options.remotes }))
-    : defaultGatewaySchema();
-  const apollo = createApollo(config, silentLogger, schema);
-  await apollo.start();
-  return {
-    deps,
-    apollo,
-    async run(query, variables) {
-      const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(deps) });
-      if (res.body.kind !== 'single') throw new Error('unexpected incremental result');
-      return res.body.singleResult as never;
-    },
-    async close() {
-      await apollo.stop();
-      await opened.close();
-      await db.drop();
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const schema = options.remotes?.length ? buildGatewaySchema(buildSubschemaConfigs({ remotes: options.remotes })) : undefined;
+  return createTestApp({}, { registry, schema, demo: options.demo !== false });
 }
 
 /**

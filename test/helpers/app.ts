@@ -2,9 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApolloServer } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type ProvmlConfig } from '../../src/config';
 import { createContext, type AppDeps, type RequestContext } from '../../src/context';
 import { openProvenanceStore, type OpenedStore } from '../../src/connectors/provenance/open-provenance-store';
+import type { StoreRegistry } from '../../src/connectors/store-registry';
+import { loadDemo } from '../../src/demo/load-demo';
 import { SpecCatalog } from '../../src/ingest/spec-catalog';
 import { silentLogger } from '../../src/logger';
 import { createApollo } from '../../src/server';
@@ -24,8 +27,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** The users' stores; without one, the gateway's store fields find no store. */
+  registry?: StoreRegistry;
+  /** A gateway schema other than the default (remote GraphQL stores). */
+  schema?: GraphQLSchema;
+  /** Load the demo lifecycle first. */
+  demo?: boolean;
+}
+
 /** The schema and resolvers over a real provenance store (a fresh database on the server). */
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db: TestDatabase = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'provml-app-'));
   const config: ProvmlConfig = loadConfig({
@@ -40,9 +52,20 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     store: opened.store,
     catalog: new SpecCatalog(opened.store),
     log: silentLogger,
-    dataStores: new Map([['fs', 'fs']]),
+    dataStores: options.registry ? options.registry.kinds() : new Map([['fs', 'fs']]),
+    registry: options.registry,
   };
-  const apollo = createApollo(config, silentLogger);
+  try {
+    if (options.demo) {
+      const r = await loadDemo(deps);
+      if (r.rejected) throw new Error(`demo rejected ${r.rejected} events`);
+    }
+  } catch (err) {
+    await opened.close();
+    await db.drop();
+    throw err;
+  }
+  const apollo = createApollo(config, silentLogger, options.schema);
   await apollo.start();
   return {
     deps,
