@@ -97,7 +97,16 @@ export class SparqlKnowledgeStore implements KnowledgeStore {
   private async call<T>(op: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = Date.now();
     try {
-      const out = await withDeadline(this.id, this.timeoutMs, fn);
+      let out: T;
+      try {
+        out = await withDeadline(this.id, this.timeoutMs, fn);
+      } catch (err) {
+        // A kept-alive socket the server closed meanwhile fails at once; reads are idempotent, so
+        // one retry on a fresh connection, within what is left of the deadline, is safe.
+        const left = this.timeoutMs - (Date.now() - started);
+        if (!STALE_SOCKET.test(String((err as Error)?.message ?? err)) || left < this.timeoutMs / 2) throw err;
+        out = await withDeadline(this.id, left, fn);
+      }
       this.options.log?.('debug', 'sparql call', { store: this.id, op, ms: Date.now() - started });
       return out;
     } catch (err) {
@@ -106,6 +115,8 @@ export class SparqlKnowledgeStore implements KnowledgeStore {
     }
   }
 }
+
+const STALE_SOCKET = /ECONNRESET|EPIPE|socket hang up|other side closed|UND_ERR_SOCKET/i;
 
 /** Reads at most `max` items, then closes the stream so the server stops sending. */
 async function readAtMost<T>(stream: SparqlObjectStream<T>, max: number, signal: AbortSignal): Promise<T[]> {
