@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freeLoopbackPort } from '../../src/connectors/provenance/local-postgres';
 
 /**
  * Starts a real Virtuoso (Debian `virtuoso-opensource`) on free loopback ports with its database
@@ -36,16 +36,8 @@ export async function virtuosoAvailable(): Promise<boolean> {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port (the same helper the local PostgreSQL uses). */
+export const freePort = freeLoopbackPort;
 
 export async function startVirtuoso(): Promise<VirtuosoServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'provml-virtuoso-'));

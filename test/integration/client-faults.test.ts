@@ -3,10 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { createClient, type CaptureClient } from '../../src/client/provml-client';
 import { replayCommand } from '../../src/client/replay-command';
 import { readSpool } from '../../src/client/spool-file';
+import { TextSink } from '../helpers/text-sink';
 
 /**
  * The capture client against a tiny fault-injecting GraphQL peer on 127.0.0.1: answers that a
@@ -61,17 +61,6 @@ async function startPeer(script: Script): Promise<Peer> {
   peer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   peer.close = () => new Promise((r) => server.close(() => r()));
   return peer;
-}
-
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      w.text += chunk.toString();
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
 }
 
 describe('capture client against a fault-injecting peer', () => {
@@ -141,8 +130,8 @@ describe('capture client against a fault-injecting peer', () => {
     expect(spool.failedReasons[0]).toMatch(/malformed/);
 
     healthy = true;
-    const out = sink();
-    const err = sink();
+    const out = new TextSink();
+    const err = new TextSink();
     expect(await replayCommand([dir, '--url', peer.url], out, err)).toBe(0);
     expect(out.text).toContain('sent 5 (accepted 5, duplicates 0, rejected 0), still pending 0');
     expect((await readSpool(client.spoolPath!)).pending).toHaveLength(0);

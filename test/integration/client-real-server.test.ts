@@ -1,10 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { IngestEvent, JsonObject } from '../../src/client/ingest-event';
 import { postIngest } from '../../src/client/post-ingest';
@@ -13,6 +11,8 @@ import { replayCommand } from '../../src/client/replay-command';
 import { readSpool } from '../../src/client/spool-file';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { TextSink } from '../helpers/text-sink';
+import { freeLoopbackPort } from '../../src/connectors/provenance/local-postgres';
 
 /**
  * The TypeScript capture client against the real server (`provml serve` on its own PostgreSQL
@@ -49,25 +49,6 @@ const PYTHON = '/usr/bin/python3';
 const REPO = path.join(__dirname, '../..');
 const CLIENT_PY = path.join(__dirname, '../../clients/python');
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      w.text += chunk.toString();
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
 describe('capture client against the real server', () => {
   let db: TestDatabase;
   let server: ServerProcess;
@@ -81,7 +62,7 @@ describe('capture client against the real server', () => {
   beforeAll(async () => {
     db = await createTestDatabase('provml_tsclient');
     dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provml-tsclient-data-'));
-    port = await freePort();
+    port = await freeLoopbackPort();
     server = await start();
   });
   afterAll(async () => {
@@ -211,13 +192,13 @@ describe('capture client against the real server', () => {
     expect(report.path).toBe(path.join(dir, 'spool.jsonl'));
     expect(await runOf(run.id).catch(() => null)).toBeNull();
 
-    const out = sink();
-    const err = sink();
+    const out = new TextSink();
+    const err = new TextSink();
     expect(await replayCommand([dir, '--url', server.url], out, err)).toBe(0);
     expect(out.text).toBe(`${report.path}: sent 34 (accepted 34, duplicates 0, rejected 0), still pending 0\n`);
     // a second replay has nothing left to send
-    const out2 = sink();
-    expect(await replayCommand([report.path!, '--url', server.url], out2, sink())).toBe(0);
+    const out2 = new TextSink();
+    expect(await replayCommand([report.path!, '--url', server.url], out2, new TextSink())).toBe(0);
     expect(out2.text).toContain('sent 0 (accepted 0, duplicates 0, rejected 0), still pending 0');
     expect((await runOf(run.id)).metrics).toHaveLength(30);
   });
@@ -250,8 +231,8 @@ describe('capture client against the real server', () => {
       'c.close()',
     ].join('\n');
     await exec(PYTHON, ['-c', script, pySpool, JSON.stringify(SPEC)], { env });
-    const out = sink();
-    expect(await replayCommand([pySpool, '--url', server.url], out, sink())).toBe(0);
+    const out = new TextSink();
+    expect(await replayCommand([pySpool, '--url', server.url], out, new TextSink())).toBe(0);
     expect(out.text).toContain('sent 6 (accepted 6, duplicates 0, rejected 0), still pending 0');
     expect((await runOf('py-run')).metrics).toHaveLength(4);
   });

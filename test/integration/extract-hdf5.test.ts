@@ -6,11 +6,11 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Writable } from 'stream';
 import { FileRangeReader } from '../../src/ingest/extractors/file-range-reader';
 import { extract } from '../../src/ingest/extractors/extract';
 import { extractCommand } from '../../src/ingest/extractors/extract-command';
 import type { Hdf5Dataset, Hdf5Extract } from '../../src/ingest/extractors/extract-result';
+import { TextSink } from '../helpers/text-sink';
 
 interface H5pyView {
   name: string;
@@ -31,17 +31,9 @@ execFileSync('/usr/bin/python3', [join(__dirname, '../fixtures/make_hdf5_fixture
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new Collect();
-  const err = new Collect();
+  const out = new TextSink();
+  const err = new TextSink();
   const code = await extractCommand(args, out, err);
   return { code, out: out.text, err: err.text };
 }

@@ -7,11 +7,11 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Writable } from 'stream';
 import { S3ObjectStore } from '../../src/connectors/objects/s3-object-store';
 import { extractCommand } from '../../src/ingest/extractors/extract-command';
 import type { Hdf5Extract, SegyExtract } from '../../src/ingest/extractors/extract-result';
 import { startS3rver, S3RVER_CREDENTIALS, type S3rverServer } from '../helpers/s3rver';
+import { TextSink } from '../helpers/text-sink';
 
 const BUCKET = 'raw';
 const dir = mkdtempSync(join(tmpdir(), 'provml-extract-s3-'));
@@ -63,17 +63,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 async function cli(args: string[], withStore = true): Promise<{ code: number; out: string; err: string }> {
-  const out = new Collect();
-  const err = new Collect();
+  const out = new TextSink();
+  const err = new TextSink();
   const code = await extractCommand(args, out, err, withStore ? { objectStore: store } : {});
   return { code, out: out.text, err: err.text };
 }

@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { pathToFileURL } from 'url';
-import { Writable } from 'stream';
 import { FileRangeReader } from '../../src/ingest/extractors/file-range-reader';
 import { readSegy } from '../../src/ingest/extractors/segy-reader';
 import { extract } from '../../src/ingest/extractors/extract';
 import { extractCommand } from '../../src/ingest/extractors/extract-command';
 import type { SegyExtract } from '../../src/ingest/extractors/extract-result';
+import { TextSink } from '../helpers/text-sink';
 
 interface SegyioView {
   name: string;
@@ -60,17 +60,9 @@ async function read(file: string, opts: Parameters<typeof readSegy>[1]): Promise
   }
 }
 
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new Collect();
-  const err = new Collect();
+  const out = new TextSink();
+  const err = new TextSink();
   const code = await extractCommand(args, out, err);
   return { code, out: out.text, err: err.text };
 }
