@@ -17,6 +17,12 @@ export interface StoreLoaders {
   objects(storeId: string): DataLoader<string, ObjectMetadata | null>;
 }
 
+/** A data reference as the store subschemas see it: the merge key of `DataReference`. */
+export interface RefKey {
+  uri: string;
+  store: string;
+}
+
 const MAX_BATCH = 500;
 
 function slotted<V>(storeId: string, call: (keys: readonly string[]) => Promise<Array<V | null | Error>>) {

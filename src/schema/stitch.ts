@@ -2,11 +2,13 @@ import type { SubschemaConfig } from '@graphql-tools/delegate';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import { filterSchema, mapSchema, MapperKind, pruneSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import { buildDocumentsSchema, DOCUMENTS_MERGE_FIELD } from '../resolvers/documents/documents.subschema';
-import { buildKnowledgeSchema, KNOWLEDGE_MERGE_FIELD } from '../resolvers/knowledge/knowledge.subschema';
-import { buildObjectsSchema, OBJECTS_MERGE_FIELD } from '../resolvers/objects/objects.subschema';
+import { buildDocumentsSchema, DOCUMENTS_MERGE_FIELD, readDocument } from '../resolvers/documents/documents.subschema';
+import { buildKnowledgeSchema, KNOWLEDGE_MERGE_FIELD, readKnowledge } from '../resolvers/knowledge/knowledge.subschema';
+import { buildObjectsSchema, OBJECTS_MERGE_FIELD, readObject } from '../resolvers/objects/objects.subschema';
 import { remoteSubschemaConfig, type RemoteSubschema } from '../resolvers/remote/remote.subschema';
+import type { RequestContext } from '../context';
 import { buildProvenanceSchema } from './build-schema';
+import { planOnRootFields, withStorePrefetch, type StoreFieldReaders } from './store-prefetch';
 
 /**
  * The stitched gateway: the provenance subschema (ours) plus one subschema per kind of user
@@ -31,10 +33,14 @@ const refMerge = (fieldName: string) => ({
   },
 });
 
+/** The DataReference fields the store subschemas add, with the read each one makes. */
+const STORE_FIELD_READERS: StoreFieldReaders = { object: readObject, knowledge: readKnowledge, document: readDocument };
+const STORE_FIELDS = Object.keys(STORE_FIELD_READERS);
+
 /** The subschemas of the gateway, in merge order (provenance first: its descriptions win). */
 export function buildSubschemaConfigs(deps: GatewayDeps = {}): SubschemaConfig[] {
   return [
-    { name: 'provenance', schema: buildProvenanceSchema() },
+    { name: 'provenance', schema: withStorePrefetch(buildProvenanceSchema(), STORE_FIELD_READERS) },
     { name: 'knowledge', schema: buildKnowledgeSchema(), batch: true, merge: refMerge(KNOWLEDGE_MERGE_FIELD) },
     { name: 'documents', schema: buildDocumentsSchema(), batch: true, merge: refMerge(DOCUMENTS_MERGE_FIELD) },
     { name: 'objects', schema: buildObjectsSchema(), batch: true, merge: refMerge(OBJECTS_MERGE_FIELD) },
@@ -62,7 +68,7 @@ export function buildGatewaySchema(configs: SubschemaConfig[]): GraphQLSchema {
   const merged = new Set(configs.flatMap((c) => Object.keys(c.merge ?? {})));
   return pruneSchema(
     filterSchema({
-      schema: locateMergedErrors(stitched, merged),
+      schema: wrapGatewayFields(stitched, merged),
       rootFieldFilter: (_operation, fieldName) => !isPrivateField(fieldName),
       fieldFilter: (_typeName, fieldName) => !isPrivateField(fieldName),
     }),
@@ -70,12 +76,14 @@ export function buildGatewaySchema(configs: SubschemaConfig[]): GraphQLSchema {
 }
 
 /**
- * Batched merges of objects inside a list are resolved once for the whole list, so the stitcher
- * gives a store's error the list's path without the item index (`wasDerivedFrom.object`).
- * Returning the error without a path lets graphql-js place it at the field's real path
- * (`wasDerivedFrom.0.object`); message and extensions (code, store) are kept.
+ * Two wrappers on the stitched schema's resolvers:
+ * - root query fields put the operation's store-prefetch plan in the context (store-prefetch.ts);
+ * - batched merges of objects inside a list are resolved once for the whole list, so the stitcher
+ *   gives a store's error the list's path without the item index (`wasDerivedFrom.object`).
+ *   Returning the error without a path lets graphql-js place it at the field's real path
+ *   (`wasDerivedFrom.0.object`); message and extensions (code, store) are kept.
  */
-function locateMergedErrors(schema: GraphQLSchema, typeNames: ReadonlySet<string>): GraphQLSchema {
+function wrapGatewayFields(schema: GraphQLSchema, mergedTypes: ReadonlySet<string>): GraphQLSchema {
   const unpath = (value: unknown): unknown =>
     value instanceof GraphQLError && value.path
       ? new GraphQLError(value.message, {
@@ -84,10 +92,12 @@ function locateMergedErrors(schema: GraphQLSchema, typeNames: ReadonlySet<string
           extensions: value.extensions,
         })
       : value;
+  const queryType = schema.getQueryType()?.name;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, _fieldName, typeName) => {
-      if (!typeNames.has(typeName)) return fieldConfig;
-      const resolve: GraphQLFieldResolver<unknown, unknown> = fieldConfig.resolve ?? defaultFieldResolver;
+      const resolve: GraphQLFieldResolver<unknown, RequestContext> = fieldConfig.resolve ?? defaultFieldResolver;
+      if (typeName === queryType) return { ...fieldConfig, resolve: planOnRootFields(resolve, STORE_FIELDS) };
+      if (!mergedTypes.has(typeName)) return fieldConfig;
       return {
         ...fieldConfig,
         resolve: (source, args, context, info) => {

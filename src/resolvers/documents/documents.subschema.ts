@@ -1,7 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { StoredDocument } from '../../connectors/documents/document-store';
-import { firstAnswer } from '../../connectors/store.loaders';
+import { firstAnswer, type RefKey } from '../../connectors/store.loaders';
 import type { RequestContext } from '../../context';
 import { JSONScalar } from '../../schema/scalars';
 
@@ -38,11 +38,16 @@ const typeDefs = /* GraphQL */ `
   }
 `;
 
-interface RefKey {
-  uri: string;
-  store: string;
-}
 type Doc = StoredDocument & { store: string };
+
+/** `DataReference.document`: the first document store (config order) holding the reference's URI. */
+export async function readDocument(ref: RefKey, ctx: RequestContext): Promise<Doc | null> {
+  const registry = ctx.registry;
+  if (!registry) return null;
+  const ids = registry.withRole('documents').map((s) => s.id);
+  const hit = await firstAnswer(ids, (id) => ctx.storeLoaders.documents(id).load(registry.keyFor(id, ref.uri)));
+  return hit ? { ...hit.value, store: hit.storeId } : null;
+}
 
 export function buildDocumentsSchema(): GraphQLSchema {
   return makeExecutableSchema({
@@ -53,13 +58,7 @@ export function buildDocumentsSchema(): GraphQLSchema {
         [DOCUMENTS_MERGE_FIELD]: (_: unknown, args: { refs: RefKey[] }) => args.refs.map((r) => ({ uri: r.uri, store: r.store })),
       },
       DataReference: {
-        document: async (ref: RefKey, _: unknown, ctx: RequestContext): Promise<Doc | null> => {
-          const registry = ctx.registry;
-          if (!registry) return null;
-          const ids = registry.withRole('documents').map((s) => s.id);
-          const hit = await firstAnswer(ids, (id) => ctx.storeLoaders.documents(id).load(registry.keyFor(id, ref.uri)));
-          return hit ? { ...hit.value, store: hit.storeId } : null;
-        },
+        document: (ref: RefKey, _: unknown, ctx: RequestContext) => readDocument(ref, ctx),
       },
       DomainDocument: {
         property: (d: Doc, args: { name: string }) => (Object.hasOwn(d.properties, args.name) ? d.properties[args.name] : null),

@@ -2,7 +2,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { KnowledgeDescription, KnowledgeStatement, RdfTerm } from '../../connectors/knowledge/knowledge-store';
 import { RDFS_LABEL } from '../../connectors/knowledge/knowledge-store';
-import { firstAnswer } from '../../connectors/store.loaders';
+import { firstAnswer, type RefKey } from '../../connectors/store.loaders';
 import type { RequestContext } from '../../context';
 import { expandPredicate } from './predicates';
 import { SPARQL_FIELD_SDL, SPARQL_TYPES_SDL, sparqlResolvers } from './sparql-field';
@@ -61,13 +61,22 @@ const typeDefs = /* GraphQL */ `
   }
 `;
 
-interface RefKey {
-  uri: string;
-  store: string;
-}
 type Resource = KnowledgeDescription & { store: string };
 
 const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/** `DataReference.knowledge`: the first knowledge store (config order) that describes the reference's IRI. */
+export async function readKnowledge(ref: RefKey, ctx: RequestContext): Promise<Resource | null> {
+  const registry = ctx.registry;
+  if (!registry) return null;
+  const ids = registry.withRole('knowledge').map((s) => s.id);
+  const hit = await firstAnswer(ids, async (id) => {
+    const iri = registry.keyFor(id, ref.uri);
+    // A path that no uriMap turns into an IRI cannot name an RDF resource: nothing to ask.
+    return ABSOLUTE_IRI.test(iri) ? ctx.storeLoaders.knowledge(id).load(iri) : null;
+  });
+  return hit ? { ...hit.value, store: hit.storeId } : null;
+}
 
 const pick = (d: Resource, predicate: string) => {
   const iri = expandPredicate(predicate);
@@ -86,17 +95,7 @@ export function buildKnowledgeSchema(): GraphQLSchema {
       SparqlResult: sparqlResolvers.SparqlResult,
       SparqlRow: sparqlResolvers.SparqlRow,
       DataReference: {
-        knowledge: async (ref: RefKey, _: unknown, ctx: RequestContext): Promise<Resource | null> => {
-          const registry = ctx.registry;
-          if (!registry) return null;
-          const ids = registry.withRole('knowledge').map((s) => s.id);
-          const hit = await firstAnswer(ids, async (id) => {
-            const iri = registry.keyFor(id, ref.uri);
-            // A path that no uriMap turns into an IRI cannot name an RDF resource: nothing to ask.
-            return ABSOLUTE_IRI.test(iri) ? ctx.storeLoaders.knowledge(id).load(iri) : null;
-          });
-          return hit ? { ...hit.value, store: hit.storeId } : null;
-        },
+        knowledge: (ref: RefKey, _: unknown, ctx: RequestContext) => readKnowledge(ref, ctx),
       },
       KnowledgeResource: {
         iri: (d: Resource) => d.uri,

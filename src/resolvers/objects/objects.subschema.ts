@@ -6,6 +6,7 @@ import type { RequestContext } from '../../context';
 import { BadUserInputError } from '../../errors';
 import { DateTimeScalar, Int64Scalar, JSONScalar } from '../../schema/scalars';
 import { toStoreError } from '../../connectors/store-call';
+import type { RefKey } from '../../connectors/store.loaders';
 
 /** The merge entry of the object subschema (underscore: filtered out of the public schema). */
 export const OBJECTS_MERGE_FIELD = '_objectsByRefs';
@@ -48,11 +49,17 @@ const typeDefs = /* GraphQL */ `
   }
 `;
 
-interface RefKey {
-  uri: string;
-  store: string;
-}
 type Obj = ObjectMetadata & { store: string; key: string };
+
+/** `DataReference.object`: HEAD/stat through the request's loader of the store the reference names. */
+export async function readObject(ref: RefKey, ctx: RequestContext): Promise<Obj | null> {
+  const store = ctx.registry?.get(ref.store);
+  // Only the store the reference names can hold its object.
+  if (!store || (store.kind !== 's3' && store.kind !== 'fs')) return null;
+  const key = ctx.registry!.keyFor(store.id, ref.uri);
+  const meta = await ctx.storeLoaders.objects(store.id).load(key);
+  return meta ? { ...meta, store: store.id, key } : null;
+}
 
 export function buildObjectsSchema(): GraphQLSchema {
   return makeExecutableSchema({
@@ -65,14 +72,7 @@ export function buildObjectsSchema(): GraphQLSchema {
         [OBJECTS_MERGE_FIELD]: (_: unknown, args: { refs: RefKey[] }) => args.refs.map((r) => ({ uri: r.uri, store: r.store })),
       },
       DataReference: {
-        object: async (ref: RefKey, _: unknown, ctx: RequestContext): Promise<Obj | null> => {
-          const store = ctx.registry?.get(ref.store);
-          // Only the store the reference names can hold its object.
-          if (!store || (store.kind !== 's3' && store.kind !== 'fs')) return null;
-          const key = ctx.registry!.keyFor(store.id, ref.uri);
-          const meta = await ctx.storeLoaders.objects(store.id).load(key);
-          return meta ? { ...meta, store: store.id, key } : null;
-        },
+        object: (ref: RefKey, _: unknown, ctx: RequestContext) => readObject(ref, ctx),
       },
       StoredObject: {
         downloadUrl: async (o: Obj, args: { ttlSeconds: number }, ctx: RequestContext) => {
