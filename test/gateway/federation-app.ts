@@ -61,6 +61,38 @@ export function countStoreCalls(registry: StoreRegistry): {
   return { calls, keys, reset: () => (calls.clear(), keys.clear()) };
 }
 
+/**
+ * Logs, in order, the object-store stat calls (with their keys) and the end of every provenance
+ * store call, by wrapping the real methods in place; `restore` puts the originals back.
+ */
+export function traceReads(store: object, registry: StoreRegistry): { log: string[]; restore(): void } {
+  const log: string[] = [];
+  const undo: Array<() => void> = [];
+  const target = store as Record<string, unknown>;
+  for (let o: object | null = store; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      const fn = target[name];
+      if (name === 'constructor' || typeof fn !== 'function' || Object.hasOwn(target, name)) continue;
+      target[name] = async (...a: unknown[]) => {
+        try {
+          return await (fn as (...x: unknown[]) => Promise<unknown>).apply(store, a);
+        } finally {
+          log.push(`provenance ${name} done`);
+        }
+      };
+      undo.push(() => delete target[name]);
+    }
+  }
+  for (const s of registry.stores as CreatedStore[]) {
+    if (s.kind !== 's3' && s.kind !== 'fs') continue;
+    const objects = s.objects;
+    const orig = objects.stat;
+    objects.stat = (keys) => (log.push(`${s.id} stat ${keys.join(' ')}`), orig.call(objects, keys));
+    undo.push(() => (objects.stat = orig));
+  }
+  return { log, restore: () => undo.forEach((f) => f()) };
+}
+
 export async function readExample(name: string): Promise<{ query: string; variables: Record<string, unknown> }> {
   const dir = path.join(__dirname, '../../examples/queries');
   return {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXAMPLES_STORES_DIR, demoRegistryFile, openRegistry, type StoreRegistry } from '../../src/connectors/store-registry';
 import { DEMO } from '../../src/demo/demo-events';
-import { countStoreCalls, createFederationApp, readExample, type FederationApp } from './federation-app';
+import { countStoreCalls, createFederationApp, readExample, traceReads, type FederationApp } from './federation-app';
 
 // The checked-in paper queries (examples/queries) over the gateway with the embedded demo stores:
 // Oxigraph from the Turtle, the GeoJSON directory and the `fs` file store, beside the demo
@@ -221,6 +221,38 @@ describe('federation on the embedded demo stores', () => {
     counter.reset();
     await app.run(`{ dataReference(uri: "/data/netherlands.sgy") { knowledge { iri } } }`);
     expect(Object.fromEntries(counter.calls)).toEqual({ knowledge: 1 });
+  });
+
+  it("starts a reference's store reads while the provenance reads are still going, and only where the query asks", async () => {
+    const { query, variables } = await readExample('model-card');
+    const trace = traceReads(app.deps.store, registry);
+    try {
+      const card = await app.run(query, variables);
+      expect(card.errors).toBeUndefined();
+      // Stitching alone merges store fields after the provenance subschema has answered its whole
+      // subtree; the prefetch asks for the model's object as soon as the model's reference is known.
+      const modelStat = trace.log.findIndex((e) => e.startsWith('fs stat') && e.includes('model188.hdf5'));
+      const lastProvenance = trace.log.map((e) => e.startsWith('provenance ')).lastIndexOf(true);
+      expect(modelStat).toBeGreaterThanOrEqual(0);
+      expect(modelStat).toBeLessThan(lastProvenance);
+
+      // Objects asked only under the datasets: the model's own object is not read.
+      trace.log.length = 0;
+      counter.reset();
+      const sets = await app.run<{ model: { datasets: Array<{ dataReference: { object: { size: string } | null } }> } }>(
+        `query($m: String!) { model(uri: $m) { reference { uri } datasets { dataReference { ...Sized } } } }
+         fragment Sized on DataReference { object { size } }`,
+        { m: DEMO.bestModel },
+      );
+      expect(sets.errors).toBeUndefined();
+      const datasets = sets.data!.model.datasets;
+      expect(datasets.length).toBeGreaterThanOrEqual(2);
+      expect(datasets.every((d) => d.dataReference.object !== null)).toBe(true);
+      expect(counter.keys.get('fs')).toBe(datasets.length);
+      expect(trace.log.filter((e) => e.includes('model188'))).toEqual([]);
+    } finally {
+      trace.restore();
+    }
   });
 
   it('answers null (no error) where no store knows a reference, and lists the registry as DataStoreInstances', async () => {
