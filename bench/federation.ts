@@ -119,7 +119,7 @@ async function directModelCard(store: ProvenanceStore, registry: StoreRegistry) 
   const [chain, [run], gpus, [modelObject]] = await Promise.all([
     chainP,
     store.runsByIds([model.runId]),
-    store.gpuSummary(model.runId, null),
+    store.gpuSummary([{ runId: model.runId, taskId: null }]).then(([g]) => g),
     stat(registry, [modelRef]),
   ]);
   const [perTask, [runLevel]] = await Promise.all([

@@ -106,6 +106,55 @@ describe('paper queries on the demo lifecycle', () => {
     expect(none.data!.dataReferences.nodes).toEqual([]);
   });
 
+  it('reads fields with arguments once per query level for all their parents', async () => {
+    // Wraps the real store methods (every call still reaches PostgreSQL) to count the calls.
+    const store = app.deps.store as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const names = ['durationStats', 'modelsUnderEachTask', 'gpuSummary', 'telemetry', 'metricSeries'];
+    const calls = new Map<string, number>();
+    const originals = names.map((n) => [n, store[n]] as const);
+    for (const [n, fn] of originals)
+      store[n] = (...a: unknown[]) => (calls.set(n, (calls.get(n) ?? 0) + 1), fn.apply(app.deps.store, a));
+    type Training = {
+      durationStats: unknown[];
+      models: unknown[];
+      gpuSummary: Array<{ samples: number }>;
+      telemetry: unknown[];
+      run: { gpuSummary: Array<{ samples: number }>; telemetry: unknown[]; metrics: Array<{ value: number }> };
+    };
+    try {
+      const res = await app.run<{ dataReference: { usedBy: Training[] } }>(
+        `query($uri: String!) { dataReference(uri: $uri) { usedBy { ... on TaskExecution {
+          durationStats(of: "batch") { count } models { reference { uri } } gpuSummary { samples } telemetry(limit: 3) { recordedAt }
+          run { gpuSummary { samples } telemetry(limit: 2) { recordedAt } metrics(name: "loss", limit: 5) { value } } } } } }`,
+        { uri: '/input/train.hdf5' },
+      );
+      expect(res.errors).toBeUndefined();
+      const trainings = res.data!.dataReference.usedBy;
+      expect(trainings).toHaveLength(2);
+      for (const t of trainings) {
+        expect(t.durationStats).toHaveLength(DEMO.maxEpochs);
+        expect(t.models.length).toBeGreaterThan(0);
+        // The demo samples execution data on the epochs, not on the training task itself.
+        expect(t.telemetry).toEqual([]);
+        expect(t.gpuSummary).toEqual([]);
+        expect(t.run.telemetry).toHaveLength(2);
+        expect(t.run.metrics).toHaveLength(5);
+        expect(t.run.gpuSummary.length).toBeGreaterThan(0);
+        for (const g of t.run.gpuSummary) expect(g.samples).toBe(DEMO.maxEpochs);
+      }
+      // Two trainings, one call each; gpuSummary and telemetry: tasks at one level, runs at the next.
+      expect(Object.fromEntries(calls)).toEqual({
+        durationStats: 1,
+        modelsUnderEachTask: 1,
+        gpuSummary: 2,
+        telemetry: 2,
+        metricSeries: 1,
+      });
+    } finally {
+      for (const [n, fn] of originals) store[n] = fn;
+    }
+  });
+
   it('walks the lineage of the model back to the raw SEG-Y file', async () => {
     const res = await app.run<{ lineage: { nodes: Array<{ depth: number; node: { id: string; uri?: string } }> } }>(
       `query($s: String!) { lineage(start: $s, direction: BACKWARD, maxDepth: 20) { nodes { depth node { id ... on DataReference { uri } } } } }`,

@@ -161,9 +161,27 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
         ['lr', 'LEARNING_HYPERPARAMETER'],
         ['train_set', 'LEARNING_DATASET_REFERENCE'],
       ]);
-      expect(await o.store.metricSeries('run-a', 'loss', 'TRAINING', 10)).toHaveLength(3);
-      const tel = await o.store.telemetryByRun('run-a', null, 10);
+      const [series] = await o.store.metricSeries(['run-a'], 'loss', 'TRAINING', 10);
+      expect(series).toHaveLength(3);
+      const [tel] = await o.store.telemetry([{ runId: 'run-a', taskId: null }], 10);
       expect(tel[0]).toMatchObject({ gpuIndex: 0, gpuPower: 250, gpuMemoryUsed: '1000', rssBytes: '123' });
+    });
+
+    it('answers the execution-data reads for many runs and tasks at once, one list per key, in key order', async () => {
+      await ingest(trainingBatch('run-k', '/data/k.h5'));
+      const whole = { runId: 'run-k', taskId: null };
+      const epoch1 = { runId: 'run-k', taskId: 'run-k.tr.e1' };
+      const none = { runId: 'no-such-run', taskId: null };
+      const series = await o.store.metricSeries(['no-such-run', 'run-k'], 'loss', 'TRAINING', 10);
+      expect(series.map((s) => s.map((m) => m.step))).toEqual([[], ['1', '2', '3']]);
+      // The limit holds per run, not for the whole answer.
+      expect((await o.store.metricSeries(['run-k', 'run-a'], 'loss', null, 2)).map((s) => s.length)).toEqual([2, 2]);
+      const tel = await o.store.telemetry([epoch1, none, whole], 10);
+      expect(tel.map((t) => t.length)).toEqual([1, 0, 3]);
+      expect(tel[0][0].taskId).toBe('run-k.tr.e1');
+      expect((await o.store.telemetry([whole, epoch1], 2)).map((t) => t.length)).toEqual([2, 1]);
+      const gpus = await o.store.gpuSummary([whole, none, epoch1]);
+      expect(gpus.map((g) => g.map((x) => [x.host, x.gpuIndex, x.samples]))).toEqual([[['gpu1', 0, 3]], [], [['gpu1', 0, 1]]]);
     });
 
     it('changes nothing when a batch is resent, and reports every duplicate', async () => {
@@ -209,7 +227,7 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
         [5, 'm6', 'events[5].workflow', 'UNKNOWN_WORKFLOW'],
         [6, 'm7', 'events[6].task', 'BAD_USER_INPUT'],
       ]);
-      expect(await o.store.metricSeries('run-d', 'loss', null, 10)).toHaveLength(1);
+      expect((await o.store.metricSeries(['run-d'], 'loss', null, 10))[0]).toHaveLength(1);
       // A rejected event is not remembered: fixed, it lands under the same id.
       const fixed = await ingest([{ id: 'm4', type: 'metric', run: 'run-d', name: 'loss', value: 2.5, step: 2 }]);
       expect(fixed.accepted).toBe(1);
@@ -244,9 +262,27 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
       expect(best?.value).toEqual({ $ref: '/m/run-q/e2.pt', store: 'fs' });
       const worst = await o.store.bestModel([ref.id], 'loss', 'MAX');
       expect(worst?.value).toEqual({ $ref: '/m/run-q/e1.pt', store: 'fs' });
-      const stats = await o.store.durationStats(['run-q.tr'], 'batch');
+      const [stats, none, epoch2] = await o.store.durationStats(['run-q.tr', 'no-such-task', 'run-q.tr.e2'], 'batch');
       expect(stats).toHaveLength(3);
       for (const s of stats) expect(s).toMatchObject({ count: 4, minMs: 100, maxMs: 400, avgMs: 250 });
+      // Each root gets its own answer, also a root inside another root's subtree.
+      expect(none).toEqual([]);
+      expect(epoch2).toEqual([expect.objectContaining({ parentId: 'run-q.tr.e2', count: 4 })]);
+    });
+
+    it('finds the models under each of many tasks, one list per task, the limit per task', async () => {
+      await ingest(trainingBatch('run-mu', '/data/mu.h5'));
+      const ref = (v: { value: unknown }) => (v.value as { $ref: string }).$ref;
+      const [all, epoch1, none] = await o.store.modelsUnderEachTask(['run-mu.tr', 'run-mu.tr.e1', 'no-such-task'], 100);
+      expect(all.map(ref)).toEqual(['/m/run-mu/e1.pt', '/m/run-mu/e2.pt', '/m/run-mu/e3.pt']);
+      expect(epoch1.map(ref)).toEqual(['/m/run-mu/e1.pt']);
+      expect(none).toEqual([]);
+      expect((await o.store.modelsUnderEachTask(['run-mu.tr', 'run-mu.tr.e3'], 1)).map((l) => l.map(ref))).toEqual([
+        ['/m/run-mu/e1.pt'],
+        ['/m/run-mu/e3.pt'],
+      ]);
+      // The same models as the whole-set read, which the spatial question uses.
+      expect((await o.store.modelsUnderTasks(['run-mu.tr'], 100)).map(ref)).toEqual(all.map(ref));
     });
 
     it('steps lineage backward and forward over PROV edges', async () => {

@@ -1,44 +1,70 @@
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 import { VALUE_COLS, decodeCursor, toPage, toValue } from './pg-mappers';
 import type { EdgeKind, LineageDirection, LineageEdge, PageArgs } from './provenance-store';
-import type { DurationStatsRow, GpuSummaryRow, Page, TelemetryRow, ValueRow } from './rows';
+import type { DurationStatsRow, GpuSummaryRow, MetricRow, Page, RunTaskKey, TelemetryRow, ValueRow } from './rows';
 
 /** The analytical reads: the paper's Q3 (best model) and Q4 (durations), models, lineage steps. */
 
-export async function telemetry(pool: Pool, runId: string, taskId: string | null, limit: number): Promise<TelemetryRow[]> {
-  const res = await pool.query(
-    `SELECT * FROM telemetry_sample WHERE run_id = $1 AND ($2::text IS NULL OR task_id = $2) ORDER BY recorded_at, id LIMIT $3`,
-    [runId, taskId, limit],
-  );
-  return res.rows.map((r) => ({
-    runId: r.run_id,
-    taskId: r.task_id,
-    host: r.host,
-    gpuIndex: r.gpu_index,
-    gpuName: r.gpu_name,
-    gpuUtilization: r.gpu_utilization,
-    gpuMemoryUsed: r.gpu_memory_used,
-    gpuMemoryTotal: r.gpu_memory_total,
-    gpuPower: r.gpu_power,
-    gpuTemperature: r.gpu_temperature,
-    gpuEnergy: r.gpu_energy,
-    cpuPercent: r.cpu_percent,
-    rssBytes: r.rss_bytes,
-    recordedAt: r.recorded_at,
-  }));
+/**
+ * The reads below take many keys at once (a per-request dataloader gathers the parents of one
+ * query level) and answer one list per key, in key order.
+ */
+
+const keyColumns = (keys: readonly RunTaskKey[]) => [keys.map((k) => k.runId), keys.map((k) => k.taskId)];
+
+/** Groups rows carrying the 1-based ordinal of their key (`ord`) into one list per key. */
+function byOrdinal<T>(count: number, rows: QueryResultRow[], map: (row: QueryResultRow) => T): T[][] {
+  const out: T[][] = Array.from({ length: count }, () => []);
+  for (const r of rows) out[Number(r.ord) - 1].push(map(r));
+  return out;
 }
 
-export async function gpuSummary(pool: Pool, runId: string, taskId: string | null): Promise<GpuSummaryRow[]> {
+const toTelemetry = (r: QueryResultRow): TelemetryRow => ({
+  runId: r.run_id,
+  taskId: r.task_id,
+  host: r.host,
+  gpuIndex: r.gpu_index,
+  gpuName: r.gpu_name,
+  gpuUtilization: r.gpu_utilization,
+  gpuMemoryUsed: r.gpu_memory_used,
+  gpuMemoryTotal: r.gpu_memory_total,
+  gpuPower: r.gpu_power,
+  gpuTemperature: r.gpu_temperature,
+  gpuEnergy: r.gpu_energy,
+  cpuPercent: r.cpu_percent,
+  rssBytes: r.rss_bytes,
+  recordedAt: r.recorded_at,
+});
+
+/** Execution-data samples of each key, oldest first, at most `limit` per key. */
+export async function telemetry(pool: Pool, keys: readonly RunTaskKey[], limit: number): Promise<TelemetryRow[][]> {
+  if (!keys.length) return [];
   const res = await pool.query(
-    `SELECT host, gpu_index, max(gpu_name) AS gpu_name, count(*)::int AS samples,
-       avg(gpu_utilization) AS avg_util, max(gpu_utilization) AS max_util, max(gpu_memory_used)::text AS max_mem,
-       avg(gpu_power) AS avg_power, max(gpu_temperature) AS max_temp, max(gpu_energy) - min(gpu_energy) AS energy
-     FROM telemetry_sample
-     WHERE run_id = $1 AND ($2::text IS NULL OR task_id = $2) AND gpu_index IS NOT NULL
-     GROUP BY host, gpu_index ORDER BY host, gpu_index`,
-    [runId, taskId],
+    `SELECT k.ord, s.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(run_id, task_id, ord)
+     CROSS JOIN LATERAL (
+       SELECT * FROM telemetry_sample t
+       WHERE t.run_id = k.run_id AND (k.task_id IS NULL OR t.task_id = k.task_id)
+       ORDER BY t.recorded_at, t.id LIMIT $3) s
+     ORDER BY k.ord, s.recorded_at, s.id`,
+    [...keyColumns(keys), limit],
   );
-  return res.rows.map((r) => ({
+  return byOrdinal(keys.length, res.rows, toTelemetry);
+}
+
+/** Per-GPU aggregate of each key's telemetry (a run's, or one task's). */
+export async function gpuSummary(pool: Pool, keys: readonly RunTaskKey[]): Promise<GpuSummaryRow[][]> {
+  if (!keys.length) return [];
+  const res = await pool.query(
+    `SELECT k.ord, s.host, s.gpu_index, max(s.gpu_name) AS gpu_name, count(*)::int AS samples,
+       avg(s.gpu_utilization) AS avg_util, max(s.gpu_utilization) AS max_util, max(s.gpu_memory_used)::text AS max_mem,
+       avg(s.gpu_power) AS avg_power, max(s.gpu_temperature) AS max_temp, max(s.gpu_energy) - min(s.gpu_energy) AS energy
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(run_id, task_id, ord)
+     JOIN telemetry_sample s ON s.run_id = k.run_id AND (k.task_id IS NULL OR s.task_id = k.task_id)
+     WHERE s.gpu_index IS NOT NULL
+     GROUP BY k.ord, s.host, s.gpu_index ORDER BY k.ord, s.host, s.gpu_index`,
+    keyColumns(keys),
+  );
+  return byOrdinal(keys.length, res.rows, (r) => ({
     host: r.host,
     gpuIndex: r.gpu_index,
     gpuName: r.gpu_name,
@@ -49,6 +75,36 @@ export async function gpuSummary(pool: Pool, runId: string, taskId: string | nul
     avgPower: r.avg_power,
     maxTemperature: r.max_temp,
     energy: r.energy,
+  }));
+}
+
+/** One metric series of each run, ordered by step, at most `limit` points per run. */
+export async function metricSeries(
+  pool: Pool,
+  runIds: readonly string[],
+  name: string,
+  context: string | null,
+  limit: number,
+): Promise<MetricRow[][]> {
+  if (!runIds.length) return [];
+  const res = await pool.query(
+    `SELECT k.ord, m.run_id, m.task_id, m.name, m.value, m.step::text, m.context, m.recorded_at
+     FROM unnest($1::text[]) WITH ORDINALITY AS k(run_id, ord)
+     CROSS JOIN LATERAL (
+       SELECT * FROM metric_point p
+       WHERE p.run_id = k.run_id AND p.name = $2 AND ($3::text IS NULL OR p.context = $3)
+       ORDER BY p.step NULLS LAST, p.recorded_at LIMIT $4) m
+     ORDER BY k.ord, m.step NULLS LAST, m.recorded_at`,
+    [runIds, name, context, limit],
+  );
+  return byOrdinal(runIds.length, res.rows, (r) => ({
+    runId: r.run_id,
+    taskId: r.task_id,
+    name: r.name,
+    value: r.value,
+    step: r.step,
+    context: r.context,
+    recordedAt: r.recorded_at,
   }));
 }
 
@@ -108,11 +164,18 @@ export async function bestModel(
 }
 
 /** Models generated by the given tasks or by their descendants through inner transformations. */
+// Both walks below descend from each root only through transformations that have child
+// transformations in their spec (a training's epochs, never its batches): index scans on
+// (parent, transformation). Each row keeps the root it was reached from, so one statement answers
+// every root of a query level, and a root inside another root's subtree still gets its own answer.
+const INNER_TRANSFORMATIONS = `inner_tr AS (
+       SELECT p.id FROM transformation p
+       WHERE EXISTS (SELECT 1 FROM transformation c WHERE c.workflow_id = p.workflow_id AND c.parent_name = p.name))`;
+
+/** Models generated by the given tasks or the tasks under them, all roots together, oldest first. */
 export async function modelsUnderTasks(pool: Pool, rootTaskIds: string[], limit: number): Promise<ValueRow[]> {
   const res = await pool.query(
-    `WITH RECURSIVE inner_tr AS (
-       SELECT p.id FROM transformation p
-       WHERE EXISTS (SELECT 1 FROM transformation c WHERE c.workflow_id = p.workflow_id AND c.parent_name = p.name)),
+    `WITH RECURSIVE ${INNER_TRANSFORMATIONS},
      sub(id) AS (
        SELECT id FROM task_execution WHERE id = ANY($1)
        UNION
@@ -125,30 +188,54 @@ export async function modelsUnderTasks(pool: Pool, rootTaskIds: string[], limit:
   return res.rows.map(toValue);
 }
 
-export async function durationStats(pool: Pool, rootTaskIds: string[], transformation: string): Promise<DurationStatsRow[]> {
-  // Descend from the roots only through transformations that have child transformations in
-  // their spec (a training's epochs, never its batches), then aggregate the target tasks by
-  // parent: for Q4, batches grouped by epoch. Both steps are index scans on (parent, transformation).
+/** The same per root: one list per root task, oldest first, at most `limit` each. */
+export async function modelsUnderEachTask(pool: Pool, rootTaskIds: readonly string[], limit: number): Promise<ValueRow[][]> {
+  if (!rootTaskIds.length) return [];
+  const res = await pool.query(
+    `WITH RECURSIVE ${INNER_TRANSFORMATIONS},
+     roots AS (SELECT id, ord FROM unnest($1::text[]) WITH ORDINALITY AS k(id, ord)),
+     sub(ord, id) AS (
+       SELECT r.ord, t.id FROM roots r JOIN task_execution t ON t.id = r.id
+       UNION
+       SELECT sub.ord, t.id FROM task_execution t JOIN sub ON t.parent_id = sub.id WHERE t.transformation_id IN (SELECT id FROM inner_tr))
+     SELECT ord, ${VALUE_COLS} FROM (
+       SELECT sub.ord, v.*, row_number() OVER (PARTITION BY sub.ord ORDER BY v.id) AS n
+       FROM sub JOIN attribute_value v ON v.task_id = sub.id
+       WHERE v.role = 'MODEL_REFERENCE' AND v.direction = 'GENERATED') x
+     WHERE n <= $2 ORDER BY ord, x.id`,
+    [rootTaskIds, limit],
+  );
+  return byOrdinal(rootTaskIds.length, res.rows, toValue);
+}
+
+/**
+ * Durations of each root's descendant tasks of transformation `transformation`, grouped by their
+ * parent (for Q4: batches by epoch), one list per root.
+ */
+export async function durationStats(
+  pool: Pool,
+  rootTaskIds: readonly string[],
+  transformation: string,
+): Promise<DurationStatsRow[][]> {
+  if (!rootTaskIds.length) return [];
   const res = await pool.query(
     `WITH RECURSIVE target AS (SELECT id FROM transformation WHERE name = $2),
-     inner_tr AS (
-       SELECT p.id FROM transformation p
-       WHERE EXISTS (SELECT 1 FROM transformation c WHERE c.workflow_id = p.workflow_id AND c.parent_name = p.name)),
-     sub(id, depth) AS (
-       SELECT id, 0 FROM task_execution WHERE id = ANY($1)
+     ${INNER_TRANSFORMATIONS},
+     roots AS (SELECT id, ord FROM unnest($1::text[]) WITH ORDINALITY AS k(id, ord)),
+     sub(ord, id, depth) AS (
+       SELECT r.ord, t.id, 0 FROM roots r JOIN task_execution t ON t.id = r.id
        UNION ALL
-       SELECT t.id, sub.depth + 1 FROM task_execution t JOIN sub ON t.parent_id = sub.id
+       SELECT sub.ord, t.id, sub.depth + 1 FROM task_execution t JOIN sub ON t.parent_id = sub.id
        WHERE sub.depth < 16 AND t.transformation_id IN (SELECT id FROM inner_tr) AND t.transformation_id NOT IN (SELECT id FROM target))
-     SELECT b.parent_id, count(*)::int AS count,
+     SELECT sub.ord, b.parent_id, count(*)::int AS count,
        min(extract(epoch FROM b.ended_at - b.started_at) * 1000) AS min_ms,
        avg(extract(epoch FROM b.ended_at - b.started_at) * 1000) AS avg_ms,
        max(extract(epoch FROM b.ended_at - b.started_at) * 1000) AS max_ms
-     FROM task_execution b
-     WHERE b.parent_id IN (SELECT id FROM sub) AND b.transformation_id IN (SELECT id FROM target)
-     GROUP BY b.parent_id ORDER BY min(b.started_at), b.parent_id`,
+     FROM sub JOIN task_execution b ON b.parent_id = sub.id AND b.transformation_id IN (SELECT id FROM target)
+     GROUP BY sub.ord, b.parent_id ORDER BY sub.ord, min(b.started_at), b.parent_id`,
     [rootTaskIds, transformation],
   );
-  return res.rows.map((r) => ({
+  return byOrdinal(rootTaskIds.length, res.rows, (r) => ({
     parentId: r.parent_id,
     count: r.count,
     minMs: r.min_ms === null ? null : Number(r.min_ms),

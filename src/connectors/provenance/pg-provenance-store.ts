@@ -30,6 +30,7 @@ import type {
   Page,
   RelationRow,
   RunRow,
+  RunTaskKey,
   StudyRow,
   TaskRow,
   TelemetryRow,
@@ -251,22 +252,8 @@ export class PgProvenanceStore implements ProvenanceStore {
     return groupByKey(subjects, res.rows as RelationRow[], (r) => r.subject);
   }
 
-  async metricSeries(runId: string, name: string, context: string | null, limit: number): Promise<MetricRow[]> {
-    const res = await this.pool.query(
-      `SELECT run_id, task_id, name, value, step::text, context, recorded_at FROM metric_point
-       WHERE run_id = $1 AND name = $2 AND ($3::text IS NULL OR context = $3)
-       ORDER BY step NULLS LAST, recorded_at LIMIT $4`,
-      [runId, name, context, limit],
-    );
-    return res.rows.map((r) => ({
-      runId: r.run_id,
-      taskId: r.task_id,
-      name: r.name,
-      value: r.value,
-      step: r.step,
-      context: r.context,
-      recordedAt: r.recorded_at,
-    }));
+  metricSeries(runIds: readonly string[], name: string, context: string | null, limit: number): Promise<MetricRow[][]> {
+    return analytics.metricSeries(this.pool, runIds, name, context, limit);
   }
 
   async metricNames(runIds: readonly string[]): Promise<string[][]> {
@@ -277,12 +264,12 @@ export class PgProvenanceStore implements ProvenanceStore {
     return groupByKey(runIds, res.rows, (r) => r.run_id).map((rows) => rows.map((r) => r.name));
   }
 
-  async telemetryByRun(runId: string, taskId: string | null, limit: number): Promise<TelemetryRow[]> {
-    return analytics.telemetry(this.pool, runId, taskId, limit);
+  telemetry(keys: readonly RunTaskKey[], limit: number): Promise<TelemetryRow[][]> {
+    return analytics.telemetry(this.pool, keys, limit);
   }
 
-  gpuSummary(runId: string, taskId: string | null) {
-    return analytics.gpuSummary(this.pool, runId, taskId);
+  gpuSummary(keys: readonly RunTaskKey[]) {
+    return analytics.gpuSummary(this.pool, keys);
   }
 
   models(filter: { workflowName?: string; runId?: string }, page: PageArgs): Promise<Page<ValueRow>> {
@@ -297,7 +284,11 @@ export class PgProvenanceStore implements ProvenanceStore {
     return analytics.modelsUnderTasks(this.pool, rootTaskIds, limit);
   }
 
-  durationStats(rootTaskIds: string[], transformation: string) {
+  modelsUnderEachTask(rootTaskIds: readonly string[], limit: number): Promise<ValueRow[][]> {
+    return analytics.modelsUnderEachTask(this.pool, rootTaskIds, limit);
+  }
+
+  durationStats(rootTaskIds: readonly string[], transformation: string) {
     return analytics.durationStats(this.pool, rootTaskIds, transformation);
   }
 

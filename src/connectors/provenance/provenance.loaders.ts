@@ -1,5 +1,23 @@
 import DataLoader from 'dataloader';
 import type { ProvenanceStore } from './provenance-store';
+import type { RunTaskKey } from './rows';
+
+/**
+ * Loaders of a read that takes arguments besides its keys: one loader per distinct set of
+ * arguments, made on first use, so parents asking the same field with the same arguments (Q4's
+ * trainings, `durationStats(of: "batch")`) share one round trip.
+ */
+function perArguments<A, K, V>(argKey: (a: A) => string, make: (a: A) => DataLoader<K, V, string>) {
+  const made = new Map<string, DataLoader<K, V, string>>();
+  return (a: A): DataLoader<K, V, string> => {
+    const k = argKey(a);
+    let l = made.get(k);
+    if (!l) made.set(k, (l = make(a)));
+    return l;
+  };
+}
+
+const runTaskCacheKey = (k: RunTaskKey) => `${k.runId}\u0000${k.taskId ?? ''}`;
 
 /**
  * Per-request dataloaders over the long-lived store: one round trip per kind of read per query
@@ -29,6 +47,27 @@ export function createProvenanceLoaders(store: ProvenanceStore) {
     generatedByRef: new DataLoader((ids: readonly string[]) => store.valuesByDataRefIds(ids, 'GENERATED'), opts),
     relationsFrom: new DataLoader((ids: readonly string[]) => store.relationsFrom(ids), opts),
     metricNames: new DataLoader((ids: readonly string[]) => store.metricNames(ids), opts),
+    metricSeries: perArguments(
+      (a: { name: string; context: string | null; limit: number }) => JSON.stringify([a.name, a.context, a.limit]),
+      (a) => new DataLoader((ids: readonly string[]) => store.metricSeries(ids, a.name, a.context, a.limit), opts),
+    ),
+    gpuSummary: new DataLoader((keys: readonly RunTaskKey[]) => store.gpuSummary(keys), {
+      ...opts,
+      cacheKeyFn: runTaskCacheKey,
+    }),
+    telemetry: perArguments(
+      (limit: number) => String(limit),
+      (limit) =>
+        new DataLoader((keys: readonly RunTaskKey[]) => store.telemetry(keys, limit), { ...opts, cacheKeyFn: runTaskCacheKey }),
+    ),
+    durationStats: perArguments(
+      (of: string) => of,
+      (of) => new DataLoader((ids: readonly string[]) => store.durationStats(ids, of), opts),
+    ),
+    modelsUnderTask: perArguments(
+      (limit: number) => String(limit),
+      (limit) => new DataLoader((ids: readonly string[]) => store.modelsUnderEachTask(ids, limit), opts),
+    ),
   };
 }
 

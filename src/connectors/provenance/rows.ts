@@ -71,6 +71,12 @@ export interface ValueRow {
   recordedAt: Date;
 }
 
+/** A run, or a run and one of its tasks (`taskId` null: the whole run): the key of the execution-data reads. */
+export interface RunTaskKey {
+  runId: string;
+  taskId: string | null;
+}
+
 export interface DataRefRow {
   id: string;
   uri: string;
