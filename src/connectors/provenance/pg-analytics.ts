@@ -1,5 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg';
-import { VALUE_COLS, decodeCursor, toPage, toValue } from './pg-mappers';
+import { VALUE_COLS, decodeCursor, toMetric, toPage, toValue } from './pg-mappers';
 import type { EdgeKind, LineageDirection, LineageEdge, PageArgs } from './provenance-store';
 import type { DurationStatsRow, GpuSummaryRow, MetricRow, Page, RunTaskKey, TelemetryRow, ValueRow } from './rows';
 
@@ -97,15 +97,7 @@ export async function metricSeries(
      ORDER BY k.ord, m.step NULLS LAST, m.recorded_at`,
     [runIds, name, context, limit],
   );
-  return byOrdinal(runIds.length, res.rows, (r) => ({
-    runId: r.run_id,
-    taskId: r.task_id,
-    name: r.name,
-    value: r.value,
-    step: r.step,
-    context: r.context,
-    recordedAt: r.recorded_at,
-  }));
+  return byOrdinal(runIds.length, res.rows, toMetric);
 }
 
 // ORDER BY names attribute_value.id: a bare `id` would sort the id::text output column as text.

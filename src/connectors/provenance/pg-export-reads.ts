@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { TASK_COLS, VALUE_COLS, decodeCursor, toAgent, toPage, toTask, toValue } from './pg-mappers';
+import { TASK_COLS, VALUE_COLS, decodeCursor, toAgent, toMetric, toPage, toTask, toValue } from './pg-mappers';
 import type { PageArgs } from './provenance-store';
 import type { AgentRow, MetricRow, Page, RelationRow, TaskRow, ValueRow } from './rows';
 
@@ -30,16 +30,7 @@ export async function metricsOfRun(pool: Pool, runId: string, page: PageArgs): P
      WHERE run_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY metric_point.id LIMIT $3`,
     [runId, decodeCursor(page.after), page.first + 1],
   );
-  const rows = res.rows.map((r) => ({
-    id: r.id as string,
-    runId: r.run_id,
-    taskId: r.task_id,
-    name: r.name,
-    value: r.value,
-    step: r.step,
-    context: r.context,
-    recordedAt: r.recorded_at,
-  }));
+  const rows = res.rows.map((r) => ({ id: r.id as string, ...toMetric(r) }));
   return toPage(rows, page.first, (m) => m.id);
 }
 

@@ -1,5 +1,6 @@
 import type { QueryResultRow } from 'pg';
 import type {
+  MetricRow,
   AgentRow,
   AttributeRow,
   DataRefRow,
@@ -76,6 +77,16 @@ export const toTask = (r: QueryResultRow): TaskRow => ({
   endedAt: r.ended_at,
   attributes: r.attributes,
 });
+export const toMetric = (r: QueryResultRow): MetricRow => ({
+  runId: r.run_id,
+  taskId: r.task_id,
+  name: r.name,
+  value: r.value,
+  step: r.step,
+  context: r.context,
+  recordedAt: r.recorded_at,
+});
+
 export const toValue = (r: QueryResultRow): ValueRow => ({
   id: r.id,
   runId: r.run_id,
