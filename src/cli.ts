@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
+import { catchTerminationSignals } from './termination-signals';
 import { sendEventsFile } from './client/send-events-file';
 import { loadWorkflowSpecFile } from './ingest/workflow-spec';
 
@@ -25,19 +26,26 @@ function flag(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-async function serve(): Promise<number> {
+async function serve(args: string[]): Promise<number> {
+  // Help only: it must not touch the data directory (a live server may hold it).
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const config = loadConfig();
   const log = createLogger(config.logLevel, { service: 'provml' });
-  const server = await startServer(config, log, { env: process.env });
-  process.stdout.write(`provml: GraphQL at ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  log.info('stopping');
-  await server.stop();
-  return 0;
+  const signals = catchTerminationSignals(log);
+  try {
+    const server = await startServer(config, log, { env: process.env });
+    process.stdout.write(`provml: GraphQL at ${server.url}\n`);
+    const signal = await signals.received;
+    // Drains requests in flight, closes the pool, then stops the local PostgreSQL (fast shutdown).
+    log.info('stopping', { signal });
+    await server.stop();
+    return 0;
+  } finally {
+    signals.dispose();
+  }
 }
 
 async function register(args: string[]): Promise<number> {
@@ -64,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'serve':
-        return await serve();
+        return await serve(args);
       case 'ingest': {
         const file = args[0];
         if (!file) throw new Error('ingest needs a file');

@@ -8,7 +8,8 @@ import type { ProvmlConfig } from './config';
 import { createContext, type AppDeps, type RequestContext } from './context';
 import { openProvenanceStore, type OpenedStore } from './connectors/provenance/open-provenance-store';
 import { loadDemoIfEmpty } from './demo/load-demo';
-import { ErrorCode, isPublicCode } from './errors';
+import { pgConnectionFailure } from './connectors/provenance/pg-connection-error';
+import { ErrorCode, isPublicCode, StoreUnavailableError } from './errors';
 import { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
 import { handleProvRoute } from './interop/prov-route';
@@ -67,6 +68,13 @@ export function formatErrorFor(log: Logger) {
     }
     if ((isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) || APOLLO_CODES.has(String(code))) return formatted;
     const original = unwrapResolverError(error);
+    // PostgreSQL down or restarting: the client may retry, so say so with a typed code.
+    const lost = pgConnectionFailure(original);
+    if (lost) {
+      log.warn('provenance store unavailable', { path: formatted.path, reason: lost });
+      const typed = new StoreUnavailableError('provenance', lost);
+      return { message: typed.message, path: formatted.path, locations: formatted.locations, extensions: typed.extensions };
+    }
     log.error('unexpected error', {
       path: formatted.path,
       error: original instanceof Error ? original.message : String(original),
@@ -96,12 +104,34 @@ export function createApollo(
     // No field sets cache hints, and Apollo's default cache-control plugin hooks every field
     // resolution (it wraps every resolver of the gateway): measurable on a stitched query.
     plugins: [ApolloServerPluginCacheControlDisabled()],
+    // Apollo's own SIGINT/SIGTERM handlers stop it and then re-raise the signal, which kills the
+    // process before the CLI has drained requests and stopped the local PostgreSQL.
+    stopOnTerminationSignals: false,
   });
 }
 
 export interface StartOptions {
   /** Where the store registry's secretsFromEnv names are looked up (the CLI passes process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** How long stop() lets requests in flight finish before it closes their connections (ms). */
+  drainMs?: number;
+}
+
+/**
+ * Stops accepting, lets requests in flight finish (up to graceMs), then closes what is left.
+ * Idle keep-alive connections are closed as they become idle, or close() would wait for them.
+ */
+async function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
 }
 
 /** Starts the whole server: store registry, provenance store, demo on first start, GraphQL over HTTP. */
@@ -153,20 +183,28 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
 
   const httpServer = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
-      log.error('request failed', { error: err instanceof Error ? err.message : String(err) });
-      if (!res.headersSent)
+      const lost = pgConnectionFailure(err);
+      if (lost) log.warn('provenance store unavailable', { path: req.url, reason: lost });
+      else log.error('request failed', { error: err instanceof Error ? err.message : String(err) });
+      if (res.headersSent) res.end();
+      else if (lost) {
+        const typed = new StoreUnavailableError('provenance', lost);
+        sendJson(res, 503, { errors: [{ message: typed.message, extensions: typed.extensions }] });
+      } else
         sendJson(res, 500, {
           errors: [{ message: 'internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
         });
-      else res.end();
     });
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {
-      await deps.store.ping();
-      sendJson(res, 200, { status: 'ok', store: opened.backend });
+      const up = await deps.store.ping().then(
+        () => true,
+        () => false,
+      );
+      sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', store: opened.backend });
       return;
     }
     // ProvLake's capture library posts here (/provlake/...-provenance).
@@ -242,10 +280,9 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     url,
     port,
     store: opened,
+    // Drain, then stop in the reverse order of start-up: the store (and its local PostgreSQL) last.
     stop: async () => {
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeAllConnections();
-      await closed;
+      await closeGracefully(httpServer, options.drainMs ?? 10_000);
       await apollo.stop();
       await workers.stop();
       await opened.close();

@@ -50,6 +50,38 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   };
 }
 
+export interface CliRun {
+  code: number | null;
+  output: string;
+  /** True when it printed that it serves (and was then stopped here) instead of exiting. */
+  served: boolean;
+}
+
+/**
+ * Runs `provml ARGS...` to its end. A command that starts serving instead of exiting is stopped
+ * (SIGTERM) and reported with served: true, so a test can fail on it without a timeout.
+ */
+export async function runProvml(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROVML_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let served = false;
+  const stopIfServing = () => {
+    if (!served && /GraphQL at http/.test(out)) {
+      served = true;
+      child.kill('SIGTERM');
+    }
+  };
+  child.stdout!.on('data', (d) => ((out += d), stopIfServing()));
+  child.stderr!.on('data', (d) => (out += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output: out, served };
+}
+
 export async function gql<T = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>) {
   const res = await fetch(url, {
     method: 'POST',

@@ -1,12 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from '../../logger';
+import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-dir-lock';
+import { readLocalState, writeLocalState, type LocalState } from './local-state';
 import { resolvePostgresBinaries, traversableByOthers, type PostgresBinaries } from './postgres-binaries';
+import { initdb, livePostmaster, resetPassword, startPostmaster, stopChild, stopPostmaster } from './postgres-process';
+import { isAlive, parentPid } from './process-info';
 
 /**
  * The zero-set-up provenance store: a real PostgreSQL (the binaries of the npm package
@@ -17,6 +21,10 @@ import { resolvePostgresBinaries, traversableByOthers, type PostgresBinaries } f
  * as root from a private checkout (PostgreSQL runs as `postgres` and must reach binaries and
  * data), nor (b) recover the data directory after a SIGKILL (its PostgreSQL child lives on, and
  * the next start throws `undefined`).
+ *
+ * What keeps the events safe: an existing cluster is never deleted (a lost or damaged
+ * local-postgres.json only costs a password reset); one provml process at a time holds the data
+ * directory (provml.lock); a PostgreSQL that dies under a live server is restarted on its port.
  */
 export interface LocalPostgresHandle {
   /** Connection URL of the running local server. */
@@ -24,12 +32,6 @@ export interface LocalPostgresHandle {
   /** The PostgreSQL data directory actually used. */
   clusterDir: string;
   stop(): Promise<void>;
-}
-
-interface LocalState {
-  port: number;
-  password: string;
-  clusterDir: string;
 }
 
 export async function freeLoopbackPort(): Promise<number> {
@@ -44,40 +46,11 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function waitForExit(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
+const sharedClusterDir = (dataDir: string) =>
+  path.join('/var/lib/provml/clusters', createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
 
 /**
- * A killed provml leaves its PostgreSQL running and holding the cluster (postmaster.pid). Stop it
- * with a fast shutdown, which checkpoints: nothing it acknowledged is lost.
- */
-async function stopOrphan(clusterDir: string, log: Logger): Promise<void> {
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  log.warn('stopping a PostgreSQL left running by an earlier provml process', { pid });
-  process.kill(pid, 'SIGINT');
-  if (!(await waitForExit(pid, 30_000))) throw new Error(`PostgreSQL ${pid} holding ${clusterDir} did not stop within 30 s`);
-}
-
-/**
- * Where the cluster lives: `<dataDir>/postgres`, unless PostgreSQL (as the postgres user) cannot
+ * Where a new cluster lives: `<dataDir>/postgres`, unless PostgreSQL (as the postgres user) cannot
  * reach it, when root runs provml from a private directory; then a directory under
  * /var/lib/provml named after the data directory, recorded in the data directory.
  */
@@ -87,133 +60,201 @@ async function chooseClusterDir(dataDir: string, bins: PostgresBinaries, log: Lo
   // Search permission on the data directory itself, so the postgres user can reach its cluster.
   if ((mode & 0o011) !== 0o011) await fs.chmod(dataDir, mode | 0o011);
   if (await traversableByOthers(dataDir)) return path.join(dataDir, 'postgres');
-  const dir = path.join('/var/lib/provml/clusters', createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  const dir = sharedClusterDir(dataDir);
   log.warn(
     'the postgres user cannot reach the data directory (a parent is private); the local PostgreSQL cluster lives elsewhere',
-    {
-      dataDir,
-      clusterDir: dir,
-    },
+    { dataDir, clusterDir: dir },
   );
   return dir;
 }
 
-function spawnAs(bins: PostgresBinaries, file: string, args: string[]): ChildProcess {
-  return spawn(file, args, {
-    ...(bins.user ?? {}),
-    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+const isCluster = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
+
+/** The existing cluster of this data directory, wherever it is (the state file may be gone), else a new place. */
+async function locateCluster(dataDir: string, recorded: string | undefined, bins: PostgresBinaries, log: Logger) {
+  for (const dir of [recorded, path.join(dataDir, 'postgres'), sharedClusterDir(dataDir)]) {
+    if (dir && isCluster(dir)) return dir;
+  }
+  if (recorded) log.warn('the cluster recorded in local-postgres.json is not there; initialising a new one', { recorded });
+  return chooseClusterDir(dataDir, bins, log);
 }
 
-async function initdb(bins: PostgresBinaries, clusterDir: string, password: string): Promise<void> {
-  // Parents searchable (a recursive mkdir would give them the leaf's 0700), the cluster private.
-  await fs.mkdir(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
-  await fs.mkdir(clusterDir, { mode: 0o700 });
-  const pwfile = path.join(os.tmpdir(), `provml-pw-${randomBytes(6).toString('hex')}`);
-  await fs.writeFile(pwfile, password + '\n', { mode: 0o600 });
-  if (bins.user) {
-    await fs.chown(clusterDir, bins.user.uid, bins.user.gid);
-    await fs.chown(pwfile, bins.user.uid, bins.user.gid);
+/**
+ * A killed provml leaves its PostgreSQL running and holding the cluster. We hold the data
+ * directory's lock, so its owner is gone: stop it with a fast shutdown (nothing it acknowledged is
+ * lost). Without any lock file (a provml from before locks, or a deleted lock), a postmaster whose
+ * parent process still lives belongs to someone: refuse rather than stop it under them.
+ */
+async function stopOrphan(dataDir: string, clusterDir: string, lock: DataDirLock, log: Logger): Promise<void> {
+  const pid = await livePostmaster(clusterDir);
+  if (pid === null) return;
+  const parent = parentPid(pid);
+  if (lock.found === 'none' && parent !== null && parent !== 1 && parent !== process.pid && isAlive(parent)) {
+    throw new DataDirBusyError(dataDir, parent, `process ${parent}, which runs PostgreSQL ${pid} on the cluster ${clusterDir}`);
   }
+  log.warn('stopping a PostgreSQL left running by a provml process that is gone', { pid, clusterDir });
+  await stopPostmaster(pid, clusterDir);
+}
+
+/** Makes room for initdb without deleting anything: a non-empty directory that is no cluster is moved aside. */
+async function prepareClusterDir(clusterDir: string, log: Logger): Promise<void> {
+  if (!existsSync(clusterDir)) return;
+  if ((await fs.readdir(clusterDir)).length === 0) return fs.rmdir(clusterDir);
+  const aside = `${clusterDir}.incomplete-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  log.warn('the cluster directory holds files but no PG_VERSION; moved aside, not deleted', { from: clusterDir, to: aside });
+  await fs.rename(clusterDir, aside);
+}
+
+const newPassword = () => randomBytes(18).toString('base64url');
+const urlOf = (s: LocalState) => `postgresql://postgres:${encodeURIComponent(s.password)}@127.0.0.1:${s.port}/postgres`;
+
+/** True when the password is accepted; false on a password failure (28P01); throws on anything else. */
+async function passwordAccepted(state: LocalState): Promise<boolean> {
+  const client = new pg.Client({ connectionString: urlOf(state), connectionTimeoutMillis: 10_000 });
   try {
-    const child = spawnAs(bins, bins.initdb, [
-      `--pgdata=${clusterDir}`,
-      '--auth=scram-sha-256',
-      '--username=postgres',
-      `--pwfile=${pwfile}`,
-      '--encoding=UTF8',
-      '--locale=C',
-    ]);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
-    if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${out.trim().split('\n').slice(-3).join(' ')}`);
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '28P01') return false;
+    throw err;
   } finally {
-    await fs.rm(pwfile, { force: true });
+    await client.end().catch(() => undefined);
   }
-}
-
-async function startPostgres(bins: PostgresBinaries, clusterDir: string, port: number, log: Logger): Promise<ChildProcess> {
-  const child = spawnAs(bins, bins.postgres, [
-    '-D',
-    clusterDir,
-    '-p',
-    String(port),
-    '-c',
-    'listen_addresses=127.0.0.1',
-    // No Unix socket: its directory may not exist or be writable on a fresh machine.
-    '-c',
-    'unix_socket_directories=',
-    '-c',
-    'fsync=on',
-  ]);
-  const pgLog = log.child({ source: 'local-postgres' });
-  let tail = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      const text = d.toString();
-      tail = (tail + text).slice(-2000);
-      for (const line of text.split('\n')) if (line.trim()) pgLog.debug(line.trim());
-      if (text.includes('database system is ready to accept connections')) resolve();
-    };
-    child.stderr!.on('data', onData);
-    child.stdout!.on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      reject(new Error(`PostgreSQL exited during start-up (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' ')}`)),
-    );
-  });
-  // Keep draining its output; a full pipe would block PostgreSQL.
-  child.stderr!.resume();
-  child.stdout!.resume();
-  return child;
 }
 
 export async function startLocalPostgres(dataDir: string, log: Logger): Promise<LocalPostgresHandle> {
   await fs.mkdir(dataDir, { recursive: true });
+  const lock = await acquireDataDirLock(dataDir, log);
+  try {
+    return await startLocked(dataDir, lock, log);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(dataDir: string, lock: DataDirLock, log: Logger): Promise<LocalPostgresHandle> {
   const stateFile = path.join(dataDir, 'local-postgres.json');
   const bins = await resolvePostgresBinaries(log);
-  const previous = existsSync(stateFile) ? (JSON.parse(await fs.readFile(stateFile, 'utf8')) as Partial<LocalState>) : {};
-  const clusterDir = previous.clusterDir ?? (await chooseClusterDir(dataDir, bins, log));
-  await stopOrphan(clusterDir, log);
+  const previous = await readLocalState(stateFile);
+  const clusterDir = await locateCluster(dataDir, previous.clusterDir, bins, log);
+  await stopOrphan(dataDir, clusterDir, lock, log);
 
-  const initialised = existsSync(path.join(clusterDir, 'PG_VERSION')) && !!previous.password;
-  const state: LocalState = {
-    clusterDir,
-    password: initialised ? previous.password! : randomBytes(18).toString('base64url'),
-    // A fresh free port each start: the recorded one may have been taken meanwhile.
-    port: await freeLoopbackPort(),
+  // A fresh free port each start: the recorded one may have been taken meanwhile.
+  const state: LocalState = { clusterDir, port: await freeLoopbackPort(), password: previous.password ?? newPassword() };
+  // The state is written before the cluster is touched: its password is never only in memory.
+  const recover = async (why: string) => {
+    log.warn(`local-postgres.json ${why}: keeping the cluster and resetting its password`, { stateFile, clusterDir });
+    state.password = newPassword();
+    await writeLocalState(stateFile, state);
+    await resetPassword(bins, clusterDir, state.password);
   };
-  if (!initialised) {
-    if (existsSync(clusterDir)) await fs.rm(clusterDir, { recursive: true, force: true });
+  if (!isCluster(clusterDir)) {
+    await writeLocalState(stateFile, state);
+    await prepareClusterDir(clusterDir, log);
     log.info('initialising the local PostgreSQL', { dir: clusterDir });
     await initdb(bins, clusterDir, state.password);
+  } else if (!previous.password) {
+    await recover(previous.problem === 'missing' ? 'is missing' : `is damaged (${previous.problem})`);
+  } else {
+    await writeLocalState(stateFile, state);
   }
-  await fs.writeFile(stateFile, JSON.stringify(state), { mode: 0o600 });
 
-  let child: ChildProcess;
+  const start = async (): Promise<ChildProcess> => {
+    try {
+      return await startPostmaster(bins, clusterDir, state.port, log);
+    } catch (err) {
+      throw new Error(
+        `the local PostgreSQL in ${clusterDir} did not start: ${(err as Error).message}; or set PROVML_DATABASE_URL`,
+        { cause: err },
+      );
+    }
+  };
+  let child = await start();
   try {
-    child = await startPostgres(bins, clusterDir, state.port, log);
+    if (!(await passwordAccepted(state))) {
+      await stopChild(child);
+      await recover('holds a password the cluster does not accept');
+      child = await start();
+    }
   } catch (err) {
-    throw new Error(
-      `the local PostgreSQL in ${clusterDir} did not start: ${(err as Error).message}; or set PROVML_DATABASE_URL`,
-      { cause: err },
-    );
+    await stopChild(child);
+    throw err;
   }
-  const url = `postgresql://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
+  return supervise({ child, start, clusterDir, url: urlOf(state), lock, log });
+}
+
+interface Supervised {
+  child: ChildProcess;
+  start: () => Promise<ChildProcess>;
+  clusterDir: string;
+  url: string;
+  lock: DataDirLock;
+  log: Logger;
+}
+
+/**
+ * Keeps the local PostgreSQL up for as long as the store is open: one that exits on its own
+ * (killed, crashed) is started again on the same port, so the pool's connections come back.
+ * A process `exit` hook asks it to stop and drops the lock however this process ends (short of
+ * SIGKILL).
+ */
+function supervise(s: Supervised): LocalPostgresHandle {
+  let child = s.child;
+  let stopping = false;
+  let restarting: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const restart = async () => {
+    for (let delay = 200; !stopping; delay = Math.min(delay * 2, 5_000)) {
+      await sleep(delay);
+      if (stopping) return;
+      try {
+        const next = await s.start();
+        child = next;
+        watch(next);
+        s.log.warn('the local PostgreSQL is back', { clusterDir: s.clusterDir });
+        if (stopping) await stopChild(next);
+        return;
+      } catch (err) {
+        // E.g. its killed postmaster's backends still hold the shared memory for a moment.
+        s.log.warn('the local PostgreSQL did not start again yet; retrying', { error: (err as Error).message, inMs: delay * 2 });
+      }
+    }
+  };
+  const watch = (c: ChildProcess) =>
+    c.once('exit', (code, signal) => {
+      if (stopping) return;
+      s.log.error('the local PostgreSQL exited while the store was open; starting it again', { code, signal });
+      restarting = restart().finally(() => (restarting = null));
+    });
+  watch(child);
+
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    s.lock.release();
+  };
+  process.on('exit', onExit);
+
   return {
-    url,
-    clusterDir,
+    url: s.url,
+    clusterDir: s.clusterDir,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGINT'); // fast shutdown: checkpoint, then exit
-      await exited;
+      stopping = true;
+      (wake as (() => void) | null)?.();
+      await restarting;
+      await stopChild(child);
+      process.off('exit', onExit);
+      s.lock.release();
     },
   };
 }

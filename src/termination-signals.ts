@@ -1,0 +1,36 @@
+import type { Logger } from './logger';
+
+export interface TerminationSignals {
+  /** Resolves with the first SIGTERM or SIGINT (at once when one came before). */
+  received: Promise<NodeJS.Signals>;
+  dispose(): void;
+}
+
+/**
+ * Installed before start-up, so a signal during start-up stops the server once it is up instead of
+ * killing the process with its local PostgreSQL left running. A second signal while stopping
+ * exits at once (the local store's exit hook still asks PostgreSQL for a fast shutdown).
+ */
+export function catchTerminationSignals(log: Logger): TerminationSignals {
+  let first: NodeJS.Signals | null = null;
+  let resolve!: (s: NodeJS.Signals) => void;
+  const received = new Promise<NodeJS.Signals>((r) => (resolve = r));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first === null) {
+      first = signal;
+      resolve(signal);
+      return;
+    }
+    log.warn('second termination signal: exiting without waiting for requests in flight', { signal });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    received,
+    dispose: () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+}
