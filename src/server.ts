@@ -268,10 +268,19 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // E.g. the port is taken: nothing may be left running, the local PostgreSQL least of all.
+    await apollo.stop();
+    await workers.stop();
+    await opened.close();
+    await registry.close();
+    throw err;
+  }
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`;

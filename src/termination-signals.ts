@@ -1,7 +1,7 @@
 import type { Logger } from './logger';
 
 export interface TerminationSignals {
-  /** Resolves with the first SIGTERM or SIGINT (at once when one came before). */
+  /** Resolves with the first SIGTERM, SIGINT or SIGHUP (at once when one came before). */
   received: Promise<NodeJS.Signals>;
   dispose(): void;
 }
@@ -22,15 +22,15 @@ export function catchTerminationSignals(log: Logger): TerminationSignals {
       return;
     }
     log.warn('second termination signal: exiting without waiting for requests in flight', { signal });
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // SIGHUP: the terminal went away. PostgreSQL, in its own session, would not notice.
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
   return {
     received,
     dispose: () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      for (const s of signals) process.off(s, onSignal);
     },
   };
 }

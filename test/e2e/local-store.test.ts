@@ -130,13 +130,18 @@ describe('the local store of provml serve (real processes, real PostgreSQL)', ()
     const pid = postmasterPid(clusterDir);
     process.kill(pid, 'SIGKILL');
     let count: number | null = null;
+    const codes = new Set<unknown>();
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      count = await childCount(server).catch(() => null);
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await gql<{ task: { children: { nodes: unknown[] } } | null }>(server.url, CHILDREN);
+      for (const e of res.body.errors ?? []) codes.add(e.extensions?.code);
+      count = res.body.data?.task?.children.nodes.length ?? null;
       if (count !== null) break;
     }
     expect(count).toBe(20);
+    // While it was down, a client was told to retry, not that the server failed.
+    expect([...codes].filter((c) => c !== 'STORE_UNAVAILABLE')).toEqual([]);
     expect(postmasterPid(clusterDir)).not.toBe(pid);
     expect(server.child.exitCode).toBeNull();
     const more = await gql<{ ingest: { accepted: number } }>(server.url, INGEST, { e: tasks('after', 5) });

@@ -10,7 +10,9 @@ const PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to con
  * Returns the reason to show (a code, never a message that could carry a URL).
  */
 export function pgConnectionFailure(err: unknown): string | null {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  // Followed through `cause` and through GraphQL's `originalError` (stitching wraps a subschema's errors).
+  const next = (e: object) => (e as { originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 8; e = next(e), depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (NODE_CODES.has(code) || SQL_CODES.has(code) || code.startsWith('08'))) return code;
     if (e instanceof AggregateError) {
