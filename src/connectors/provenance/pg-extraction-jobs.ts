@@ -30,6 +30,8 @@ export interface ExtractionJobRow {
   options: unknown;
   status: ExtractionStatus;
   attempts: number;
+  /** The current claim's fence (RUNNING jobs): only its holder may renew, complete or fail the job. */
+  leaseToken: string | null;
   bytesRead: number | null;
   characteristics: CharacteristicValue[] | null;
   resultRunId: string | null;
@@ -49,7 +51,7 @@ export interface ExtractionOutcome {
   note: string | null;
 }
 
-const COLS = `j.id::text, j.data_ref_id::text, d.uri, d.store, j.options, j.status, j.attempts, j.bytes_read::text,
+const COLS = `j.id::text, j.data_ref_id::text, d.uri, d.store, j.options, j.status, j.attempts, j.lease_token::text, j.bytes_read::text,
   j.characteristics, j.result_run_id, j.note, j.error_code, j.error_message, j.error_offset::text, j.error_field,
   j.requested_at, j.started_at, j.finished_at`;
 
@@ -61,6 +63,7 @@ const toJob = (r: QueryResultRow): ExtractionJobRow => ({
   options: r.options,
   status: r.status,
   attempts: r.attempts,
+  leaseToken: r.lease_token,
   bytesRead: r.bytes_read === null ? null : Number(r.bytes_read),
   characteristics: r.characteristics,
   resultRunId: r.result_run_id,
@@ -92,7 +95,7 @@ export async function claimExtractionJobs(pool: Pool, limit: number, leaseMs: nu
        WHERE status IN ('PENDING', 'RUNNING') AND next_attempt_at <= now()
        ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),
      claimed AS (
-       UPDATE extraction_job j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = now(),
+       UPDATE extraction_job j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = now(), lease_token = gen_random_uuid(),
          next_attempt_at = now() + make_interval(secs => $2::double precision)
        FROM due WHERE j.id = due.id RETURNING j.*)
      SELECT ${COLS} FROM claimed j JOIN data_reference d ON d.id = j.data_ref_id ORDER BY j.id`,
@@ -101,49 +104,70 @@ export async function claimExtractionJobs(pool: Pool, limit: number, leaseMs: nu
   return res.rows.map(toJob);
 }
 
-/** Extends the lease of jobs still being read (so none is taken over) and records their progress. */
-export async function renewExtractionLeases(
-  pool: Pool,
-  progress: ReadonlyArray<{ id: string; bytesRead: number }>,
-  leaseMs: number,
-): Promise<void> {
-  if (!progress.length) return;
-  await pool.query(
-    `UPDATE extraction_job j SET next_attempt_at = now() + make_interval(secs => $3::double precision), bytes_read = p.bytes
-     FROM unnest($1::bigint[], $2::bigint[]) AS p(id, bytes)
-     WHERE j.id = p.id AND j.status = 'RUNNING'`,
-    [progress.map((p) => p.id), progress.map((p) => p.bytesRead), secs(leaseMs)],
-  );
+/** A claim: the job and the lease token it was given. */
+export interface ExtractionLease {
+  id: string;
+  leaseToken: string;
 }
 
-export async function completeExtractionJob(pool: Pool, id: string, result: ExtractionOutcome): Promise<void> {
-  await pool.query(
-    `UPDATE extraction_job SET status = 'DONE', bytes_read = $2, characteristics = $3::jsonb, result_run_id = $4, note = $5,
-       error_code = NULL, error_message = NULL, error_offset = NULL, error_field = NULL, finished_at = now()
-     WHERE id = $1`,
-    [id, result.bytesRead, JSON.stringify(result.characteristics), result.resultRunId, result.note?.slice(0, 2000) ?? null],
+/**
+ * Extends the leases of jobs still being read (so none is taken over) and records their
+ * progress; returns the ids whose lease is still this worker's (the others passed on).
+ */
+export async function renewExtractionLeases(
+  pool: Pool,
+  progress: ReadonlyArray<ExtractionLease & { bytesRead: number }>,
+  leaseMs: number,
+): Promise<Set<string>> {
+  if (!progress.length) return new Set();
+  const res = await pool.query<{ id: string }>(
+    `UPDATE extraction_job j SET next_attempt_at = now() + make_interval(secs => $4::double precision), bytes_read = p.bytes
+     FROM unnest($1::bigint[], $2::uuid[], $3::bigint[]) AS p(id, token, bytes)
+     WHERE j.id = p.id AND j.lease_token = p.token AND j.status = 'RUNNING'
+     RETURNING j.id::text`,
+    [progress.map((p) => p.id), progress.map((p) => p.leaseToken), progress.map((p) => p.bytesRead), secs(leaseMs)],
   );
+  return new Set(res.rows.map((r) => r.id));
+}
+
+/** Records the result; false (nothing written) when the lease passed to another worker. */
+export async function completeExtractionJob(pool: Pool, lease: ExtractionLease, result: ExtractionOutcome): Promise<boolean> {
+  const res = await pool.query(
+    `UPDATE extraction_job SET status = 'DONE', bytes_read = $3, characteristics = $4::jsonb, result_run_id = $5, note = $6,
+       error_code = NULL, error_message = NULL, error_offset = NULL, error_field = NULL, finished_at = now(), lease_token = NULL
+     WHERE id = $1 AND lease_token = $2::uuid AND status = 'RUNNING'`,
+    [
+      lease.id,
+      lease.leaseToken,
+      result.bytesRead,
+      JSON.stringify(result.characteristics),
+      result.resultRunId,
+      result.note?.slice(0, 2000) ?? null,
+    ],
+  );
+  return res.rowCount === 1;
 }
 
 /**
  * Records a failed attempt: final (FAILED) when `retryInMs` is null, otherwise the job is
- * PENDING again and due after `retryInMs` (a store that was down).
+ * PENDING again and due after `retryInMs` (a store that was down). False when the lease passed on.
  */
 export async function failExtractionJob(
   pool: Pool,
-  id: string,
+  lease: ExtractionLease,
   failure: ExtractionFailure & { bytesRead: number | null },
   retryInMs: number | null,
-): Promise<void> {
-  await pool.query(
+): Promise<boolean> {
+  const res = await pool.query(
     `UPDATE extraction_job SET
-       status = CASE WHEN $7::double precision IS NULL THEN 'FAILED' ELSE 'PENDING' END,
-       next_attempt_at = now() + make_interval(secs => coalesce($7::double precision, 0)),
-       finished_at = CASE WHEN $7::double precision IS NULL THEN now() ELSE NULL END,
-       error_code = $2, error_message = $3, error_offset = $4, error_field = $5, bytes_read = $6
-     WHERE id = $1`,
+       status = CASE WHEN $8::double precision IS NULL THEN 'FAILED' ELSE 'PENDING' END,
+       next_attempt_at = now() + make_interval(secs => coalesce($8::double precision, 0)),
+       finished_at = CASE WHEN $8::double precision IS NULL THEN now() ELSE NULL END,
+       error_code = $3, error_message = $4, error_offset = $5, error_field = $6, bytes_read = $7, lease_token = NULL
+     WHERE id = $1 AND lease_token = $2::uuid AND status = 'RUNNING'`,
     [
-      id,
+      lease.id,
+      lease.leaseToken,
       failure.code,
       failure.message.slice(0, 2000),
       failure.offset,
@@ -152,6 +176,7 @@ export async function failExtractionJob(
       retryInMs === null ? null : secs(retryInMs),
     ],
   );
+  return res.rowCount === 1;
 }
 
 /** The latest requested job of each data reference, in key order (dataloader contract). */

@@ -91,12 +91,16 @@ export class PgProvenanceStore implements ProvenanceStore {
     return outbox.claimPublishJobs(this.pool, limit, leaseMs);
   }
 
-  completePublishJob(runId: string): Promise<void> {
-    return outbox.completePublishJob(this.pool, runId);
+  holdPublishLease(job: outbox.PublishJob, leaseMs: number): Promise<boolean> {
+    return outbox.holdPublishLease(this.pool, job, leaseMs);
   }
 
-  failPublishJob(runId: string, error: string, retryInMs: number): Promise<void> {
-    return outbox.failPublishJob(this.pool, runId, error, retryInMs);
+  completePublishJob(job: outbox.PublishJob): Promise<boolean> {
+    return outbox.completePublishJob(this.pool, job);
+  }
+
+  failPublishJob(job: outbox.PublishJob, error: string, retryInMs: number): Promise<boolean> {
+    return outbox.failPublishJob(this.pool, job, error, retryInMs);
   }
 
   publishOutboxCounts(): Promise<{ pending: number; done: number }> {
@@ -107,20 +111,23 @@ export class PgProvenanceStore implements ProvenanceStore {
     return extraction.claimExtractionJobs(this.pool, limit, leaseMs);
   }
 
-  renewExtractionLeases(progress: ReadonlyArray<{ id: string; bytesRead: number }>, leaseMs: number): Promise<void> {
+  renewExtractionLeases(
+    progress: ReadonlyArray<extraction.ExtractionLease & { bytesRead: number }>,
+    leaseMs: number,
+  ): Promise<Set<string>> {
     return extraction.renewExtractionLeases(this.pool, progress, leaseMs);
   }
 
-  completeExtractionJob(id: string, result: extraction.ExtractionOutcome): Promise<void> {
-    return extraction.completeExtractionJob(this.pool, id, result);
+  completeExtractionJob(lease: extraction.ExtractionLease, result: extraction.ExtractionOutcome): Promise<boolean> {
+    return extraction.completeExtractionJob(this.pool, lease, result);
   }
 
   failExtractionJob(
-    id: string,
+    lease: extraction.ExtractionLease,
     failure: extraction.ExtractionFailure & { bytesRead: number | null },
     retryInMs: number | null,
-  ): Promise<void> {
-    return extraction.failExtractionJob(this.pool, id, failure, retryInMs);
+  ): Promise<boolean> {
+    return extraction.failExtractionJob(this.pool, lease, failure, retryInMs);
   }
 
   latestExtractionJobs(dataRefIds: readonly string[]): Promise<Array<extraction.ExtractionJobRow | null>> {

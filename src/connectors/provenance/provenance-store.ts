@@ -1,6 +1,12 @@
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
 import type { AddedTransformation } from './pg-extend-workflow';
-import type { ExtractionFailure, ExtractionJobRow, ExtractionOutcome, ExtractionStatus } from './pg-extraction-jobs';
+import type {
+  ExtractionFailure,
+  ExtractionJobRow,
+  ExtractionLease,
+  ExtractionOutcome,
+  ExtractionStatus,
+} from './pg-extraction-jobs';
 import type { PublishJob } from './pg-publish-outbox';
 import type {
   AgentRow,
@@ -134,22 +140,31 @@ export interface ProvenanceStore {
   // Publish outbox (src/interop/publish): ended runs whose PROV-O waits for a triple store.
   /** Leases up to `limit` due jobs for `leaseMs`. */
   claimPublishJobs(limit: number, leaseMs: number): Promise<PublishJob[]>;
-  completePublishJob(runId: string): Promise<void>;
-  failPublishJob(runId: string, error: string, retryInMs: number): Promise<void>;
+  /**
+   * Completion, failure and lease checks are fenced by the claim's lease token: each answers
+   * false, and writes nothing, once the lease passed to another publisher.
+   */
+  holdPublishLease(job: PublishJob, leaseMs: number): Promise<boolean>;
+  completePublishJob(job: PublishJob): Promise<boolean>;
+  failPublishJob(job: PublishJob, error: string, retryInMs: number): Promise<boolean>;
   publishOutboxCounts(): Promise<{ pending: number; done: number }>;
 
   // Extraction jobs (src/ingest/extraction): data references that asked for extraction.
   /** Leases up to `limit` due jobs (pending, or running with an expired lease) for `leaseMs`. */
   claimExtractionJobs(limit: number, leaseMs: number): Promise<ExtractionJobRow[]>;
-  /** Extends the leases of jobs in progress and records the bytes they have read. */
-  renewExtractionLeases(progress: ReadonlyArray<{ id: string; bytesRead: number }>, leaseMs: number): Promise<void>;
-  completeExtractionJob(id: string, result: ExtractionOutcome): Promise<void>;
+  /**
+   * Extends the leases of jobs in progress and records the bytes they have read; returns the
+   * ids whose lease is still the caller's. Renewal, completion and failure are fenced by the
+   * claim's lease token: a worker whose lease passed to another writes nothing (false).
+   */
+  renewExtractionLeases(progress: ReadonlyArray<ExtractionLease & { bytesRead: number }>, leaseMs: number): Promise<Set<string>>;
+  completeExtractionJob(lease: ExtractionLease, result: ExtractionOutcome): Promise<boolean>;
   /** Final failure when `retryInMs` is null; otherwise pending again after `retryInMs`. */
   failExtractionJob(
-    id: string,
+    lease: ExtractionLease,
     failure: ExtractionFailure & { bytesRead: number | null },
     retryInMs: number | null,
-  ): Promise<void>;
+  ): Promise<boolean>;
   /** The latest job of each data reference, in key order. */
   latestExtractionJobs(dataRefIds: readonly string[]): Promise<Array<ExtractionJobRow | null>>;
   extractionJobs(filter: { status?: ExtractionStatus | null }, page: PageArgs): Promise<Page<ExtractionJobRow>>;

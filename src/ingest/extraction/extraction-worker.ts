@@ -63,6 +63,15 @@ interface Outcome {
   runId: string;
 }
 
+/** This worker's lease on a job passed to another worker (it stalled past the lease): write nothing. */
+class LeaseLostError extends Error {}
+
+/** What the worker holds of a job in progress. */
+interface Slot {
+  reader: RangeReader | null;
+  done: Promise<void>;
+}
+
 /**
  * Drains the extraction jobs that ingest enqueued (the migration's trigger writes them in the
  * batch's transaction): reads each file's headers through the registry's object store, records
@@ -76,7 +85,7 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
   const leaseMs = options.leaseMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 3;
   const backoffMs = options.backoffMs ?? 5000;
-  const inFlight = new Map<string, { reader: RangeReader | null; done: Promise<void> }>();
+  const inFlight = new Map<string, Slot & { leaseToken: string }>();
   let polling: Promise<number> | null = null;
   let stopped = false;
   let version: Promise<number> | null = null;
@@ -114,7 +123,10 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
       version = null;
       throw err;
     });
-    const events = extractionEvents(job, await version, c.characteristics, startedAt, new Date());
+    const workflowVersion = await version;
+    // Fenced: a worker that stalled past its lease writes no run, no footprint and no result.
+    await holdLease(job, reader.bytesRead);
+    const events = extractionEvents(job, workflowVersion, c.characteristics, startedAt, new Date());
     const ingest = await ingestBatch(events, { store: deps.store, catalog: deps.catalog, maxBatchEvents: events.length });
     if (ingest.rejected) throw new Error(`extraction events rejected: ${ingest.issues[0].field}: ${ingest.issues[0].message}`);
 
@@ -133,13 +145,22 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
         }
       }
     }
-    await deps.store.completeExtractionJob(job.id, {
+    const done = await deps.store.completeExtractionJob(lease(job), {
       bytesRead: result.bytesRead,
       characteristics: c.characteristics,
       resultRunId: extractionRunId(job.id),
       note,
     });
+    if (!done) throw new LeaseLostError('the job was taken over before its result was recorded');
     return { note, runId: extractionRunId(job.id) };
+  }
+
+  const lease = (job: ExtractionJobRow) => ({ id: job.id, leaseToken: job.leaseToken ?? '' });
+
+  /** Renews the job's lease now; throws LeaseLostError when it passed to another worker. */
+  async function holdLease(job: ExtractionJobRow, bytesRead: number): Promise<void> {
+    const held = await deps.store.renewExtractionLeases([{ ...lease(job), bytesRead }], leaseMs);
+    if (!held.has(job.id)) throw new LeaseLostError('the lease ran out and another worker took the job');
   }
 
   async function runJob(job: ExtractionJobRow, slot: { reader: RangeReader | null }): Promise<void> {
@@ -154,6 +175,15 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
         note: out.note ?? undefined,
       });
     } catch (err) {
+      if (err instanceof LeaseLostError) {
+        log.warn('extraction result refused: lease lost', {
+          job: job.id,
+          uri: job.uri,
+          attempt: job.attempts,
+          reason: err.message,
+        });
+        return;
+      }
       const bytesRead = slot.reader?.bytesRead ?? null;
       const e = err as { code?: unknown; offset?: unknown; field?: unknown; message?: unknown };
       const failure = {
@@ -178,10 +208,12 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
         error: failure.message,
         retryInMs,
       });
-      await deps.store.failExtractionJob(job.id, failure, retryInMs).catch((e2: unknown) => {
+      const recorded = await deps.store.failExtractionJob(lease(job), failure, retryInMs).catch((e2: unknown) => {
         // The provenance store itself is down: the lease runs out and the job is claimed again.
         log.warn('could not record the failure', { job: job.id, error: e2 instanceof Error ? e2.message : String(e2) });
+        return true;
       });
+      if (!recorded) log.warn('extraction failure refused: lease lost', { job: job.id, uri: job.uri, attempt: job.attempts });
     } finally {
       finished++;
     }
@@ -192,7 +224,7 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
     if (stopped || free <= 0) return 0;
     const jobs = await deps.store.claimExtractionJobs(free, leaseMs);
     for (const job of jobs) {
-      const slot: { reader: RangeReader | null; done: Promise<void> } = { reader: null, done: Promise.resolve() };
+      const slot: Slot & { leaseToken: string } = { reader: null, done: Promise.resolve(), leaseToken: job.leaseToken ?? '' };
       slot.done = runJob(job, slot).finally(() => {
         inFlight.delete(job.id);
         // A slot is free: take the next job at once rather than at the next interval.
@@ -215,10 +247,17 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
   }
 
   async function renew(): Promise<void> {
-    const progress = [...inFlight.entries()].map(([id, s]) => ({ id, bytesRead: s.reader?.bytesRead ?? 0 }));
-    await deps.store.renewExtractionLeases(progress, leaseMs).catch((err: unknown) => {
+    const progress = [...inFlight.entries()].map(([id, s]) => ({
+      id,
+      leaseToken: s.leaseToken,
+      bytesRead: s.reader?.bytesRead ?? 0,
+    }));
+    const held = await deps.store.renewExtractionLeases(progress, leaseMs).catch((err: unknown) => {
       log.warn('extraction lease renewal failed', { error: err instanceof Error ? err.message : String(err) });
+      return null;
     });
+    // The job goes on (it may be nearly done) but will write nothing: holdLease refuses it.
+    for (const p of held ? progress : []) if (!held!.has(p.id)) log.warn('extraction lease lost', { job: p.id });
   }
 
   const timer = setInterval(() => void kick(), options.intervalMs ?? 1000);

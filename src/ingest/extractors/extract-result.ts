@@ -18,8 +18,11 @@ export interface SegyExtract {
   inferenceNote?: string;
   traceCount: number;
   sampleCount: number;
-  /** Microseconds (or the file's unit for depth data). */
-  sampleInterval: number;
+  /**
+   * Microseconds (or the file's unit for depth data); null when the headers give none segyio
+   * would take (both zero or negative, or binary and trace header disagree).
+   */
+  sampleInterval: number | null;
   inline: LineRange;
   crossline: LineRange;
   /** [minX, minY, maxX, maxY] of CDP X/Y, coordinate scalar applied, in the file's CRS. */

@@ -23,17 +23,19 @@ export const SAMPLE_FORMATS: Readonly<Record<number, { bytes: number; name: stri
 /** The binary file header: the 400 bytes at file offset 3200. */
 export interface BinaryHeader {
   byteOrder: ByteOrder;
-  /** µs (or Hz, m, ft for non-time data), rev 2's IEEE-double override applied. */
+  /** Bytes 3217-3218, a signed 16-bit integer (segyio reads it signed: -2000 is not 63536). */
   sampleInterval: number;
+  /** Rev 2's IEEE double at 3273-3280 (0 when unset or not a rev 2 file). */
+  extendedSampleInterval: number;
   samplesPerTrace: number;
   formatCode: number;
   formatName: string;
   bytesPerSample: number;
   revision: { major: number; minor: number };
   fixedLengthTraces: boolean;
-  /** Extended textual headers after the binary header; -1: a variable count ended by a stanza. */
+  /** Extended textual headers after the binary header; negative: a variable count ended by a stanza. */
   extendedTextHeaders: number;
-  /** Extra 240-byte trace headers after each standard one (rev 2). */
+  /** Extra 240-byte trace headers after each standard one (rev 2, bytes 3507-3508). */
   extraTraceHeaders: number;
   /** Rev 2.1: where the first trace starts (0: right after the textual headers). */
   firstTraceOffset: number;
@@ -44,21 +46,22 @@ export interface BinaryHeader {
 export const BIN = 3200; // file offset of the binary header
 export const BIN_END = 3600;
 
-// File offsets (0-based) of the fields we read; names follow the SEG-Y rev 2 standard.
+// File offsets (0-based) of the fields we read; names, sizes and signedness follow SEG-Y rev 2.1
+// table 2 as segyio reads them (lib/src/segy.c binheader_map).
 const F = {
-  interval: 3216,
-  samples: 3220,
-  format: 3224,
-  extSamples: 3268,
-  extInterval: 3272,
-  byteOrderConstant: 3296,
-  major: 3500,
-  minor: 3501,
-  fixedLength: 3502,
-  extTextHeaders: 3504,
-  extraTraceHeaders: 3506,
-  firstTraceOffset: 3520,
-  trailerStanzas: 3528,
+  interval: 3216, // int16
+  samples: 3220, // uint16
+  format: 3224, // int16
+  extSamples: 3268, // int32
+  extInterval: 3272, // IEEE double
+  byteOrderConstant: 3296, // int32
+  major: 3500, // uint8
+  minor: 3501, // uint8
+  fixedLength: 3502, // int16
+  extTextHeaders: 3504, // int16
+  extraTraceHeaders: 3506, // int16
+  firstTraceOffset: 3520, // uint64
+  trailerStanzas: 3528, // int32
 } as const;
 
 /** Byte order from rev 2's constant 16909060, else from which reading gives a known format code. */
@@ -84,7 +87,6 @@ export function parseBinaryHeader(bytes: Uint8Array): BinaryHeader {
   const le = byteOrder === 'little';
   const u16 = (off: number) => h.getUint16(off - BIN, le);
   const i16 = (off: number) => h.getInt16(off - BIN, le);
-  const u32 = (off: number) => h.getUint32(off - BIN, le);
   const u64 = (off: number) => Number(h.getBigUint64(off - BIN, le));
 
   const formatCode = u16(F.format);
@@ -96,38 +98,39 @@ export function parseBinaryHeader(bytes: Uint8Array): BinaryHeader {
     });
   const major = h.getUint8(F.major - BIN);
   const minor = h.getUint8(F.minor - BIN);
-  // Fields SEG-Y rev 2 gave meaning to were "unassigned" before and may hold anything there.
-  const rev2 = major >= 2 && major < 16;
+  // segyio reads the rev 2 fields whenever byte 3501 is 2 or more (rev 1 wrote 0x0100 there,
+  // so its major byte is 1). Fields segyio does not read (the extended interval, trailers) we
+  // honour only in a file that says exactly rev 2, where they cannot be leftover noise.
+  const rev2 = major >= 2;
+  const exactlyRev2 = major === 2;
 
-  let samplesPerTrace = u16(F.samples);
-  let sampleInterval = u16(F.interval);
+  const samples = u16(F.samples);
+  const extSamples = h.getInt32(F.extSamples - BIN, le);
+  // segyio's segy_samples: the extended count when the 16-bit one is 0, or in a rev 2 file.
+  const samplesPerTrace = extSamples > 0 && (samples === 0 || rev2) ? extSamples : samples;
+  const dt = h.getFloat64(F.extInterval - BIN, le);
+  const extendedSampleInterval = exactlyRev2 && Number.isFinite(dt) && dt > 0 ? dt : 0;
   let extraTraceHeaders = 0;
   let firstTraceOffset = 0;
   let trailerStanzas = 0;
   if (rev2) {
-    const ext = u32(F.extSamples);
-    if (ext > 0) samplesPerTrace = ext;
-    const dt = h.getFloat64(F.extInterval - BIN, le);
-    if (Number.isFinite(dt) && dt > 0) sampleInterval = dt;
-    extraTraceHeaders = u32(F.extraTraceHeaders);
-    firstTraceOffset = u64(F.firstTraceOffset);
-    trailerStanzas = h.getInt32(F.trailerStanzas - BIN, le);
-    if (extraTraceHeaders > 65535)
-      throw new ExtractError('BAD_HEADER', `${extraTraceHeaders} extra trace headers per trace is implausible`, {
+    extraTraceHeaders = i16(F.extraTraceHeaders);
+    if (extraTraceHeaders < 0)
+      throw new ExtractError('BAD_HEADER', `additional trace header count ${extraTraceHeaders} is negative`, {
         offset: F.extraTraceHeaders,
-        field: 'binary.maxAdditionalTraceHeaders (SEG-Y bytes 3507-3510)',
+        field: 'binary.maxAdditionalTraceHeaders (SEG-Y bytes 3507-3508)',
       });
-    if (trailerStanzas < 0) trailerStanzas = 0; // rev 2: -1 means "unknown"; we do not scan trailers
+    firstTraceOffset = u64(F.firstTraceOffset);
+  }
+  if (exactlyRev2) {
+    // -1 means "unknown": we do not scan for trailers then.
+    trailerStanzas = Math.max(0, h.getInt32(F.trailerStanzas - BIN, le));
   }
   const extendedTextHeaders = i16(F.extTextHeaders);
-  if (extendedTextHeaders < -1)
-    throw new ExtractError('BAD_HEADER', `extended textual header count ${extendedTextHeaders} is negative`, {
-      offset: F.extTextHeaders,
-      field: 'binary.extendedTextHeaders (SEG-Y bytes 3505-3506)',
-    });
   return {
     byteOrder,
-    sampleInterval,
+    sampleInterval: i16(F.interval),
+    extendedSampleInterval,
     samplesPerTrace,
     formatCode,
     formatName: fmt.name,

@@ -2,7 +2,7 @@ import type { RangeReader } from './range-reader';
 import { ExtractError } from './extract-error';
 import type { SegyExtract } from './extract-result';
 import { BIN, BIN_END, parseBinaryHeader, type BinaryHeader } from './segy-binary-header';
-import { decodeTextHeader, detectEncoding, END_TEXT_STANZA, type TextEncoding } from './segy-text';
+import { decodeTextHeader, detectEncoding, END_TEXT_STANZA, isEndText, stanzaHeader, type TextEncoding } from './segy-text';
 import { checkLayout, DEFAULT_LAYOUT, TRACE_HEADER, type TraceHeaderLayout } from './segy-trace-header';
 import { readExact, readTraceAt, scanFixed, scanVariable, type ScanOptions } from './segy-trace-scan';
 import { GeometryAccumulator, type Geometry } from './segy-geometry';
@@ -40,7 +40,18 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
   const ext = await readExtendedText(reader, bin, encoding);
 
   const dataStart = bin.firstTraceOffset > 0 ? bin.firstTraceOffset : BIN_END + TEXT * ext.length;
-  const dataEnd = fileSize - TEXT * bin.trailerStanzas;
+  if (dataStart > fileSize)
+    throw new ExtractError(
+      'BAD_HEADER',
+      `the first trace is said to start at byte ${dataStart}, past the end of the ${fileSize}-byte file`,
+      {
+        offset: 3520,
+        field: 'binary.firstTraceOffset (SEG-Y bytes 3521-3528)',
+      },
+    );
+  // Trailer stanzas only where they fit: a count that does not is noise in an unassigned field.
+  const trailers = TEXT * bin.trailerStanzas <= fileSize - dataStart ? bin.trailerStanzas : 0;
+  const dataEnd = fileSize - TEXT * trailers;
   if (dataEnd === dataStart)
     throw new ExtractError('NO_TRACES', `no traces: the file ends right after its headers at byte ${dataStart}`, {
       offset: dataStart,
@@ -56,15 +67,16 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
     );
 
   const first = await readTraceAt(reader, dataStart, bin.byteOrder, keys, 0);
-  // Like segyio: a zero in the binary header defers to the first trace header.
+  // A zero in the binary header defers to the first trace header (segyio would read 0 samples).
   const sampleCount = bin.samplesPerTrace || first.samples;
-  const sampleInterval = bin.sampleInterval || first.interval;
+  const sampleInterval = pickSampleInterval(bin, first.interval);
   const body = dataEnd - dataStart;
   const fixedSize = headerSize + sampleCount * bin.bytesPerSample;
-  // Fixed length when the flag says so, or when the first trace agrees with the binary header
-  // and the traces fill the file exactly; otherwise walk trace by trace, each header giving
-  // its own length (the walk also says precisely where a truncated file ends).
-  const fixed = bin.fixedLengthTraces || ((first.samples === sampleCount || first.samples === 0) && body % fixedSize === 0);
+  // Fixed length when the flag says so, or, as segyio always assumes, when traces of the binary
+  // header's length fill the file exactly (trace headers may say otherwise: segyio ignores
+  // them). Otherwise walk trace by trace, each header giving its own length (the walk also says
+  // precisely where a truncated file ends).
+  const fixed = bin.fixedLengthTraces || body % fixedSize === 0;
 
   let traceCount: number;
   let geometry: Geometry;
@@ -145,22 +157,38 @@ export async function readSegy(reader: RangeReader, opts: SegyOptions = {}, pref
   };
 }
 
-/** The extended textual headers as text: a given count, or (-1) up to the EndText stanza. */
+/**
+ * segyio's segy_sample_interval: the binary header's (3217) and the first trace header's (117),
+ * both signed; one that is not positive gives way to the other, and two positive ones that
+ * disagree give none. Where segyio finds none, a rev 2 file's extended interval (3273) speaks.
+ */
+function pickSampleInterval(bin: BinaryHeader, trace: number): number | null {
+  const b = bin.sampleInterval;
+  if (b > 0 && (trace <= 0 || trace === b)) return b;
+  if (b <= 0 && trace > 0) return trace;
+  return bin.extendedSampleInterval > 0 ? bin.extendedSampleInterval : null;
+}
+
+/**
+ * The extended textual headers as text: as many as the binary header says, or (a negative count)
+ * up to the EndText stanza. Like segyio, EndText ends them in either case, and each block is
+ * decoded in the encoding of the stanza it belongs to.
+ */
 async function readExtendedText(reader: RangeReader, bin: BinaryHeader, encoding: TextEncoding): Promise<string[]> {
   const out: string[] = [];
-  if (bin.extendedTextHeaders > 0) {
-    const n = bin.extendedTextHeaders;
-    const all = await readExact(reader, BIN_END, TEXT * n, `${n} extended textual headers`);
-    for (let k = 0; k < n; k++) out.push(decodeTextHeader(all.subarray(k * TEXT, (k + 1) * TEXT), encoding));
-    return out;
+  const n = bin.extendedTextHeaders;
+  if (n === 0) return out;
+  const known = n > 0;
+  let stanzaEncoding = encoding;
+  // One block at a time: an EndText may end a known count early, before the file would.
+  for (let k = 0; k < (known ? n : MAX_VARIABLE_EXT_HEADERS); k++) {
+    const block = await readExact(reader, BIN_END + k * TEXT, TEXT, `extended textual header ${k}`);
+    const stanza = stanzaHeader(block);
+    if (stanza) stanzaEncoding = stanza.encoding;
+    out.push(decodeTextHeader(block, stanzaEncoding));
+    if (stanza && isEndText(stanza.name)) return out;
   }
-  if (bin.extendedTextHeaders === -1) {
-    for (let k = 0; k < MAX_VARIABLE_EXT_HEADERS; k++) {
-      const block = await readExact(reader, BIN_END + k * TEXT, TEXT, `extended textual header ${k}`);
-      const text = decodeTextHeader(block, encoding);
-      out.push(text);
-      if (text.includes(END_TEXT_STANZA)) return out;
-    }
+  if (!known) {
     throw new ExtractError(
       'BAD_HEADER',
       `no ${END_TEXT_STANZA} stanza in the first ${MAX_VARIABLE_EXT_HEADERS} extended textual headers`,

@@ -56,3 +56,26 @@ export function decodeTextHeader(block: Uint8Array, encoding: TextEncoding): str
 
 /** Rev 1/2: a variable count of extended headers ends with this stanza. */
 export const END_TEXT_STANZA = '((SEG: EndText))';
+
+/**
+ * The stanza name a 3200-byte extended header opens with, in the encoding its "((" is written
+ * in (ASCII 0x28 or EBCDIC 0x4D, whatever the main header's); null for a block that continues
+ * the previous stanza. Like segyio (parse_stanza_header), the name must start the block.
+ */
+export function stanzaHeader(block: Uint8Array): { name: string; encoding: TextEncoding } | null {
+  const encoding: TextEncoding | null =
+    block[0] === 0x28 && block[1] === 0x28 ? 'ascii' : block[0] === 0x4d && block[1] === 0x4d ? 'ebcdic' : null;
+  if (!encoding) return null;
+  const close = encoding === 'ascii' ? 0x29 : 0x5d;
+  for (let i = 2; i + 1 < block.length; i++) {
+    if (block[i] === close && block[i + 1] === close) {
+      const raw = block.subarray(2, i);
+      const name = encoding === 'ascii' ? String.fromCharCode(...raw) : Array.from(raw, (b) => CP037[b]).join('');
+      return { name, encoding };
+    }
+  }
+  return null;
+}
+
+/** Stanza names compare without case or spaces: "((  seg: endTEXt  ))" is EndText (segyio does the same). */
+export const isEndText = (name: string): boolean => name.replace(/ /g, '').toLowerCase() === 'seg:endtext';

@@ -24,7 +24,7 @@ export interface TraceKeys {
   unit: number;
   /** Samples in this trace (byte 115): needed to walk variable-length files. */
   samples: number;
-  /** Sample interval in this trace (byte 117), µs. */
+  /** Sample interval in this trace (bytes 117-118, signed as segyio reads it), µs. */
   interval: number;
 }
 
@@ -47,7 +47,7 @@ export function readTraceKeys(h: Uint8Array, order: ByteOrder, layout: TraceHead
     y: scaleCoordinate(i32(185), scalar),
     unit: scaleCoordinate(1, scalar),
     samples: v.getUint16(114, le),
-    interval: v.getUint16(116, le),
+    interval: v.getInt16(116, le),
   };
 }
 

@@ -51,6 +51,7 @@ export function startPublisher(deps: { store: ProvenanceStore; log: Logger }, op
   const intervalMs = options.intervalMs ?? 2000;
   const base = options.backoffMs ?? 5000;
   const max = options.maxBackoffMs ?? 600_000;
+  const leaseMs = options.leaseMs ?? 300_000;
   let running: Promise<number> | null = null;
   let stopped = false;
 
@@ -65,24 +66,33 @@ export function startPublisher(deps: { store: ProvenanceStore; log: Logger }, op
   }
 
   async function tick(): Promise<number> {
-    const jobs = await deps.store.claimPublishJobs(options.batchSize ?? 10, options.leaseMs ?? 300_000);
+    const jobs = await deps.store.claimPublishJobs(options.batchSize ?? 10, leaseMs);
     let published = 0;
     for (const job of jobs) {
       if (stopped) break;
       try {
+        // Fenced: a publisher that stalled past its lease writes nothing to the triple store.
+        if (!(await deps.store.holdPublishLease(job, leaseMs))) {
+          log.warn('publish skipped: lease lost', { run: job.runId });
+          continue;
+        }
         await publishRun(job.runId);
-        await deps.store.completePublishJob(job.runId);
+        if (!(await deps.store.completePublishJob(job))) {
+          log.warn('publish completion refused: lease lost', { run: job.runId });
+          continue;
+        }
         published++;
         log.debug('published run', { run: job.runId, graph });
       } catch (err) {
         if (err instanceof NotFoundError) {
-          await deps.store.completePublishJob(job.runId);
+          await deps.store.completePublishJob(job);
           continue;
         }
         const message = err instanceof Error ? err.message : String(err);
         const delay = backoffDelay(job.attempts, base, max);
         log.warn('publish failed; will retry', { run: job.runId, attempt: job.attempts + 1, retryInMs: delay, error: message });
-        await deps.store.failPublishJob(job.runId, message, delay);
+        if (!(await deps.store.failPublishJob(job, message, delay)))
+          log.warn('publish failure refused: lease lost', { run: job.runId });
       }
     }
     return published;
