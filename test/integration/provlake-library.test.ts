@@ -372,6 +372,15 @@ describe('a lifecycle script instrumented with the ProvLake library, replayed re
     expect(t.generated).toEqual([expect.objectContaining({ name: 'ok', value: true })]);
   });
 
+  it('a data store declaration is never changed; an unknown one is 404, at the root path too', async () => {
+    const declared = fixture<{ body: Record<string, unknown> }>('data-store.json').body;
+    const other = await send(s, 'POST', '//provenance/api/data-stores', { ...declared, name: 'renamed' });
+    expect(other.status).toBe(409);
+    expect((await send(s, 'GET', '/provenance/api/data-stores/fs')).json).toMatchObject({ name: 'HPC file system' });
+    const unknown = await send(s, 'GET', `/provlake/provenance/api/data-stores/${encodeURIComponent('no such/store')}`);
+    expect(unknown.status).toBe(404);
+  });
+
   it('replaying the whole session again changes nothing', async () => {
     const before = await Promise.all([...runs.values(), 'global'].map((id) => run(s, id)));
     let accepted = 0;
