@@ -85,10 +85,13 @@ export function mapRequests(
     if (!n.dataflow && dataflow) n.dataflow = dataflow;
     if (transformation) n.transformations.add(transformation);
   };
-  /** The task running around an iteration of `cycle` that begins at `at` (not one of its own iterations). */
-  const enclosing = (run: string, cycle: string, at: ProvLakeTime | null | undefined) => {
+  /**
+   * The task running around an iteration of `cycle` that begins at `at`: not one of the cycle's
+   * own iterations, nor the task `inside` it whose request carries the iteration's begin.
+   */
+  const enclosing = (run: string, cycle: string, at: ProvLakeTime | null | undefined, inside?: string) => {
     const t = epochMs(at);
-    return t === undefined ? undefined : open.enclosing(run, t, (id) => id.startsWith(cyclePrefix(run, cycle)));
+    return t === undefined ? undefined : open.enclosing(run, t, (id) => id === inside || id.startsWith(cyclePrefix(run, cycle)));
   };
 
   requests.forEach((r, i) => {
@@ -206,7 +209,7 @@ export function mapRequests(
         task: parent,
         run,
         transformation: t.parent_cycle_name,
-        parent: enclosing(run, t.parent_cycle_name, known),
+        parent: enclosing(run, t.parent_cycle_name, known, task),
         time: ms(known),
       });
     }
