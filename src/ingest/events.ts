@@ -42,6 +42,9 @@ const TaskBegin = z.object({
   transformation: z.string().min(1).max(200),
   parent: id.optional(),
   host: z.string().max(500).optional(),
+  // GENERATED: the task is known, with its inputs, before it starts (ProvLake's Generate); a later
+  // taskBegin of the same task (another event id) starts it.
+  status: z.enum(['RUNNING', 'GENERATED']).default('RUNNING'),
   used: values.optional(),
   attributes: jsonObject.optional(),
 });

@@ -26,6 +26,15 @@ interface PendingValue {
 }
 
 type Ending = { id: string; status: string; endedAt: Date; attributes: Record<string, unknown> };
+
+/** A generated task starts: the same merge as insertTasks' ON CONFLICT, for a batch that holds both. */
+function startGenerated(task: TaskRow, begin: TaskRow): void {
+  task.status = 'RUNNING';
+  task.startedAt = begin.startedAt;
+  task.parentId ??= begin.parentId;
+  task.host ??= begin.host;
+  task.attributes = { ...task.attributes, ...begin.attributes };
+}
 const refKey = (r: DataRefValue) => `${r.store}\u0000${r.uri}`;
 
 /**
@@ -102,20 +111,25 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
         addValues(r, null, null, 'GENERATED', e.generated, at);
         break;
       }
-      case 'taskBegin':
-        tasks.set(e.task, {
+      case 'taskBegin': {
+        const row: TaskRow = {
           id: e.task,
           runId: e.run,
           transformationId: r.transformationId!,
           parentId: e.parent ?? null,
-          status: 'RUNNING',
+          status: e.status,
           host: e.host ?? null,
           startedAt: at,
           endedAt: null,
           attributes: e.attributes ?? {},
-        });
+        };
+        const earlier = tasks.get(e.task);
+        if (!earlier) tasks.set(e.task, row);
+        else if (earlier.status === 'GENERATED' && row.status === 'RUNNING') startGenerated(earlier, row);
+        // Otherwise a task begun twice keeps its first begin, as the store does (insertTasks).
         addValues(r, e.task, r.transformationId!, 'USED', e.used, at);
         break;
+      }
       case 'taskEnd': {
         const begun = tasks.get(e.task);
         if (begun) Object.assign(begun, { status: e.status, endedAt: at, attributes: { ...begun.attributes, ...e.attributes } });

@@ -255,6 +255,67 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
       ]);
     });
 
+    it('starts a GENERATED task at its later begin, across batches and within one; a task begun twice keeps its first begin', async () => {
+      const at = (s: number) => Date.parse('2024-02-01T00:00:00Z') + s * 1000;
+      await ingest([
+        { id: 'g1', type: 'workflowBegin', run: 'run-g', workflow: 'contract-training', time: at(0) },
+        // Known with its inputs before it starts (ProvLake's Generate), then begun and ended in later batches.
+        {
+          id: 'g2',
+          type: 'taskBegin',
+          task: 'g.a',
+          run: 'run-g',
+          transformation: 'training',
+          status: 'GENERATED',
+          time: at(1),
+          used: { lr: 0.1 },
+        },
+        { id: 'g3', type: 'taskBegin', task: 'g.b', run: 'run-g', transformation: 'training', status: 'GENERATED', time: at(1) },
+        { id: 'g4', type: 'taskBegin', task: 'g.c', run: 'run-g', transformation: 'training', status: 'GENERATED', time: at(1) },
+        { id: 'g5', type: 'taskBegin', task: 'g.d', run: 'run-g', transformation: 'training', time: at(1) },
+      ]);
+      const [generated] = await o.store.tasksByIds(['g.a']);
+      expect(generated).toMatchObject({ status: 'GENERATED', startedAt: new Date(at(1)), endedAt: null });
+      expect((await o.store.openTasksOfRuns(['run-g'], 10))[0].map((t) => t.id)).toEqual(['g.d']);
+      await ingest([
+        { id: 'g6', type: 'taskBegin', task: 'g.a', run: 'run-g', transformation: 'training', time: at(3), attributes: { x: 1 } },
+        // Begun and ended in one batch: the end folds into the row that starts it.
+        { id: 'g7', type: 'taskBegin', task: 'g.b', run: 'run-g', transformation: 'training', time: at(4) },
+        { id: 'g8', type: 'taskEnd', task: 'g.b', time: at(6), generated: { loss: 0.5 } },
+        // Generated and begun in the same batch.
+        { id: 'g9', type: 'taskBegin', task: 'g.e', run: 'run-g', transformation: 'training', status: 'GENERATED', time: at(2) },
+        { id: 'g10', type: 'taskBegin', task: 'g.e', run: 'run-g', transformation: 'training', time: at(5) },
+        // A second begin of a running task changes nothing.
+        { id: 'g11', type: 'taskBegin', task: 'g.d', run: 'run-g', transformation: 'training', time: at(9) },
+        { id: 'g12', type: 'taskEnd', task: 'g.c', time: at(7), status: 'FAILED' },
+      ]);
+      const [a, b, c, d] = await o.store.tasksByIds(['g.a', 'g.b', 'g.c', 'g.d']);
+      const [e] = await o.store.tasksByIds(['g.e']);
+      expect(a).toMatchObject({ status: 'RUNNING', startedAt: new Date(at(3)), endedAt: null, attributes: { x: 1 } });
+      expect(b).toMatchObject({ status: 'FINISHED', startedAt: new Date(at(4)), endedAt: new Date(at(6)) });
+      // Ended without a begin: it keeps the time it was generated at.
+      expect(c).toMatchObject({ status: 'FAILED', startedAt: new Date(at(1)), endedAt: new Date(at(7)) });
+      expect(d).toMatchObject({ status: 'RUNNING', startedAt: new Date(at(1)) });
+      expect(e).toMatchObject({ status: 'RUNNING', startedAt: new Date(at(5)) });
+      const [values] = await o.store.valuesByTaskIds(['g.a']);
+      expect(values.map((v) => [v.name, v.direction, v.value])).toEqual([['lr', 'USED', 0.1]]);
+      // Latest begun first, one list per run.
+      expect((await o.store.openTasksOfRuns(['no-such-run', 'run-g'], 10)).map((l) => l.map((t) => t.id))).toEqual([
+        [],
+        ['g.e', 'g.a', 'g.d'],
+      ]);
+      expect((await o.store.openTasksOfRuns(['run-g'], 1))[0].map((t) => t.id)).toEqual(['g.e']);
+    });
+
+    it('keeps the first declaration of a data store', async () => {
+      const fs1 = { id: 'lustre-1', name: 'scratch', type: 'Lustre', attributes: { custom_metadata: { mount: '/scratch' } } };
+      expect(await o.store.declareDataStore(fs1)).toMatchObject({ created: true, row: fs1 });
+      expect(await o.store.declareDataStore({ ...fs1, name: 'other' })).toMatchObject({ created: false, row: fs1 });
+      expect(await o.store.declaredDataStoreById('lustre-1')).toMatchObject(fs1);
+      expect(await o.store.declaredDataStoreById('none')).toBeNull();
+      expect((await o.store.declaredDataStores(10)).map((d) => d.id)).toContain('lustre-1');
+    });
+
     it('answers Q3 (best model) and Q4 (durations by parent)', async () => {
       await ingest(trainingBatch('run-q', '/data/q.h5'));
       const [[ref]] = await o.store.dataRefsByUris(['/data/q.h5']);

@@ -8,7 +8,9 @@ import { createTestApp, type TestApp } from '../helpers/app';
 /**
  * The ProvLake route over real HTTP (an in-process node server on loopback calling the handler
  * with the app's deps) against a real PostgreSQL, replaying request bodies shaped as the
- * ProvLake library sends them (test/fixtures/provlake/README.md), then read back through GraphQL.
+ * ProvLake library's versions before March 2021 sent them (inputs in Input, no Generate;
+ * test/fixtures/provlake/README.md), then read back through GraphQL. What today's library sends
+ * is replayed by provlake-library.test.ts.
  */
 const FIXTURES = path.join(__dirname, '../fixtures/provlake');
 const prospective: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'prospective-seismic-training.json'), 'utf8'));
@@ -65,7 +67,7 @@ const RUN_QUERY = `query($id: String!) {
       used { name role value dataReference { uri store } }
       generated { name role value dataReference { uri store } }
       children(first: 20) { nodes {
-        id transformation { name }
+        id status transformation { name }
         used { name value }
         generated { name value }
         children(first: 20) { nodes { id transformation { name } used { name value } generated { name value } } }
@@ -151,14 +153,12 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
       'train:LEARNING_STAGE',
     ]);
 
-    // Top-level: the train task and the two epoch cycle iterations.
+    // Top-level: the train task alone; the epoch cycle iterations began while it ran, so they nest under it.
     const top = run.tasks.nodes;
-    expect(top.map((t) => t.id).sort()).toEqual([
-      'task:1580000000.5:cycle:epoch:0',
-      'task:1580000000.5:cycle:epoch:1',
-      'task:1580000000.5:train:1580000001.25',
-    ]);
-    const train = top.find((t) => t.transformation.name === 'train')!;
+    expect(top.map((t) => t.id)).toEqual(['task:1580000000.5:train:1580000001.25']);
+    const train = top[0];
+    const epochs = train.children!.nodes;
+    expect(epochs.map((t) => t.id).sort()).toEqual(['task:1580000000.5:cycle:epoch:0', 'task:1580000000.5:cycle:epoch:1']);
     expect(train.status).toBe('FINISHED');
     const used = Object.fromEntries(train.used.map((v) => [v.name, v]));
     expect(used.batch_size).toMatchObject({ role: 'LEARNING_HYPERPARAMETER', value: 60 });
@@ -168,7 +168,7 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
       dataReference: { uri: '/input/train.hdf5', store: 'fs' },
     });
     expect(used.optimizer).toMatchObject({ role: 'PARAMETER', value: 'adam' });
-    expect(train.attributes).toMatchObject({ customMetadata: { optimizer: { source: 'config.yaml' } } });
+    expect(train.attributes).toMatchObject({ usedMetadata: { optimizer: { custom_metadata: { source: 'config.yaml' } } } });
     const gen = Object.fromEntries(train.generated!.map((v) => [v.name, v]));
     expect(gen.model_file).toMatchObject({
       role: 'MODEL_REFERENCE',
@@ -183,11 +183,15 @@ describe('ProvLake client compatibility: /provlake/*-provenance', () => {
       [0, 0.61],
       [1, 0.42],
     ] as const) {
-      const cycle = top.find((t) => t.id === `task:1580000000.5:cycle:epoch:${i}`)!;
+      const cycle = epochs.find((t) => t.id === `task:1580000000.5:cycle:epoch:${i}`)!;
       expect(cycle.status).toBe('FINISHED');
       expect(cycle.used).toEqual([expect.objectContaining({ name: 'epoch', value: i })]);
       expect(cycle.generated).toEqual([expect.objectContaining({ name: 'epoch_loss', value: loss })]);
-      const batches = cycle.children!.nodes;
+      const { data: under } = await app.run<{ task: Task }>(
+        `query($id: String!) { task(id: $id) { children(first: 20) { nodes { id transformation { name } generated { name value } } } } }`,
+        { id: cycle.id.slice('task:'.length) },
+      );
+      const batches = under!.task.children!.nodes;
       expect(batches).toHaveLength(1);
       expect(batches[0].transformation.name).toBe('batch');
       expect(batches[0].generated).toEqual([expect.objectContaining({ name: 'loss', value: loss })]);

@@ -66,11 +66,16 @@ export class PgIngestTx implements IngestTx {
   async insertTasks(rows: TaskRow[]): Promise<void> {
     if (!rows.length) return;
     await this.client.query(
-      `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, host, started_at, ended_at, attributes)
+      `INSERT INTO task_execution AS t (id, run_id, transformation_id, parent_id, status, host, started_at, ended_at, attributes)
        SELECT id, "runId", "transformationId", "parentId", status, host, "startedAt", "endedAt", coalesce(attributes, '{}')
        FROM json_to_recordset($1::json) AS r(id text, "runId" text, "transformationId" bigint, "parentId" text, status text,
          host text, "startedAt" timestamptz, "endedAt" timestamptz, attributes jsonb)
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, started_at = EXCLUDED.started_at,
+         ended_at = EXCLUDED.ended_at, parent_id = coalesce(t.parent_id, EXCLUDED.parent_id),
+         host = coalesce(t.host, EXCLUDED.host), attributes = t.attributes || EXCLUDED.attributes
+       -- A task begun again keeps its first begin, unless it was only generated (known, not started):
+       -- then this batch starts it (and may have ended it too, folded into the row by writeBatch).
+       WHERE t.status = 'GENERATED' AND EXCLUDED.status <> 'GENERATED'`,
       [JSON.stringify(rows)],
     );
   }

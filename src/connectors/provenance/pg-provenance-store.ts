@@ -8,6 +8,7 @@ import * as exportReads from './pg-export-reads';
 import { extendWorkflow, type AddedTransformation } from './pg-extend-workflow';
 import * as outbox from './pg-publish-outbox';
 import * as extraction from './pg-extraction-jobs';
+import * as declared from './pg-declared-data-stores';
 import {
   RUN_COLS,
   TASK_COLS,
@@ -26,6 +27,7 @@ import type {
   AgentRow,
   AttributeRow,
   DataRefRow,
+  DeclaredDataStoreRow,
   MetricRow,
   Page,
   RelationRow,
@@ -188,6 +190,33 @@ export class PgProvenanceStore implements ProvenanceStore {
       [parentId, decodeCursor(page.after), page.first + 1],
     );
     return toPage(res.rows.map(toTask), page.first, (t) => t.id);
+  }
+
+  async openTasksOfRuns(runIds: readonly string[], limit: number): Promise<TaskRow[][]> {
+    if (!runIds.length) return [];
+    // Per run through the partial index task_execution_open (migration 010).
+    const res = await this.pool.query(
+      `SELECT ${TASK_COLS.split(', ')
+        .map((col) => `t.${col}`)
+        .join(', ')}
+       FROM unnest($1::text[]) AS k(run_id)
+       CROSS JOIN LATERAL (SELECT * FROM task_execution WHERE run_id = k.run_id AND ended_at IS NULL AND status = 'RUNNING'
+                           ORDER BY started_at DESC LIMIT $2) t`,
+      [runIds, limit],
+    );
+    return groupByKey(runIds, res.rows.map(toTask), (t) => t.runId);
+  }
+
+  declareDataStore(row: DeclaredDataStoreRow): Promise<{ row: DeclaredDataStoreRow; created: boolean }> {
+    return declared.declareDataStore(this.pool, row);
+  }
+
+  declaredDataStores(limit: number): Promise<DeclaredDataStoreRow[]> {
+    return declared.declaredDataStores(this.pool, limit);
+  }
+
+  declaredDataStoreById(id: string): Promise<DeclaredDataStoreRow | null> {
+    return declared.declaredDataStoreById(this.pool, id);
   }
 
   async topTasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>> {

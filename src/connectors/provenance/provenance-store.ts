@@ -12,6 +12,7 @@ import type {
   AgentRow,
   AttributeRow,
   DataRefRow,
+  DeclaredDataStoreRow,
   DurationStatsRow,
   GpuSummaryRow,
   MetricRow,
@@ -50,6 +51,7 @@ export interface IngestTx {
   upsertAgents(rows: AgentRow[]): Promise<void>;
   insertRuns(rows: RunRow[]): Promise<void>;
   endRuns(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void>;
+  /** New tasks; a task already stored keeps its row, unless it is GENERATED and this row starts it. */
   insertTasks(rows: TaskRow[]): Promise<void>;
   endTasks(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void>;
   /** Ids of data references, created where missing, keyed `${store}\u0000${uri}`. */
@@ -90,6 +92,8 @@ export interface ProvenanceStore {
   /** Each task followed by its ancestors (parent, grandparent, ...), nearest first; at most 16. */
   taskAncestors(ids: readonly string[]): Promise<TaskRow[][]>;
   topTasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>>;
+  /** Tasks of each run begun and not ended (status RUNNING), latest begun first, at most `limit` each. */
+  openTasksOfRuns(runIds: readonly string[], limit: number): Promise<TaskRow[][]>;
   valuesByTaskIds(ids: readonly string[]): Promise<ValueRow[][]>;
   runValuesByRunIds(ids: readonly string[]): Promise<ValueRow[][]>;
   valuesByIds(ids: readonly string[]): Promise<Array<ValueRow | null>>;
@@ -128,6 +132,12 @@ export interface ProvenanceStore {
   /** Durations of each root's descendant tasks run by transformation `transformation`, by parent (one list per root). */
   durationStats(rootTaskIds: readonly string[], transformation: string): Promise<DurationStatsRow[][]>;
   lineageStep(nodes: string[], direction: LineageDirection, kinds: ReadonlySet<EdgeKind>): Promise<LineageEdge[]>;
+
+  // Data stores declared by clients (ProvLake's DataStoreCatalog), by id.
+  /** Stores a declaration; one already stored under that id is kept and returned with `created: false`. */
+  declareDataStore(row: DeclaredDataStoreRow): Promise<{ row: DeclaredDataStoreRow; created: boolean }>;
+  declaredDataStores(limit: number): Promise<DeclaredDataStoreRow[]>;
+  declaredDataStoreById(id: string): Promise<DeclaredDataStoreRow | null>;
 
   // Whole-table pages for export (src/interop): keyset pages in id order.
   tasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>>;

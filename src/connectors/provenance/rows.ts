@@ -124,6 +124,17 @@ export interface RelationRow {
   object: string;
 }
 
+/** A data store a client declared (ProvLake's DataStoreCatalog): PROV-ML DataStoreInstance. */
+export interface DeclaredDataStoreRow {
+  id: string;
+  name: string;
+  /** The client's store type, e.g. Lustre, AWSS3, PostgreSQL. */
+  type: string;
+  /** Everything else the declaration carried (custom_metadata, url, bucket, host_address). */
+  attributes: Record<string, unknown>;
+  createdAt?: Date;
+}
+
 export interface DurationStatsRow {
   parentId: string | null;
   count: number;

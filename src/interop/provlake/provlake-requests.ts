@@ -11,8 +11,10 @@ import { BadUserInputError } from '../../errors';
  *
  * (model/activity_prov_obj.py `_inject_prov_request_args`, persistence/managed_persister.py
  * `add_request` adds `context`). The prov_obj shapes are those of model/workflow_prov_obj.py,
- * task_prov_obj.py and cycle_prov_obj.py (and of the older stateless capture classes). Unknown
- * keys are kept (older versions merged the storage configuration into the workflow object).
+ * task_prov_obj.py and cycle_prov_obj.py `as_dict` (0.2.x; test/fixtures/provlake/ holds a
+ * recorded session), and of versions before March 2021, whose Input carried the values and which
+ * had no Generate. Unknown keys are kept (older versions merged the storage configuration into
+ * the workflow object).
  */
 
 /** Python's time() floats, ids made from them, or strings: the library uses all three. */
@@ -25,6 +27,7 @@ const Text = z.string().max(1_000_000);
 const WorkflowObj = z
   .object({
     wf_execution: Id,
+    generatedTime: Time.nullish(),
     startTime: Time.nullish(),
     endTime: Time.nullish(),
     status: z.string().max(50).nullish(),
@@ -39,7 +42,8 @@ const TaskObj = z
     task: z
       .object({
         id: Id,
-        wf_execution: Id,
+        // null for a ProvTask made without a ProvWorkflow: ProvLake's global workflow execution.
+        wf_execution: Id.nullish(),
         startTime: Time.nullish(),
         endTime: Time.nullish(),
         generatedTime: Time.nullish(),
@@ -64,7 +68,7 @@ const CycleObj = z
     cycle: z
       .object({
         iteration_id: Id,
-        wf_execution: Id,
+        wf_execution: Id.nullish(),
         startTime: Time.nullish(),
         endTime: Time.nullish(),
         status: z.string().max(50).nullish(),

@@ -3,7 +3,10 @@ import type { AppDeps } from '../../context';
 import { ErrorCode, ProvmlError } from '../../errors';
 import { ingestBatch, type IngestResult } from '../../ingest/ingest-batch';
 import { specHash } from '../../ingest/workflow-spec';
-import { mapRequests } from './provlake-events';
+import { handleDataStores, DATA_STORES } from './provlake-data-stores';
+import { mapRequests, runsWithCycles } from './provlake-events';
+import { BodyTooLarge, fail, pathOf, readJson, send } from './provlake-http';
+import { OpenTasks } from './provlake-nesting';
 import { prospectiveToSpec } from './provlake-prospective';
 import { parseRetrospectiveBody } from './provlake-requests';
 import { ensureProvLakeSpecs } from './provlake-specs';
@@ -13,63 +16,28 @@ import { ensureProvLakeSpecs } from './provlake-specs';
  * provml by changing its service URL (docs/interop.md):
  *   POST|PUT /provlake/prospective-provenance   the dataflow structure → a workflow spec
  *   POST     /provlake/retrospective-provenance a list of workflow / task / cycle requests → events
+ *   GET|POST /provlake/provenance/api/data-stores[/<id>]  the data store catalog (provlake-data-stores.ts)
  * The library builds its URLs with Python's urljoin, which drops the last path segment of a base
- * without a trailing slash; so the same two paths are also answered at the root.
+ * without a trailing slash; so the same paths are also answered at the root.
  * Returns false for any other path.
  */
 export const PROVLAKE_BASE = '/provlake';
 const ROUTE = /^(?:\/provlake)?\/(prospective|retrospective)-provenance\/?$/;
-
-class BodyTooLarge extends Error {}
-
-async function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
-  if (Number(req.headers['content-length'] ?? 0) > max) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > max) throw new BodyTooLarge();
-    chunks.push(c as Buffer);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
-  return true;
-}
-
-/**
- * An error in our shape (`errors`) and in the one the library's `with_validation` mode logs
- * (`error`: a list of lists of {code, type, explanation}; codes starting with W are warnings).
- */
-function fail(
-  res: http.ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  extensions: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): true {
-  return send(
-    res,
-    status,
-    { errors: [{ message, extensions: { code, ...extensions } }], error: [[{ code: 'E400', type: code, explanation: message }]] },
-    headers,
-  );
-}
+// Open tasks looked up per run at a cycle begin; a script has a handful (training, epoch, batch).
+const OPEN_TASKS_PER_RUN = 100;
 
 export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.ServerResponse, deps: AppDeps): Promise<boolean> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const m = ROUTE.exec(url.pathname);
+  const pathname = pathOf(req);
+  const stores = DATA_STORES.exec(pathname);
+  if (stores) return handleDataStores(req, res, deps, stores[1]);
+  const m = ROUTE.exec(pathname);
   if (!m) {
-    if (url.pathname === PROVLAKE_BASE || url.pathname.startsWith(`${PROVLAKE_BASE}/`)) {
+    if (pathname === PROVLAKE_BASE || pathname.startsWith(`${PROVLAKE_BASE}/`)) {
       return fail(
         res,
         404,
         ErrorCode.NOT_FOUND,
-        `no route ${url.pathname}; ProvLake's API is ${PROVLAKE_BASE}/prospective-provenance and ${PROVLAKE_BASE}/retrospective-provenance`,
+        `no route ${pathname}; ProvLake's API is ${PROVLAKE_BASE}/prospective-provenance, ${PROVLAKE_BASE}/retrospective-provenance and ${PROVLAKE_BASE}/provenance/api/data-stores`,
       );
     }
     return false;
@@ -110,7 +78,9 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
       return send(res, created ? 201 : 200, { workflow: workflow.name, version: workflow.version, created, error: [] });
     }
     const requests = parseRetrospectiveBody(body);
-    const mapped = mapRequests(requests, Array.isArray(body) ? (i) => `body[${i}]` : () => 'body');
+    const nestRuns = runsWithCycles(requests);
+    const open = new OpenTasks(nestRuns.length ? (await deps.store.openTasksOfRuns(nestRuns, OPEN_TASKS_PER_RUN)).flat() : []);
+    const mapped = mapRequests(requests, Array.isArray(body) ? (i) => `body[${i}]` : () => 'body', open);
     await ensureProvLakeSpecs(mapped.runs, deps);
     const total: IngestResult = { accepted: 0, duplicates: 0, rejected: 0, duplicateIds: [], issues: [] };
     const step = deps.config.maxBatchEvents;
