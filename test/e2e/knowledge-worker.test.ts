@@ -71,20 +71,24 @@ describe('embedded knowledge store off the event loop (a real process over HTTP)
     const heavy = timed(() => gql<{ sparql: unknown }>(server.url, SPARQL, { q: HEAVY }));
     // Let the query reach the store and start evaluating.
     await new Promise((r) => setTimeout(r, 200));
-    const probes = [];
-    for (let i = 0; i < 3; i++) probes.push((await timed(healthz)).ms);
-    const ingest = await timed(ingestOne);
+    const probes: number[] = [];
+    for (let i = 0; i < 5; i++) probes.push((await timed(healthz)).ms);
+    const ingests = [await timed(ingestOne), await timed(ingestOne)];
     const { ms, value } = await heavy;
 
     expect(value.body.data?.sparql ?? null).toBeNull();
     expect(value.body.errors?.[0].extensions).toMatchObject({ code: 'STORE_TIMEOUT', store: 'knowledge' });
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(ms).toBeLessThan(TIMEOUT_MS + 2000);
-    expect(ingest.value.body.data!.ingest.accepted).toBe(1);
-    // Probes ran while the heavy query was evaluating (before its answer came).
-    expect(200 + probes.reduce((a, b) => a + b, 0) + ingest.ms).toBeLessThan(ms);
-    expect(Math.max(...probes)).toBeLessThan(100);
-    expect(ingest.ms).toBeLessThan(100);
+    ingests.forEach((i) => expect(i.value.body.data!.ingest.accepted).toBe(1));
+    // The probes ran while the heavy query was evaluating (before its answer came).
+    const spent = 200 + [...probes, ...ingests.map((i) => i.ms)].reduce((a, b) => a + b, 0);
+    expect(spent).toBeLessThan(ms);
+    // Median and best of two: a 2-core machine shared with other work can deschedule one request;
+    // a blocked loop (the bug) delays every one of them by the whole query.
+    const sorted = [...probes].sort((a, b) => a - b);
+    expect(sorted[2]).toBeLessThan(100);
+    expect(Math.min(...ingests.map((i) => i.ms))).toBeLessThan(100);
   });
 
   it('answers normal queries again after the timeout (a fresh worker with the same data)', async () => {

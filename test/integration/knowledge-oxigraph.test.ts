@@ -92,12 +92,13 @@ describe('Oxigraph in its worker thread: timeouts and restarts', () => {
   });
 
   it('hands a call queued behind a stuck query to the fresh worker, within its own deadline', async () => {
-    const store = new OxigraphKnowledgeStore(files, { id: 'k', timeoutMs: 3000 });
+    const store = new OxigraphKnowledgeStore(files, { id: 'k', timeoutMs: 4000 });
     try {
       await store.query(WELLS);
       const heavy = store.query(HEAVY).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 1500));
-      const queued = store.describe([SGY]); // waits behind HEAVY; its deadline is 1.5 s after HEAVY's
+      await new Promise((r) => setTimeout(r, 1000));
+      // Waits behind HEAVY; its deadline is 3 s after HEAVY's, time enough for a fresh worker to load.
+      const queued = store.describe([SGY]);
       expect(await heavy).toBeInstanceOf(StoreTimeoutError);
       const [d] = await queued;
       expect(d && !(d instanceof Error) && d.statements).toHaveLength(16);
