@@ -278,8 +278,12 @@ class Pipeline(object):
         while True:
             if (not first and self.linger is not None and not self._stop
                     and 0 < len(self._q) < self.batch_size):
+                # Events left behind by the last pop never took the queue from empty: their
+                # linger counts from that pop (they came between the full wake and it).
+                self._first_at = max(self._first_at, popped_at)
                 return True
             first = False
+            popped_at = _monotonic()
             batch = []
             popleft = self._q.popleft
             try:
