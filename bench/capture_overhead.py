@@ -7,21 +7,33 @@ machine noise hits every variant alike; it prints the median wall time of each, 
 ratio to the uncaptured loop, and the per-call cost of a capture call measured alone.
 
     /usr/bin/python3 bench/capture_overhead.py [--reps 7] [--epochs 4] [--server URL]
+                                               [--baseline-rev REV | --no-baseline]
                                                [--write docs/performance-capture.md]
 
 Variants: none; online (a live server); offline (spool file only); server down (online+spool
-pointed at a closed port: events go to the spool, the sender backs off). Without --server the
+pointed at a closed port: events go to the spool, the sender backs off); online-before (the
+`--baseline-rev` client, online, same server). Without --server the
 bench starts the real server (node bin/provml.js serve, a fresh PostgreSQL database) when it is
 built, else the test suite's loopback peer that answers the ingest mutation, and says which.
+
+Sender thread CPU per event, before and after (issue 15): the client of `--baseline-rev` (taken
+from git into a temporary directory, imported beside this one) and this checkout's client each
+send the same `log_metric` events, interleaved, as fast as they come (full batches) and paced at
+500, 100 and 20 events per second; the figure is the sender thread's own CPU clock
+(pthread_getcpuclockid) over the events it sent, with the capture call's cost beside it.
 """
 import argparse
+import importlib
+import io
 import os
 import platform
 import random
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -34,6 +46,9 @@ import provml  # noqa: E402
 import pytorch_train  # noqa: E402
 
 VARIANTS = ("none", "online", "offline", "server-down")
+# The client before issue 15's sender changes (flush on idle, events serialised once, own HTTP).
+BASELINE_REV = "9d3505c"
+PACES = ((None, 20000), (500.0, 1500), (100.0, 300), (20.0, 60))  # (events/s or None: flood, events)
 
 
 def closed_port():
@@ -55,12 +70,14 @@ def start_server():
     return peer.url, "loopback test peer answering the ingest mutation (%s)" % reason, peer.stop
 
 
-def make_client(variant, url, workdir, index):
+def make_client(variant, url, workdir, index, before=None):
     common = dict(spec=pytorch_train.SPEC, spill_dir=workdir, handle_sigterm=False,
                   gpu=False, used={"seed": 0})
     spool = os.path.join(workdir, "spool-%s-%d.jsonl" % (variant, index))
     if variant == "online":
         return provml.Client(server=url, **common)
+    if variant == "online-before":  # the baseline revision's client, same server
+        return before.Client(server=url, **common)
     if variant == "offline":
         return provml.Client(mode=provml.OFFLINE, spool=spool, **common)
     if variant == "server-down":
@@ -89,6 +106,69 @@ def per_call_costs(url, workdir, blocks=100, block=200):
     return statistics.median(metric) * 1e6, statistics.median(task) * 1e6, report
 
 
+def baseline_package(rev, workdir):
+    """The client package as of `rev`, importable as `provml_<rev>`, or (None, why)."""
+    try:
+        tar = subprocess.run(["git", "-C", ROOT, "archive", rev, "clients/python/provml"],
+                             capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        return None, "no baseline: git archive %s failed (%s)" % (rev, err)
+    name = "provml_" + "".join(c for c in rev if c.isalnum())
+    root = os.path.join(workdir, "baseline")
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        archive.extractall(root)
+    os.rename(os.path.join(root, "clients", "python", "provml"), os.path.join(root, name))
+    sys.path.insert(0, root)
+    return importlib.import_module(name), None
+
+
+def sender_cpu(pkg, url, workdir, rate, events):
+    """(sender CPU us per event, capture call us per event, events per request) for one pass."""
+    client = pkg.Client(spec=pytorch_train.SPEC, server=url, spill_dir=workdir,
+                        handle_sigterm=False, gpu=False, max_queue=10 ** 7)
+    client.flush(30)  # registered
+    thread = client.pipeline._thread
+    clock = time.pthread_getcpuclockid(thread.ident)
+    batches, cpu0, call = client.stats.batches, time.clock_gettime(clock), 0.0
+    start = time.perf_counter()
+    for step in range(events):
+        t = time.perf_counter()
+        client.log_metric("loss", 0.5, step=step, context="TRAINING")
+        call += time.perf_counter() - t
+        if rate:
+            time.sleep(max(0.0, start + (step + 1) / rate - time.perf_counter()))
+    client.flush(120)
+    cpu = time.clock_gettime(clock) - cpu0
+    batches = client.stats.batches - batches
+    client.close(timeout=30)
+    return cpu / events * 1e6, call / events * 1e6, events / max(1, batches)
+
+
+def sender_cpu_table(url, workdir, before, rev, why, reps=3):
+    """Lines comparing the baseline client's sender CPU per event with this checkout's."""
+    clients = [("after (this checkout)", provml)]
+    if before is not None:
+        clients.insert(0, ("before (%s)" % rev, before))
+    figures = {(name, rate): [] for name, _ in clients for rate, _ in PACES}
+    for rep in range(reps):
+        for rate, events in PACES:
+            order = list(clients) if rep % 2 == 0 else list(reversed(clients))
+            for name, pkg in order:
+                figures[(name, rate)].append(sender_cpu(pkg, url, workdir, rate, events))
+    lines = ["sender thread CPU per `log_metric` event (median of %d interleaved passes)%s:"
+             % (reps, "" if why is None else "; " + why), "",
+             "| client | pace | events | sender CPU µs/event | capture call µs | events/request |",
+             "|---|---|---|---|---|---|"]
+    for name, _ in clients:
+        for rate, events in PACES:
+            runs = figures[(name, rate)]
+            med = [statistics.median(r[i] for r in runs) for i in range(3)]
+            lines.append("| %s | %s | %d | %.2f | %.2f | %.1f |" % (
+                name, "as fast as called" if rate is None else "%.0f/s" % rate, events,
+                med[0], med[1], med[2]))
+    return lines
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--reps", type=int, default=7)
@@ -98,6 +178,11 @@ def main(argv=None):
     p.add_argument("--channels", type=int, default=16, help="conv channels (model size)")
     p.add_argument("--device", default=None)
     p.add_argument("--server", default=None, help="a running server (default: start one)")
+    p.add_argument("--baseline-rev", default=BASELINE_REV,
+                   help="git revision of the client to compare the sender's CPU with")
+    p.add_argument("--no-baseline", action="store_true", help="measure this client only")
+    p.add_argument("--sender-only", action="store_true",
+                   help="only the sender CPU comparison (no training loop)")
     p.add_argument("--write", default=None, help="write the figures to this Markdown file")
     args = p.parse_args(argv)
 
@@ -110,21 +195,32 @@ def main(argv=None):
         url, server_desc = args.server, "server at %s" % args.server
     else:
         url, server_desc, stop = start_server()
+    before, why = (None, None) if args.no_baseline else baseline_package(args.baseline_rev, workdir)
+    variants = VARIANTS + (("online-before",) if before is not None else ())
+    if args.sender_only:
+        try:
+            print("server: %s" % server_desc)
+            print("\n".join(sender_cpu_table(url, workdir, before, args.baseline_rev, why)))
+        finally:
+            if stop is not None:
+                stop()
+            shutil.rmtree(workdir, ignore_errors=True)
+        return 0
     try:
         x, y = pytorch_train.load_tiles(None, torch, n=args.tiles)
         n_batches = (args.tiles + args.batch_size - 1) // args.batch_size
         pytorch_train.train(torch, x, y, epochs=1, batch_size=args.batch_size, device=device,
                             channels=args.channels)
-        times = {v: [] for v in VARIANTS}
-        cpu = {v: [] for v in VARIANTS}  # CPU time of the training thread itself
-        events = {v: 0 for v in VARIANTS}
-        closes = {v: [] for v in VARIANTS}
-        unsent = {v: 0 for v in VARIANTS}
+        times = {v: [] for v in variants}
+        cpu = {v: [] for v in variants}  # CPU time of the training thread itself
+        events = {v: 0 for v in variants}
+        closes = {v: [] for v in variants}
+        unsent = {v: 0 for v in variants}
         for rep in range(args.reps):
-            order = list(VARIANTS)
+            order = list(variants)
             random.Random(rep).shuffle(order)
             for variant in order:
-                client = make_client(variant, url, workdir, rep)
+                client = make_client(variant, url, workdir, rep, before)
                 start, start_cpu = time.perf_counter(), time.thread_time()
                 pytorch_train.train(torch, x, y, epochs=args.epochs, batch_size=args.batch_size,
                                     device=device, prov=client, channels=args.channels,
@@ -142,6 +238,7 @@ def main(argv=None):
                         + report.stats.duplicates if variant != "server-down" else report.unsent
                     unsent[variant] += report.unsent if variant == "online" else 0
         metric_us, task_us, call_report = per_call_costs(url, workdir)
+        cpu_lines = sender_cpu_table(url, workdir, before, args.baseline_rev, why)
     finally:
         if stop is not None:
             stop()
@@ -163,7 +260,7 @@ def main(argv=None):
     lines.append("| variant | events/run | median s | min s | max s | median ratio | "
                  "training-thread CPU ratio | close s (median) |")
     lines.append("|---|---|---|---|---|---|---|---|")
-    for v in VARIANTS:
+    for v in variants:
         t = times[v]
         ratio = statistics.median(t) / base
         cpu_ratio = statistics.median(cpu[v]) / base_cpu
@@ -182,6 +279,8 @@ def main(argv=None):
                  % (ev, per_event, ev * per_event / 1000, 100 * ev * per_event / 1e6 / base, base))
     lines.append("online runs left unsent at close: %d; per-call pass: %d events accepted, "
                  "%d unsent" % (unsent["online"], call_report.stats.accepted, call_report.unsent))
+    lines.append("")
+    lines.extend(cpu_lines)
     text = "\n".join(lines)
     print(text)
     if args.write:
@@ -191,6 +290,12 @@ def main(argv=None):
 
 def write_doc(path, text, argv):
     command = "/usr/bin/python3 bench/capture_overhead.py " + " ".join(argv or sys.argv[1:])
+    # What people wrote under the figures stays.
+    kept = ""
+    if os.path.exists(path):
+        with open(path, "r", encoding="utf-8") as old:
+            _, marker, rest = old.read().partition("\n## Reading these figures")
+            kept = marker + rest if marker else ""
     with open(path, "w", encoding="utf-8") as out:
         out.write("# Capture overhead of the Python client\n\n")
         out.write("Measured by `bench/capture_overhead.py`, which runs the same PyTorch training "
@@ -200,6 +305,7 @@ def write_doc(path, text, argv):
         out.write("Rerun with:\n\n```\n%s\n```\n\n" % command.strip())
         head, _, rest = text.partition("\n\n")
         out.write("\n".join("- " + line for line in head.splitlines()) + "\n\n" + rest + "\n")
+        out.write(kept)
 
 
 if __name__ == "__main__":

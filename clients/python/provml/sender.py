@@ -7,6 +7,17 @@ writing the spool, sending batches, retrying, acknowledging.
 
 Order is kept: once events spill, every later event spills too until the sender has sent the
 queue, so a taskEnd never overtakes its taskBegin.
+
+When a batch leaves (flush on idle): the first event put into an empty queue wakes the sender,
+which holds the batch while events keep coming. It leaves once it holds `batch_size` events, once
+its first event is `linger` old (default 0.1 s), or once the queue has been quiet for `linger / 5`
+if nothing was sent in the last `linger`. So a lone event is sent within ~20 ms, a steady trickle
+goes at most every `linger` (the sender's CPU and GIL time per second stay bounded), and a dense
+training loop still sends full batches. `linger=None` is the older behaviour: a batch every
+`flush_interval` or when full.
+
+Each event is serialised once, by the sender when it takes the event off the queue: the spool
+line, the request body (joined from those texts), resends and 413 halves reuse that text.
 """
 import collections
 import json
@@ -21,9 +32,15 @@ from .spool import SpoolWriter
 from .transport import dumps
 
 log = logging.getLogger("provml")
+_monotonic = time.monotonic
 
 ONLINE, SPOOL, OFFLINE = "online", "online+spool", "offline"
 MODES = (ONLINE, SPOOL, OFFLINE)
+
+
+def _records(events):
+    """(id, JSON text) of each event: the one serialisation an event gets on its way."""
+    return [(event["id"], dumps(event)) for event in events]
 
 
 class Stats(object):
@@ -59,7 +76,7 @@ class Pipeline(object):
     def __init__(self, mode, transport=None, spool_path=None, spill_dir=None, tag="run",
                  spec=None, batch_size=50, flush_interval=1.0, max_queue=20000, on_full="spill",
                  backoff_base=0.2, backoff_max=30.0, max_retry_after=300.0, spool_fsync=True,
-                 fatal_attempts=3):
+                 fatal_attempts=3, linger=0.1):
         if mode not in MODES:
             raise ValueError("mode: must be one of %s, got %r" % (", ".join(MODES), mode))
         if on_full not in ("spill", "drop"):
@@ -70,12 +87,18 @@ class Pipeline(object):
             raise ValueError("spool: a file path is required in mode %r" % mode)
         if batch_size < 1 or max_queue < 1:
             raise ValueError("batch_size and max_queue: must be at least 1")
+        if linger is not None and not 0 < linger <= 60:
+            raise ValueError("linger: seconds in (0, 60], or None, got %r" % (linger,))
         self.mode = mode
         self.transport = transport
         self.spec = spec
         self.version = None
         self.batch_size = int(batch_size)
         self.flush_interval = float(flush_interval)
+        self.linger = None if linger is None else float(linger)
+        self._eager = linger is not None  # the first event of a batch wakes the sender
+        self._first_at = 0.0  # monotonic time the queue last went from empty to one event
+        self._last_send = float("-inf")
         self.max_queue = int(max_queue)
         self.on_full = on_full
         self.backoff_base = backoff_base
@@ -100,7 +123,7 @@ class Pipeline(object):
         self._interrupt = threading.Event()
         self._stop = False
         self.deadline = None
-        self._unsent = []  # given to _send: already in the spool, if there is one
+        self._unsent = []  # (id, text) records given to _send: already in the spool, if any
         self._unsent_fresh = []  # never reached _deliver: in no spool yet
         self._inflight = None
         self._closed = None
@@ -114,7 +137,10 @@ class Pipeline(object):
             self._overflow(event)
             return
         q.append(event)
-        if len(q) >= self.batch_size and not self._wake.is_set():
+        n = len(q)
+        if n == 1:
+            self._first_at = _monotonic()
+        if (n >= self.batch_size or (n == 1 and self._eager)) and not self._wake.is_set():
             self._wake.set()
 
     def _overflow(self, event):
@@ -164,8 +190,11 @@ class Pipeline(object):
             finally:
                 self._started.set()
             while True:
-                self._wake.wait(self.flush_interval)
-                self._wake.clear()
+                if self.linger is None or not self._q:
+                    self._wake.wait(self.flush_interval)
+                    self._wake.clear()
+                if self.linger is not None:
+                    self._hold()
                 if not self._drain():
                     return
                 if self._stop and not self._q and self._spill_handle is None:
@@ -195,8 +224,8 @@ class Pipeline(object):
                      self.spool.path)
             for start in range(0, len(leftovers), self.batch_size):
                 batch = leftovers[start:start + self.batch_size]
-                if not self._send(batch):
-                    self._unsent.extend(leftovers[start + self.batch_size:])
+                if not self._send(_records(batch)):
+                    self._unsent.extend(_records(leftovers[start + self.batch_size:]))
                     return
                 self.stats.resent += len(batch)
 
@@ -219,9 +248,42 @@ class Pipeline(object):
                       outcome.reason)
             return True
 
+    def _hold(self):
+        """Flush on idle: hold a partial batch until it is full, `linger` old, or the queue is
+        quiet and nothing was sent in the last `linger`."""
+        q, linger = self._q, self.linger
+        self._wake.clear()  # a wake left from the last send says nothing about this batch
+        quiet = linger / 5
+        seen = len(q)
+        while 0 < seen < self.batch_size and not self._stop:
+            now = time.monotonic()
+            due = self._first_at + linger
+            if now >= due:
+                return
+            if self._wake.wait(min(quiet, due - now)):  # a full batch, flush() or close()
+                self._wake.clear()
+                return
+            n = len(q)
+            if n == seen and time.monotonic() - self._last_send >= linger:
+                return
+            seen = n
+
     def _drain(self):
-        """Send everything queued or spilled; False once the close deadline has passed."""
+        """Send what is queued or spilled; False once the close deadline has passed.
+
+        With a linger, only the first batch may leave partial: a partial rest waits for the
+        next turn's hold, so a steady stream goes in full batches, not one small one per send.
+        """
+        first = True
         while True:
+            if (not first and self.linger is not None and not self._stop
+                    and 0 < len(self._q) < self.batch_size):
+                # Events left behind by the last pop never took the queue from empty: their
+                # linger counts from that pop (they came between the full wake and it).
+                self._first_at = max(self._first_at, popped_at)
+                return True
+            first = False
+            popped_at = _monotonic()
             batch = []
             popleft = self._q.popleft
             try:
@@ -258,12 +320,13 @@ class Pipeline(object):
                 if event.get("type") == "workflowBegin" and "version" not in event \
                         and event.get("workflow") == self.spec.get("name"):
                     event["version"] = self.version
+        records = _records(batch)
         if self.spool is not None:
-            self.spool.append_events(batch)
+            self.spool.append_lines([text for _, text in records])
             self.stats.spooled += len(batch)
         if self.mode == OFFLINE:
             return True
-        return self._send(batch)
+        return self._send(records)
 
     def _delay(self, outcome, attempt):
         if outcome.retry_after is not None:
@@ -291,7 +354,8 @@ class Pipeline(object):
         return outcome.kind == tp.FATAL and not client_error and attempt + 1 < self.fatal_attempts
 
     def _send(self, batch):
-        """Send one batch until it is acknowledged or given up; False when out of time."""
+        """Send one batch of (id, text) records until acknowledged or given up; False when out
+        of time."""
         attempt = 0
         self._inflight = batch
         try:
@@ -299,7 +363,8 @@ class Pipeline(object):
                 if self.deadline is not None and time.monotonic() > self.deadline:
                     self._unsent.extend(batch)
                     return False
-                outcome = self.transport.send_events(batch)
+                self._last_send = time.monotonic()
+                outcome = self.transport.send_serialised([text for _, text in batch])
                 self.stats.batches += 1
                 if outcome.kind == tp.ACK:
                     self._acknowledge(batch, outcome.data)
@@ -328,13 +393,13 @@ class Pipeline(object):
             event_id = issue.get("eventId")
             index = issue.get("index")
             if event_id is None and isinstance(index, int) and 0 <= index < len(batch):
-                event_id = batch[index].get("id")
+                event_id = batch[index][0]
             rejected[event_id] = {"id": event_id, "field": issue.get("field"),
                                   "code": issue.get("code"), "message": issue.get("message")}
         self.stats.accepted += data.get("accepted", 0)
         self.stats.duplicates += data.get("duplicates", 0)
         self.stats.rejected += data.get("rejected", 0)
-        acked = [e["id"] for e in batch if e["id"] not in rejected]
+        acked = [event_id for event_id, _ in batch if event_id not in rejected]
         if self.spool is not None:
             self.spool.ack(acked)
         if rejected:
@@ -349,7 +414,7 @@ class Pipeline(object):
                 self.spool.reject(records)
             else:
                 fallback = self._fallback_writer()
-                fallback.append_events([e for e in batch if e["id"] in rejected])
+                fallback.append_lines([text for event_id, text in batch if event_id in rejected])
                 fallback.reject(records)
 
     def _give_up(self, batch, reason):
@@ -358,8 +423,8 @@ class Pipeline(object):
         self.stats.last_error = reason
         writer = self.spool if self.spool is not None else self._fallback_writer()
         if writer is not self.spool:
-            writer.append_events(batch)
-        writer.failed([e["id"] for e in batch], reason)
+            writer.append_lines([text for _, text in batch])
+        writer.failed([event_id for event_id, _ in batch], reason)
         log.error("provml: gave up sending %d event(s) (%s); kept in %s for "
                   "`python -m provml replay`", len(batch), reason, writer.path)
 
@@ -415,7 +480,7 @@ class Pipeline(object):
             path = self.spool.path
         elif spooled or unsent:
             writer = self._fallback_writer()
-            writer.append_events(spooled + unsent)
+            writer.append_lines([text for _, text in spooled] + [dumps(e) for e in unsent])
             path = writer.path
         unsent = spooled + unsent
         if unsent and self.mode != OFFLINE:

@@ -119,6 +119,11 @@ class SpoolWriter(object):
         if events:
             self._write([dumps(event) for event in events])
 
+    def append_lines(self, texts):
+        """Events already serialised by `dumps` (one line each)."""
+        if texts:
+            self._write(texts)
+
     def append_spec(self, spec):
         self._write([dumps({"$spec": spec})])
 

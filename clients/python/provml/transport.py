@@ -6,10 +6,11 @@ with the server's Retry-After when it gave one), TOO_LARGE (413) or FATAL (anoth
 a malformed answer, a GraphQL error that resending cannot fix).
 """
 import email.utils
-import http.client
 import json
+import json.encoder
 import math
 import socket
+import ssl
 import time
 import urllib.parse
 
@@ -102,65 +103,217 @@ def _finite(value):
     return value
 
 
+def _make_encode():
+    """One compact encoder made once: json.dumps(...) with options builds a new encoder per call,
+    which costs more than encoding a small event. Uses the C encoder where CPython has it."""
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if c_make_encoder is None:
+        return json.JSONEncoder(separators=(",", ":"), allow_nan=False,
+                                default=_json_default).encode
+    # markers=None: no cycle bookkeeping (events are trees); a cycle ends in RecursionError.
+    chunks = c_make_encoder(None, _json_default, json.encoder.encode_basestring_ascii, None,
+                            ":", ",", False, False, False)
+    join = "".join
+
+    def encode(value):
+        if isinstance(value, str):  # the C encoder takes containers only
+            return json.encoder.encode_basestring_ascii(value)
+        return join(chunks(value, 0))
+    return encode
+
+
+_encode = _make_encode()
+
+
 def dumps(value):
     """Compact JSON that the server's JSON.parse accepts, whatever floats the job produced."""
     try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False, default=_json_default)
+        return _encode(value)
     except ValueError:
         # Convert numpy/torch values first so that NaN hidden inside them is caught too.
         plain = json.loads(json.dumps(value, default=_json_default))
         return json.dumps(_finite(plain), separators=(",", ":"), allow_nan=False)
 
 
+# The ingest request around pre-serialised events: the sender serialises each event once
+# (spool line, request body, resend and 413 halves all reuse that text) and joins them here.
+_INGEST_HEAD = '{"query":%s,"variables":{"events":[' % json.dumps(INGEST_MUTATION)
+_INGEST_TAIL = "]}}"
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+
+class _NoAnswer(ConnectionError):
+    """The connection ended before the first byte of the answer."""
+
+
+class _BadAnswer(ValueError):
+    """Not an HTTP/1.x answer (a proxy's or a stranger's bytes)."""
+
+
 class HttpTransport(object):
-    """POSTs GraphQL requests over one kept-alive connection (re-opened after any error)."""
+    """POSTs GraphQL requests over one kept-alive HTTP/1.1 connection (re-opened after any error).
+
+    A small HTTP/1.1 client of its own rather than http.client: the request goes out in one
+    write (head and body together, no Nagle wait between them) and the answer's head is split
+    by hand instead of through the email parser, which cut the sender's CPU per request by
+    about two thirds (docs/performance-capture.md). It speaks what the server answers:
+    Content-Length or chunked bodies, keep-alive, `Connection: close`, https via ssl.
+    """
 
     def __init__(self, server, timeout=10.0, headers=None):
         self.url = graphql_url(server)
         parts = urllib.parse.urlsplit(self.url)
         self._https = parts.scheme == "https"
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or (443 if self._https else 80)
         self._netloc = parts.netloc
         self._path = parts.path + ("?" + parts.query if parts.query else "")
         self.timeout = timeout
-        self._headers = {"content-type": "application/json", "accept": "application/json"}
-        self._headers.update(headers or {})
-        self._conn = None
+        fields = {"content-type": "application/json", "accept": "application/json"}
+        fields.update(headers or {})
+        for name, value in fields.items():
+            if any(c in str(name) + str(value) for c in "\r\n\0"):
+                raise ValueError("headers: %r holds a line break or NUL" % (name,))
+        # Everything but Content-Length is the same for every request: encoded once.
+        self._head = ("POST %s HTTP/1.1\r\nHost: %s\r\n%s" % (
+            self._path, self._netloc, "".join("%s: %s\r\n" % (name, value)
+                                              for name, value in fields.items()))).encode("latin-1")
+        self._sock = None
+        self._reader = None
+        self._ssl_context = None
 
     def close(self):
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+        sock, self._sock, reader, self._reader = self._sock, None, self._reader, None
+        for thing in (reader, sock):
+            if thing is not None:
+                try:
+                    thing.close()
+                except OSError:
+                    pass
 
     def send_events(self, events):
-        body = dumps({"query": INGEST_MUTATION, "variables": {"events": events}})
-        return self._post(body.encode("utf-8"), "ingest")
+        return self.send_serialised([dumps(event) for event in events])
+
+    def send_serialised(self, texts):
+        """One ingest request from events already serialised by `dumps` (ASCII JSON)."""
+        body = (_INGEST_HEAD + ",".join(texts) + _INGEST_TAIL).encode("ascii")
+        return self._post(body, "ingest")
 
     def register(self, spec):
         body = dumps({"query": REGISTER_MUTATION, "variables": {"spec": spec}})
         return self._post(body.encode("utf-8"), "registerWorkflow")
 
-    def _connection(self):
-        if self._conn is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            self._conn = cls(self._netloc, timeout=self.timeout)
-        return self._conn
+    def _connect(self):
+        sock = socket.create_connection((self._host, self._port), timeout=self.timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._https:
+                if self._ssl_context is None:
+                    self._ssl_context = ssl.create_default_context()
+                sock = self._ssl_context.wrap_socket(sock, server_hostname=self._host)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock, self._reader = sock, sock.makefile("rb")
 
     def _post(self, body, field):
-        try:
-            conn = self._connection()
-            conn.request("POST", self._path, body=body, headers=self._headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            status = resp.status
-            retry_after = parse_retry_after(resp.getheader("retry-after"))
-            if resp.getheader("connection", "").lower() == "close":
+        request = self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+        for attempt in (0, 1):
+            reused = self._sock is not None
+            try:
+                if self._sock is None:
+                    self._connect()
+                try:
+                    self._sock.sendall(request)
+                except (BrokenPipeError, ConnectionResetError) as err:
+                    raise _NoAnswer("connection closed before the request went out (%s)" % err)
+                status, headers, raw = self._read_answer()
+            except _NoAnswer as err:
                 self.close()
-        except (OSError, http.client.HTTPException, socket.timeout) as err:
+                # A kept-alive connection the server closed while idle: one fresh try at once
+                # (harmless if it did arrive: events and specs are idempotent by id and name).
+                if reused and attempt == 0:
+                    continue
+                return Outcome(RETRY, reason="network: %s" % (err,))
+            except (OSError, _BadAnswer) as err:
+                self.close()
+                return Outcome(RETRY, reason="network: %s: %s" % (type(err).__name__, err))
+            retry_after = headers.get(b"retry-after")
+            retry_after = parse_retry_after(retry_after.decode("latin-1")) if retry_after else None
+            return classify(status, raw, field, retry_after)
+        raise AssertionError("unreachable")
+
+    def _read_answer(self):
+        """(status, headers with lower-case byte names, body) of one answer; closes when told to."""
+        reader = self._reader
+        first = True
+        while True:
+            try:
+                line = reader.readline(65537)
+            except ConnectionResetError as err:
+                if not first:
+                    raise
+                raise _NoAnswer("connection reset before the answer (%s)" % err)
+            if not line:
+                raise _NoAnswer("connection closed before the answer")
+            first = False
+            parts = line.split(None, 2)
+            if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+                raise _BadAnswer("not an HTTP answer: %r" % line[:80])
+            status = int(parts[1])
+            headers = {}
+            while True:
+                line = reader.readline(65537)
+                if line in (b"\r\n", b"\n"):
+                    break
+                if not line:
+                    raise ConnectionError("connection closed in the answer's head")
+                name, sep, value = line.partition(b":")
+                if not sep or len(headers) > 200:
+                    raise _BadAnswer("malformed answer head line: %r" % line[:80])
+                headers[name.strip().lower()] = value.strip()
+            if not 100 <= status < 200:
+                break  # 1xx answers come before the real one
+        length = headers.get(b"content-length")
+        if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+            raw = self._read_chunked()
+        elif length is not None:
+            if not length.isdigit() or int(length) > MAX_ANSWER_BYTES:
+                raise _BadAnswer("bad Content-Length %r" % length[:40])
+            raw = reader.read(int(length))
+            if len(raw) < int(length):
+                raise ConnectionError("answer cut short (%d of %s bytes)" % (len(raw), length))
+        elif status in (204, 304):
+            raw = b""
+        else:
+            raw = reader.read(MAX_ANSWER_BYTES)  # delimited by the end of the connection
+            headers[b"connection"] = b"close"
+        if headers.get(b"connection", b"").lower() == b"close" or parts[0] == b"HTTP/1.0":
             self.close()
-            return Outcome(RETRY, reason="network: %s: %s" % (type(err).__name__, err))
-        return classify(status, raw, field, retry_after)
+        return status, headers, raw
+
+    def _read_chunked(self):
+        reader, chunks, total = self._reader, [], 0
+        while True:
+            line = reader.readline(1026)
+            if not line:
+                raise ConnectionError("connection closed in a chunked answer")
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _BadAnswer("bad chunk size line: %r" % line[:80])
+            if size == 0:
+                while reader.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if size < 0 or total > MAX_ANSWER_BYTES:
+                raise _BadAnswer("chunked answer over %d bytes" % MAX_ANSWER_BYTES)
+            chunk = reader.read(size)
+            if len(chunk) < size:
+                raise ConnectionError("chunked answer cut short")
+            chunks.append(chunk)
+            reader.readline(3)
 
 
 def classify(status, raw, field, retry_after=None):

@@ -56,6 +56,16 @@ class FaultServer(object):
             except OSError:
                 pass
 
+    def drop_idle_connections(self):
+        """Close the kept-alive sockets while still listening, as a server's idle timeout does."""
+        with self.lock:
+            connections = list(self.connections)
+        for sock in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def ingest_times(self):
         return [t for t, kind, _ in self.requests if kind == "ingest"]
 

@@ -285,5 +285,73 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual(self.server.events[ids[-1]]["status"], "FINISHED")
 
 
+class FlushTest(unittest.TestCase):
+    """When batches leave with the client's defaults (issue 15: event to queryable p99 <= 500 ms)."""
+
+    setUp, tearDown, client = DeliveryTest.setUp, DeliveryTest.tearDown, DeliveryTest.client
+    assert_landed_once = DeliveryTest.assert_landed_once
+
+    def wait_landed(self, count, timeout=5.0):
+        end = time.monotonic() + timeout
+        while len(self.server.order) < count and time.monotonic() < end:
+            time.sleep(0.002)
+        return time.monotonic()
+
+    def test_a_lone_event_leaves_at_once_with_the_defaults(self):
+        c = self.client(flush_interval=1.0, backoff_base=0.2, backoff_max=30.0)  # the defaults
+        self.assertTrue(c.flush(timeout=5))
+        latencies = []
+        for step in range(5):
+            time.sleep(0.3)  # sparse: nothing else comes to fill a batch
+            before = len(self.server.order)
+            start = time.monotonic()
+            c.log_metric("loss", 0.5, step=step)
+            latencies.append(self.wait_landed(before + 1) - start)
+        # Once per flush_interval (1 s) before: some of these waited most of a second.
+        self.assertLess(max(latencies), 0.25, latencies)
+        self.assertEqual(c.close(timeout=5).unsent, 0)
+
+    def test_a_steady_trickle_goes_at_most_every_linger(self):
+        c = self.client(flush_interval=1.0)
+        self.assertTrue(c.flush(timeout=5))
+        requests = len(self.server.ingest_times())
+        start = time.monotonic()
+        for step in range(100):  # 100 events a second for a second, never a full batch
+            c.log_metric("loss", 0.5, step=step)
+            time.sleep(max(0.0, start + (step + 1) * 0.01 - time.monotonic()))
+        self.assertTrue(c.flush(timeout=5))
+        sent = len(self.server.ingest_times()) - requests
+        self.assertLessEqual(sent, 1.0 / 0.1 + 3)  # about one request per linger
+        self.assertGreaterEqual(sent, 5)  # and not one batch a second
+        self.assertEqual(c.close(timeout=5).unsent, 0)
+        self.assert_landed_once(c, 102)
+
+    def test_a_dense_loop_still_sends_full_batches(self):
+        c = self.client(flush_interval=1.0)
+        self.assertTrue(c.flush(timeout=5))
+        requests = len(self.server.requests)
+        for step in range(1000):
+            c.log_metric("loss", 0.5, step=step)
+        self.assertTrue(c.flush(timeout=10))
+        sizes = [n for _, kind, n in self.server.requests[requests:] if kind == "ingest"]
+        self.assertEqual(sum(sizes), 1000)
+        self.assertLessEqual(len(sizes), 1000 // 50 + 3, sizes)
+        self.assertEqual(c.close(timeout=5).unsent, 0)
+
+    def test_a_kept_alive_connection_closed_by_the_server_costs_no_retry(self):
+        c = self.client(flush_interval=1.0)
+        c.log_metric("loss", 0.5, step=0)
+        self.assertTrue(c.flush(timeout=5))
+        self.server.drop_idle_connections()  # the server's keep-alive timeout passed
+        time.sleep(0.1)
+        start = time.monotonic()
+        c.log_metric("loss", 0.5, step=1)
+        self.assertTrue(c.flush(timeout=5))
+        self.assertEqual(c.stats.retries, 0)  # resent at once on a fresh connection, no backoff
+        self.assertLess(time.monotonic() - start, 0.25)
+        self.assertEqual(c.close(timeout=5).unsent, 0)
+        self.assert_landed_once(c, 4)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -2,8 +2,10 @@
 import json
 import os
 import shutil
+import socket
 import statistics
 import tempfile
+import threading
 import time
 import unittest
 
@@ -78,7 +80,110 @@ class ClassifyTest(unittest.TestCase):
             tp.graphql_url("ftp://h")
 
 
+class CannedPeer(object):
+    """A loopback socket that answers each request with the next canned bytes, then closes the
+    connection if told: the HTTP framings the transport must read, byte for byte."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)  # (bytes, close_after)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while self.answers:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                data = b""
+                while self.answers:
+                    while b"\r\n\r\n" not in data:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    head, sep, rest = data.partition(b"\r\n\r\n")
+                    if not sep:
+                        break
+                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                    while len(rest) < length:
+                        rest += conn.recv(65536)
+                    data = rest[length:]
+                    answer, close = self.answers.pop(0)
+                    conn.sendall(answer)
+                    if close:
+                        break
+
+    def close(self):
+        self.sock.close()
+
+
+ACK_BODY = b'{"data":{"ingest":{"accepted":1,"duplicates":0,"rejected":0,"issues":[]}}}'
+
+
+class HttpTransportTest(unittest.TestCase):
+    def send(self, peer, transport=None):
+        transport = transport or tp.HttpTransport(peer.url, timeout=5)
+        return transport, transport.send_events([{"id": "a", "type": "metric"}])
+
+    def test_reads_content_length_chunked_and_close_delimited_answers(self):
+        chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (ACK_BODY[:10], ACK_BODY[10:]))
+                   + b"0\r\nX-Trailer: 1\r\n\r\n")
+        sized = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(ACK_BODY), ACK_BODY)
+        continued = b"HTTP/1.1 100 Continue\r\n\r\n" + sized
+        peer = CannedPeer([(chunked, False), (sized, False), (continued, False),
+                           (b"HTTP/1.0 200 OK\r\n\r\n" + ACK_BODY, True)])
+        try:
+            transport = None
+            for _ in range(4):
+                transport, out = self.send(peer, transport)
+                self.assertEqual((out.kind, out.data["accepted"]), (tp.ACK, 1))
+            self.assertEqual(peer.connections, 1)  # kept alive until the close-delimited answer
+            transport.close()
+        finally:
+            peer.close()
+
+    def test_garbage_and_cut_answers_are_retried_not_acked(self):
+        for answer in (b"SSH-2.0-OpenSSH\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 90\r\n\r\n{}",
+                       b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
+            peer = CannedPeer([(answer, True)])
+            try:
+                transport, out = self.send(peer)
+                self.assertEqual(out.kind, tp.RETRY, answer)
+                transport.close()
+            finally:
+                peer.close()
+
+    def test_retry_after_and_status_reach_the_outcome(self):
+        body = b'{"errors":[{"message":"busy"}]}'
+        peer = CannedPeer([(b"HTTP/1.1 429 Too Many\r\nRetry-After: 7\r\nContent-Length: %d\r\n\r\n%s"
+                            % (len(body), body), True)])
+        try:
+            transport, out = self.send(peer)
+            self.assertEqual((out.kind, out.status, out.retry_after), (tp.RETRY, 429, 7.0))
+            transport.close()
+        finally:
+            peer.close()
+
+    def test_headers_with_line_breaks_are_refused(self):
+        with self.assertRaises(ValueError):
+            tp.HttpTransport("http://127.0.0.1:1", headers={"x-token": "a\r\nx-evil: 1"})
+
+
 class DumpsTest(unittest.TestCase):
+    def test_the_same_text_as_compact_json(self):
+        event = {"id": "r:1", "type": "metric", "time": 1733251234567.1234, "value": -0.5,
+                 "name": "lo\u00df \"q\" \\ \n", "step": 3, "nested": {"a": [1, None, True, {}]}}
+        self.assertEqual(tp.dumps(event), json.dumps(event, separators=(",", ":")))
+        self.assertEqual(tp.dumps("x\u00e9"), json.dumps("x\u00e9"))
+
     def test_nan_and_infinity_travel_as_strings(self):
         text = tp.dumps({"value": float("nan"), "x": [1.5, float("inf")]})
         self.assertEqual(json.loads(text), {"value": "nan", "x": [1.5, "inf"]})

@@ -1,17 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import oxigraph from 'oxigraph';
-import { BadUserInputError, StoreUnavailableError } from '../../errors';
-import { oneLine, type StoreCallOptions } from '../store-call';
-import { assembleDescriptions, partitionIris, type DescribeRow } from './describe-rows';
-import {
-  DEFAULT_ROW_CAP,
-  type KnowledgeDescription,
-  type KnowledgeStore,
-  type RdfTerm,
-  type SparqlResult,
-} from './knowledge-store';
-import { fromRdfJs, type RdfJsTermLike } from './rdf-terms';
+import { BadUserInputError, ProvmlError, StoreUnavailableError } from '../../errors';
+import { DEFAULT_TIMEOUT_MS, oneLine, type StoreCallOptions } from '../store-call';
+import { assembleDescriptions, partitionIris } from './describe-rows';
+import { DEFAULT_ROW_CAP, type KnowledgeDescription, type KnowledgeStore, type SparqlResult } from './knowledge-store';
+import { KNOWLEDGE_FORMATS, unknownFormatFile } from './oxigraph-files';
+import { OxigraphQueryError, OxigraphRunner, type OxigraphRunnerOptions } from './oxigraph-runner';
 import { assertReadOnlyQuery } from './sparql-read-only';
 import { buildDescribeQuery } from './sparql-text';
 
@@ -20,103 +13,92 @@ export interface OxigraphKnowledgeStoreOptions extends StoreCallOptions {
   rowCap?: number;
 }
 
-const FORMATS: Record<string, string> = {
-  '.ttl': 'text/turtle',
-  '.nt': 'application/n-triples',
-  '.nq': 'application/n-quads',
-  '.trig': 'application/trig',
-  '.rdf': 'application/rdf+xml',
-  '.owl': 'application/rdf+xml',
-};
+/**
+ * Knowledge files known to load (Turtle / N-Triples / N-Quads / TriG / RDF-XML), with the worker
+ * that loaded them: the first store made from them takes that worker, later ones load their own.
+ */
+export class OxigraphFiles {
+  constructor(
+    readonly files: readonly string[],
+    private spare: OxigraphRunner | null,
+  ) {}
 
-/** Builds an in-memory Oxigraph store from Turtle / N-Triples / N-Quads / TriG / RDF-XML files. */
-export async function loadOxigraphStore(files: readonly string[]): Promise<oxigraph.Store> {
-  const store = new oxigraph.Store();
-  for (const file of files) {
-    const format = FORMATS[path.extname(file).toLowerCase()];
-    if (!format) {
-      throw new BadUserInputError(
-        `knowledge file ${file} has an unknown extension (use ${Object.keys(FORMATS).join(', ')})`,
-        'files',
-      );
-    }
-    const text = await readFile(file, 'utf8');
-    try {
-      store.load(text, { format, base_iri: `file://${path.resolve(file)}` });
-    } catch (err) {
-      throw new BadUserInputError(`knowledge file ${file} does not parse: ${oneLine(String(err))}`, 'files');
-    }
+  runner(options: OxigraphRunnerOptions): OxigraphRunner {
+    const runner = this.spare ?? new OxigraphRunner(this.files, options);
+    this.spare = null;
+    runner.configure(options);
+    return runner;
   }
-  return store;
 }
 
 /**
- * Knowledge store in process: Oxigraph (Rust, WebAssembly) over files loaded at start-up.
- * The default graph is the union of all graphs, as on most SPARQL servers. Queries run
- * synchronously on the event loop, so the timeout cannot interrupt one: this backend is for
- * small, local graphs; the row cap bounds what is returned, not what is evaluated.
+ * Checks that every file has a known syntax and loads, in a worker, so that a bad file fails
+ * start-up with the file's name (BadUserInputError on field `files`) rather than the first query.
+ */
+export async function loadOxigraphStore(files: readonly string[]): Promise<OxigraphFiles> {
+  const unknown = unknownFormatFile(files);
+  if (unknown !== undefined) {
+    throw new BadUserInputError(
+      `knowledge file ${unknown} has an unknown extension (use ${Object.keys(KNOWLEDGE_FORMATS).join(', ')})`,
+      'files',
+    );
+  }
+  const absolute = files.map((f) => path.resolve(f));
+  const runner = new OxigraphRunner(absolute, { id: 'knowledge', timeoutMs: DEFAULT_TIMEOUT_MS });
+  try {
+    await runner.loaded();
+  } catch (err) {
+    await runner.close();
+    throw err;
+  }
+  return new OxigraphFiles(absolute, runner);
+}
+
+/**
+ * Knowledge store in process: Oxigraph (Rust, WebAssembly) over files, in a worker thread of
+ * its own, so a long query never holds the server's event loop. The default graph is the union
+ * of all graphs, as on most SPARQL servers. Calls run one at a time under `timeoutMs`; a query
+ * past it answers STORE_TIMEOUT and its worker is replaced (see OxigraphRunner). The row cap
+ * bounds what is returned, not what is evaluated.
  */
 export class OxigraphKnowledgeStore implements KnowledgeStore {
   readonly id: string;
   private readonly rowCap: number;
+  private readonly runner: OxigraphRunner;
 
-  constructor(
-    private readonly store: oxigraph.Store,
-    private readonly options: OxigraphKnowledgeStoreOptions,
-  ) {
+  constructor(source: OxigraphFiles, options: OxigraphKnowledgeStoreOptions) {
     this.id = options.id;
     this.rowCap = options.rowCap ?? DEFAULT_ROW_CAP;
+    this.runner = source.runner({ id: options.id, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, log: options.log });
   }
 
   async describe(uris: readonly string[]): Promise<Array<KnowledgeDescription | null | Error>> {
     const { valid, errors } = partitionIris(uris);
     if (valid.length === 0) return assembleDescriptions(uris, [], this.rowCap, errors);
     try {
-      const result = this.run(buildDescribeQuery(valid, this.rowCap));
-      const rows = (result as Array<Map<string, RdfJsTermLike>>).map((m) => Object.fromEntries(m) as DescribeRow);
-      return assembleDescriptions(uris, rows, this.rowCap, errors);
+      const answer = await this.runner.run({ op: 'describe', sparql: buildDescribeQuery(valid, this.rowCap) });
+      return assembleDescriptions(uris, answer.op === 'describe' ? answer.rows : [], this.rowCap, errors);
     } catch (err) {
-      const typed = new StoreUnavailableError(this.id, oneLine(String(err)));
+      const typed = err instanceof ProvmlError ? err : new StoreUnavailableError(this.id, oneLine(String(err)));
       return uris.map((_, i) => errors.get(i) ?? typed);
     }
   }
 
   async query(sparql: string, options: { rowCap?: number } = {}): Promise<SparqlResult> {
     const form = assertReadOnlyQuery(sparql);
-    const cap = Math.min(options.rowCap ?? this.rowCap, this.rowCap);
-    let result: ReturnType<oxigraph.Store['query']>;
+    const rowCap = Math.min(options.rowCap ?? this.rowCap, this.rowCap);
     try {
-      result = this.run(sparql);
+      const answer = await this.runner.run({ op: 'query', sparql, form, rowCap });
+      if (answer.op !== 'query') throw new StoreUnavailableError(this.id, 'knowledge worker answered out of turn');
+      return answer.result;
     } catch (err) {
       // Oxigraph rejects what it cannot parse or evaluate: that is the caller's query.
-      throw new BadUserInputError(`sparql failed: ${oneLine(String(err))}`, 'sparql');
+      if (err instanceof OxigraphQueryError) throw new BadUserInputError(`sparql failed: ${oneLine(err.message)}`, 'sparql');
+      throw err;
     }
-    if (form === 'ask') return { form, value: result === true };
-    if (form === 'select') {
-      const maps = result as Array<Map<string, RdfJsTermLike>>;
-      const rows = maps
-        .slice(0, cap)
-        .map((m) => Object.fromEntries([...m].map(([k, v]) => [k, fromRdfJs(v)])) as Record<string, RdfTerm>);
-      const variables = [...new Set(maps.flatMap((m) => [...m.keys()]))];
-      return { form, variables, rows, truncated: maps.length > cap };
-    }
-    const quads = result as oxigraph.Quad[];
-    const triples = quads.slice(0, cap).map((q) => ({
-      subject: fromRdfJs(q.subject as RdfJsTermLike),
-      predicate: fromRdfJs(q.predicate as RdfJsTermLike),
-      object: fromRdfJs(q.object as RdfJsTermLike),
-    }));
-    return { form, triples, truncated: quads.length > cap };
   }
 
-  async close(): Promise<void> {
-    // Memory only; the garbage collector frees the WebAssembly store.
-  }
-
-  private run(sparql: string): ReturnType<oxigraph.Store['query']> {
-    const started = Date.now();
-    const out = this.store.query(sparql, { use_default_graph_as_union: true });
-    this.options.log?.('debug', 'oxigraph query', { store: this.id, ms: Date.now() - started });
-    return out;
+  close(): Promise<void> {
+    return this.runner.close();
   }
 }
