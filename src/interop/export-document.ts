@@ -2,6 +2,7 @@ import type { ProvenanceStore } from '../connectors/provenance/provenance-store'
 import { BadUserInputError } from '../errors';
 import { writeDot } from './dot-writer';
 import { DEFAULT_EXPORT_LIMITS, provRecords, type ExportLimits, type ExportScope } from './export-source';
+import type { ProvRecord } from './prov-records';
 import { writeJsonLd } from './jsonld-writer';
 import { writeProvJson } from './prov-json-writer';
 import { writeSvg } from './svg-writer';
@@ -44,14 +45,30 @@ export function parseScope(
   return { kind: 'all' };
 }
 
-/** A document in one format, as a stream of text chunks. */
-export function exportDocument(
+/**
+ * A document in one format, as a stream of text chunks. The first record is read before the
+ * writer starts: writers emit a prologue (prefixes, `digraph {`) before pulling a record, so a
+ * missing run or URI would otherwise surface only after a 200 had begun. So the first `next()`
+ * throws NOT_FOUND in every format, before any text.
+ */
+export async function* exportDocument(
   store: ProvenanceStore,
   scope: ExportScope,
   format: ExportFormat,
   limits: ExportLimits = DEFAULT_EXPORT_LIMITS,
 ): AsyncGenerator<string> {
-  const records = provRecords(store, scope, limits);
+  const source = provRecords(store, scope, limits);
+  const first = await source.next();
+  yield* writerFor(format, prepend(first, source));
+}
+
+async function* prepend(first: IteratorResult<ProvRecord>, rest: AsyncGenerator<ProvRecord>): AsyncGenerator<ProvRecord> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
+}
+
+function writerFor(format: ExportFormat, records: AsyncGenerator<ProvRecord>): AsyncGenerator<string> {
   switch (format) {
     case 'prov-json':
       return writeProvJson(records);

@@ -1,3 +1,4 @@
+import { findDataRefs, findRun } from '../connectors/provenance/id-lookup';
 import type { EdgeKind, ProvenanceStore } from '../connectors/provenance/provenance-store';
 import type { MetricRow, RunRow, TaskRow, ValueRow, WorkflowRow } from '../connectors/provenance/rows';
 import { LimitExceededError, NotFoundError } from '../errors';
@@ -29,7 +30,7 @@ export async function* provRecords(
     return;
   }
   if (scope.kind === 'run') {
-    const [run] = await store.runsByIds([scope.runId]);
+    const run = await findRun(store, scope.runId);
     if (!run) throw new NotFoundError('run', scope.runId);
     yield* runRecords(store, records, run, true);
     const agentIds = run.agentId ? [run.agentId] : [];
@@ -207,7 +208,7 @@ async function* lineageRecords(
 ): AsyncGenerator<ProvRecord> {
   if (!Number.isInteger(depth) || depth < 0 || depth > limits.maxDepth)
     throw new LimitExceededError('export depth', limits.maxDepth, depth);
-  const [refs] = await store.dataRefsByUris([uri]);
+  const refs = await findDataRefs(store, uri);
   if (!refs.length) throw new NotFoundError('data reference', uri);
   const nodes = new Set(refs.map((r) => `ref:${r.id}`));
   const explicit: Array<{ kind: string; subject: string; object: string }> = [];

@@ -37,7 +37,7 @@ export async function importCommand(args: string[], out: NodeJS.WritableStream, 
     err.write(`provml import: ${file} is not JSON: ${(e as Error).message}\n`);
     return 1;
   }
-  const plan = planImport(data, { baseDir: path.dirname(path.resolve(file)), fileName: path.basename(file), text });
+  const plan = await planImport(data, { baseDir: path.dirname(path.resolve(file)), fileName: path.basename(file), text });
   const versions = new Map<string, number>();
   for (const { spec, version } of plan.specs) {
     const d = await gql(url, 'mutation R($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { name version } }', { s: spec });
@@ -49,7 +49,15 @@ export async function importCommand(args: string[], out: NodeJS.WritableStream, 
       ? { ...e, version: versions.get(`${String(e.workflow)}\u0000${String(e.version)}`) ?? e.version }
       : e,
   );
-  const totals = { source: plan.source, events: events.length, accepted: 0, duplicates: 0, rejected: 0, warnings: plan.warnings };
+  const totals = {
+    source: plan.source,
+    events: events.length,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    warnings: plan.warnings,
+    files: plan.files,
+  };
   for (let i = 0; i < events.length; i += 1000) {
     const r = await postIngest(url, events.slice(i, i + 1000) as Parameters<typeof postIngest>[1]);
     totals.accepted += r.accepted;

@@ -8,7 +8,8 @@ import type { SpecCatalog } from '../ingest/spec-catalog';
 import { specHash } from '../ingest/workflow-spec';
 import type { ImportPlan } from './import-plan';
 import { planProvml } from './import-provml';
-import { planYProv4ml } from './import-yprov4ml';
+import { metricFilesOf, planYProv4ml, runIndexOf } from './import-yprov4ml';
+import { readMetricFile, type MetricFileRead, type MetricFileReport } from './metric-files';
 import { NS } from './namespaces';
 import { readProvJson } from './prov-json-reader';
 
@@ -27,15 +28,24 @@ export interface ImportSummary {
   rejected: number;
   issues: IngestResult['issues'];
   warnings: string[];
+  /** Each metric file the document references: read (format, points) or why not. */
+  files: MetricFileReport[];
 }
 
-/** Plans the import of one PROV-JSON document: a provml export, a yProv4ML file, or any PROV-JSON. */
-export function planImport(data: unknown, opts: { baseDir: string; fileName: string; text: string }): ImportPlan {
+/**
+ * Plans the import of one PROV-JSON document: a provml export, a yProv4ML file, or any PROV-JSON.
+ * The metric files a yProv4ML document references are read first (found relative to `baseDir`).
+ */
+export async function planImport(data: unknown, opts: { baseDir: string; fileName: string; text: string }): Promise<ImportPlan> {
   const doc = readProvJson(data);
   const digest = createHash('sha256').update(opts.text).digest('hex').slice(0, 16);
   const isProvml =
     Object.values(doc.prefixes).includes(NS.provml) && [...doc.activity.values()].some((a) => a.has(`${NS.provml}runId`));
-  return isProvml ? planProvml(doc, digest) : planYProv4ml(doc, { ...opts, digest });
+  if (isProvml) return planProvml(doc, digest);
+  const row = runIndexOf(doc);
+  const metricFiles = new Map<string, MetricFileRead>();
+  for (const f of metricFilesOf(doc)) metricFiles.set(f, await readMetricFile(f, opts.baseDir, row));
+  return planYProv4ml(doc, { ...opts, digest, metricFiles });
 }
 
 /** Registers the plan's specs and ingests its events in batches; importing twice changes nothing. */
@@ -61,6 +71,7 @@ export async function runImport(plan: ImportPlan, deps: ImportDeps): Promise<Imp
     rejected: 0,
     issues: [],
     warnings: plan.warnings,
+    files: plan.files,
   };
   const size = Math.max(1, Math.min(deps.maxBatchEvents, 5000));
   for (let i = 0; i < events.length; i += size) {
@@ -82,5 +93,8 @@ export async function importProvJsonFile(file: string, deps: ImportDeps): Promis
   } catch (err) {
     throw new BadUserInputError(`${file} is not JSON: ${(err as Error).message}`, 'file');
   }
-  return runImport(planImport(data, { baseDir: path.dirname(path.resolve(file)), fileName: path.basename(file), text }), deps);
+  return runImport(
+    await planImport(data, { baseDir: path.dirname(path.resolve(file)), fileName: path.basename(file), text }),
+    deps,
+  );
 }

@@ -1,4 +1,5 @@
 import type { WorkflowSpec } from '../ingest/workflow-spec';
+import type { MetricFileReport } from './metric-files';
 
 /** What an importer makes of a document: specs to register, then events to ingest, in order. */
 export interface ImportPlan {
@@ -7,6 +8,8 @@ export interface ImportPlan {
   specs: Array<{ spec: WorkflowSpec; version?: number }>;
   events: Array<Record<string, unknown>>;
   warnings: string[];
+  /** One report per metric file the document references: read, or why not. */
+  files: MetricFileReport[];
 }
 
 /** Attribute and transformation names as the spec grammar allows them. */

@@ -18,7 +18,7 @@ const ms = (v: PValue | undefined) => (v === undefined ? undefined : Date.parse(
 
 export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
   const id = eventIds(`import:${digest}`);
-  const plan: ImportPlan = { source: 'provml', specs: [], events: [], warnings: [] };
+  const plan: ImportPlan = { source: 'provml', specs: [], events: [], warnings: [], files: [] };
   for (const e of doc.entity.values()) {
     const spec = first(e, P('spec'));
     if (spec && typeof spec === 'object' && 'json' in spec)

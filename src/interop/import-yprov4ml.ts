@@ -1,10 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseWorkflowSpec } from '../ingest/workflow-spec';
 import { NS } from './namespaces';
-import { parseMetricCsv, type MetricPoint } from './metric-csv';
+import type { MetricPoint } from './metric-csv';
+import { isMetricFile, type MetricFileRead } from './metric-files';
 import { eventIds, specName, type ImportPlan } from './import-plan';
-import { asText, end, first, type PAttrs, type ProvJsonDoc, type PValue } from './prov-json-reader';
+import { asText, end, first, type PAttrs, type ProvJsonDoc } from './prov-json-reader';
+import { attr, isMetricList, isStructural, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
 
 /**
  * yProv4ML PROV-JSON (and PROV-JSON in general) onto provml events. yProv4ML writes one
@@ -13,6 +14,14 @@ import { asText, end, first, type PAttrs, type ProvJsonDoc, type PValue } from '
  * lists, or files it references), datasets, model versions and other artifacts. Both the
  * older `prov-ml:` and the newer `yProv4ML:` attribute names are read. A document that is not
  * yProv4ML maps the same way: one run for the document, each activity a task of it.
+ *
+ * Nothing is dropped: every attribute of an activity is kept, keys and types as written, in the
+ * attributes of its run or task, and every attribute of an entity under `entities.<id>` of the
+ * activity that used or generated it (the run's for an entity of no activity), except the
+ * inline metric lists, which become metric points. What an attribute means is mapped besides:
+ * parameters to LEARNING_HYPERPARAMETER values, a model's own attributes (`total_params`, ...)
+ * to MODEL_HYPERPARAMETER values (its `layers_description_path` to MODEL_SCHEMA), a dataset's
+ * to DATASET_CHARACTERISTIC values, metric files to metric points.
  */
 export interface YProvOptions {
   /** Directory of the file, to resolve the metric files it references. */
@@ -20,10 +29,14 @@ export interface YProvOptions {
   /** Name of the file, for the run name of documents that have no run activity. */
   fileName: string;
   digest: string;
+  /** The metric files the document references, read beforehand (`metricFilesOf`, `readMetricFile`). */
+  metricFiles: Map<string, MetricFileRead>;
 }
 
 type Role =
   | 'LEARNING_HYPERPARAMETER'
+  | 'MODEL_HYPERPARAMETER'
+  | 'MODEL_SCHEMA'
   | 'MODEL_REFERENCE'
   | 'LEARNING_DATASET_REFERENCE'
   | 'DATASET_CHARACTERISTIC'
@@ -41,26 +54,6 @@ const MODEL_FILE = /\.(pth|pt|ckpt|h5|hdf5|onnx|safetensors|pkl|joblib)$/i;
 
 /** Local name of a written id (`context:Context.TRAINING` -> `Context.TRAINING`). */
 const local = (id: string) => id.replace(/^.*?[:#/](?=[^:#/]*$)/, '') || id;
-const attr = (a: PAttrs | undefined, name: string) =>
-  first(a, `yProv4ML:${name}`, `prov-ml:${name}`, `${NS.provml}${name}`, name);
-
-function plain(v: PValue | undefined): unknown {
-  if (v === undefined) return null;
-  if (typeof v === 'object') return 'iri' in v ? v.iri : v.json;
-  if (typeof v === 'string') {
-    // yProv4ML writes numbers and lists as Python text ("0.01", "[1, 2]").
-    const t = v.trim();
-    if (t !== '' && Number.isFinite(Number(t))) return Number(t);
-    if (/^\[.*\]$/s.test(t)) {
-      try {
-        return JSON.parse(t.replace(/'/g, '"'));
-      } catch {
-        return v;
-      }
-    }
-  }
-  return v;
-}
 
 function contextOf(s: string | undefined): { context: string | null; stage: 'TRAINING' | 'VALIDATION' | 'TEST' | null } {
   const c = (s ?? '').replace(/^.*Context\./, '').toUpperCase();
@@ -71,29 +64,44 @@ function contextOf(s: string | undefined): { context: string | null; stage: 'TRA
   return { context: c, stage: null };
 }
 
-/** Finds a referenced file: as written, or below the document's directory (yProv4ML writes paths relative to the job's cwd). */
-function resolveFile(p: string, baseDir: string): string | null {
-  if (path.isAbsolute(p)) return fs.existsSync(p) ? p : null;
-  const parts = p.split(/[\\/]/);
-  for (let i = 0; i < parts.length; i++) {
-    const candidate = path.join(baseDir, ...parts.slice(i));
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return null;
+/** What an entity is, from its attributes (both attribute spellings). */
+export function entityShape(id: string, e: PAttrs) {
+  const label = asText(attr(e, 'label')) ?? local(id);
+  const type = asText(attr(e, 'type')) ?? '';
+  const filePath = asText(attr(e, 'path')) ?? asText(attr(e, 'artifact_uri')) ?? asText(attr(e, 'artifact_path')) ?? '';
+  const source = asText(attr(e, 'source')) ?? '';
+  const isParam = /Parameter/.test(type) || attr(e, 'parameter_value') !== undefined || /^param_/.test(label);
+  const isMetric = /Metric/.test(type) || /METRIC/.test(source) || attr(e, 'metric_value_list') !== undefined;
+  const inline = listOf(attr(e, 'metric_value_list'));
+  const metricFile = (isParam || isMetric) && !inline && filePath && isMetricFile(filePath) ? filePath : null;
+  return { label, type, filePath, source, isParam, isMetric, inline, metricFile };
 }
 
-const time = (v: PValue | undefined): number | undefined => {
-  const x = plain(v);
-  if (typeof x === 'number') return x < 1e11 ? Math.round(x * 1000) : Math.round(x);
-  if (typeof x === 'string' && !Number.isNaN(Date.parse(x))) return Date.parse(x);
+/** The run's index among the experiment's runs: the row of a unified (exp, time) metric file. */
+export function runIndexOf(doc: ProvJsonDoc): number | undefined {
+  for (const a of doc.activity.values()) {
+    if (typed(attr(a, 'level')) !== 0) continue;
+    const r = typed(attr(a, 'run_id'));
+    return typeof r === 'number' && Number.isInteger(r) ? r : undefined;
+  }
   return undefined;
-};
+}
+
+/** The metric files a document references, to read before planning. */
+export function metricFilesOf(doc: ProvJsonDoc): string[] {
+  const out = new Set<string>();
+  for (const [id, e] of doc.entity) {
+    const f = entityShape(id, e).metricFile;
+    if (f) out.add(f);
+  }
+  return [...out];
+}
 
 export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   const warnings: string[] = [];
   const acts = [...doc.activity.entries()];
   const runEntry =
-    acts.find(([, a]) => plain(attr(a, 'level')) === 0) ??
+    acts.find(([, a]) => typed(attr(a, 'level')) === 0) ??
     acts.find(([, a]) => /LearningExecution/.test(asText(attr(a, 'type')) ?? '')) ??
     null;
   const runActId = runEntry?.[0] ?? null;
@@ -152,85 +160,88 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
           name: specName(k),
           role: 'LEARNING_HYPERPARAMETER',
           direction: 'USED',
-          value: plain(vs[0]),
+          value: typed(vs[0]),
         });
   }
 
+  // Every entity's attributes as written, under the activity that used or generated it.
+  const entitiesOf = new Map<string | null, Record<string, Record<string, unknown>>>();
+  const keep = (act: string | null, id: string, e: PAttrs) => {
+    const m = entitiesOf.get(act) ?? entitiesOf.set(act, {}).get(act)!;
+    m[id] = record(e, isMetricList);
+  };
+  // What yProv4ML says about an entity besides what it is: one value each, named after the entity
+  // unless the key already is (`train_loader_stat_total_samples`).
+  const extras = (act: string | null, label: string, e: PAttrs, direction: Val['direction'], role: (k: string) => Role) => {
+    for (const [k, vs] of e) {
+      if (isStructural(k) || !vs.length) continue;
+      const key = localKey(k);
+      const name = specName(key.startsWith(label) ? key : `${label}.${key}`);
+      push(act, { name, role: role(key), direction, value: vs.length === 1 ? typed(vs[0]) : vs.map(typed) });
+    }
+  };
+
   for (const [id, e] of doc.entity) {
-    const label = asText(attr(e, 'label')) ?? local(id);
-    const type = asText(attr(e, 'type')) ?? '';
-    const filePath = asText(attr(e, 'path')) ?? asText(attr(e, 'artifact_uri')) ?? asText(attr(e, 'artifact_path')) ?? '';
-    const source = asText(attr(e, 'source')) ?? '';
+    const { label, type, filePath, isParam, isMetric, inline, metricFile } = entityShape(id, e);
     const role = asText(attr(e, 'role'));
     const gen = (genBy.get(id) ?? [])[0];
     const use = (usedBy.get(id) ?? [])[0];
     const act = owner(gen ?? use);
-    const isParam = /Parameter/.test(type) || attr(e, 'parameter_value') !== undefined || /^param_/.test(label);
-    const isMetric = /Metric/.test(type) || /METRIC/.test(source) || attr(e, 'metric_value_list') !== undefined;
+    keep(act, id, e);
     const ref = () => {
       const r = { $ref: filePath || id, store: filePath ? 'fs' : 'prov' };
       refOf.set(id, r);
       return r;
     };
-    if (isParam && !isMetric) {
-      push(act === null ? null : act, {
-        name: specName(label.replace(/^param_/, '')),
-        role: 'LEARNING_HYPERPARAMETER',
-        direction: 'USED',
-        value: plain(attr(e, 'parameter_value')),
-      });
+    const file = metricFile ? opts.metricFiles.get(metricFile) : undefined;
+    if (metricFile && !file) warnings.push(`metric file ${metricFile} was not read`);
+    if (file && file.report.status !== 'read')
+      warnings.push(`${label}: ${metricFile}: ${file.report.status}${file.report.message ? ` (${file.report.message})` : ''}`);
+    if (isParam) {
+      // log_param: the value as written (older files), else the last point of its metric file.
+      const written = attr(e, 'parameter_value');
+      const points = file?.points ?? [];
+      const value = written !== undefined ? typed(written) : points.length ? points[points.length - 1].value : null;
+      push(act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value });
+      if (points.length > 1) warnings.push(`${label}: ${points.length} values in ${metricFile}; the last is the parameter`);
     } else if (isMetric) {
       const { context } = contextOf(asText(attr(e, 'context')) ?? label);
       const name = specName(asText(attr(e, 'name')) ?? label.replace(/_Context\.[A-Z]+$/, ''));
       let points: MetricPoint[] = [];
-      const inline = plain(attr(e, 'metric_value_list'));
-      if (Array.isArray(inline)) {
-        const steps = plain(attr(e, 'metric_epoch_list'));
-        const times = plain(attr(e, 'metric_timestamp_list'));
+      if (inline) {
+        const steps = listOf(attr(e, 'metric_epoch_list'));
+        const times = listOf(attr(e, 'metric_timestamp_list'));
         points = inline
           .map((v, i) => ({
-            step: Array.isArray(steps) && Number.isInteger(steps[i]) ? (steps[i] as number) : i,
+            step: steps && Number.isInteger(steps[i]) ? (steps[i] as number) : i,
             value: Number(v),
             time:
-              Array.isArray(times) && typeof times[i] === 'number'
+              times && typeof times[i] === 'number'
                 ? (times[i] as number) < 1e11
                   ? Math.round((times[i] as number) * 1000)
                   : (times[i] as number)
                 : null,
           }))
           .filter((p) => Number.isFinite(p.value));
-      } else if (filePath && /\.(csv|txt)$/i.test(filePath)) {
-        const file = resolveFile(filePath, opts.baseDir);
-        if (file) points = parseMetricCsv(fs.readFileSync(file, 'utf8'), filePath);
-        else warnings.push(`metric file not found: ${filePath}`);
-      } else if (filePath) {
-        warnings.push(
-          `metric ${name}: ${path.extname(filePath) || 'this'} files are not read (CSV only); kept as a data reference`,
-        );
+      } else if (file) points = file.points;
+      else if (filePath) warnings.push(`metric ${name}: ${path.extname(filePath) || 'this'} files are not read`);
+      if (points.length) metrics.push({ act, name, context, points });
+      // A metric file that could not be read is still a file the run generated.
+      if (!points.length && filePath)
         push(act, { name: specName(`${name}_file`), role: 'DATA_REFERENCE', direction: 'GENERATED', value: ref() });
-      }
-      if (isParam && points.length) {
-        push(act, {
-          name: specName(label.replace(/^param_/, '')),
-          role: 'LEARNING_HYPERPARAMETER',
-          direction: 'USED',
-          value: points[points.length - 1].value,
-        });
-      } else if (points.length) metrics.push({ act, name, context, points });
     } else {
       // An entity tied to no activity and to no file (yProv4ML's Experiment record) is not a value.
       if (!gen && !use && !filePath) continue;
       const actName = (gen ?? use) ? local((gen ?? use)!) : '';
       const isModel = /Model/.test(type) || /MODELS/.test(actName) || MODEL_FILE.test(filePath);
       const isDataset = /Dataset/.test(type) || /DATASETS/.test(actName) || /_loader$|dataset/i.test(label);
-      const direction: 'USED' | 'GENERATED' = gen || role === 'output' ? 'GENERATED' : 'USED';
+      const direction: 'USED' | 'GENERATED' = isModel || gen || role === 'output' ? 'GENERATED' : 'USED';
       const r = isModel ? 'MODEL_REFERENCE' : isDataset ? 'LEARNING_DATASET_REFERENCE' : 'DATA_REFERENCE';
-      push(act, { name: specName(label), role: r, direction: isModel ? 'GENERATED' : direction, value: ref() });
-      if (isDataset) {
-        for (const [k, vs] of e)
-          if (!SYSTEM.test(k) && vs.length)
-            push(act, { name: specName(k), role: 'DATASET_CHARACTERISTIC', direction: 'USED', value: plain(vs[0]) });
-      }
+      push(act, { name: specName(label), role: r, direction, value: ref() });
+      if (isModel)
+        extras(act, label, e, 'GENERATED', (k) => (/layers_description/.test(k) ? 'MODEL_SCHEMA' : 'MODEL_HYPERPARAMETER'));
+      else if (isDataset) extras(act, label, e, 'USED', () => 'DATASET_CHARACTERISTIC');
+      else extras(act, label, e, direction, () => 'PARAMETER');
     }
   }
 
@@ -292,11 +303,17 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     }
   }
   const runAttrs = runEntry?.[1];
-  const t0 = time(first(runAttrs, 'execution_start_time', `${NS.prov}startTime`)) ?? 0;
-  const t1 = time(first(runAttrs, 'execution_end_time', `${NS.prov}endTime`)) ?? t0;
-  const system: Record<string, unknown> = {};
-  for (const [k, vs] of runAttrs ?? [])
-    if (/^(yProv4ML|prov-ml):/.test(k) && vs.length) system[k.replace(/^.*:/, '')] = plain(vs[0]);
+  const t0 = timeOf(first(runAttrs, 'execution_start_time', `${NS.prov}startTime`)) ?? 0;
+  const t1 = timeOf(first(runAttrs, 'execution_end_time', `${NS.prov}endTime`)) ?? t0;
+  // An activity's attributes as written, its entities' under `entities` (see the header).
+  const attributesOf = (actId: string | null, a: PAttrs | undefined, extra: Record<string, unknown>) => {
+    const out: Record<string, unknown> = { ...extra };
+    if (actId !== null) out.activity = actId;
+    for (const [k, v] of Object.entries(a ? record(a) : {})) out[k in out || k === 'entities' ? `attribute:${k}` : k] = v;
+    const ents = entitiesOf.get(actId === runActId ? null : actId);
+    if (ents) out.entities = ents;
+    return out;
+  };
   events.push({
     id: id(),
     type: 'workflowBegin',
@@ -304,7 +321,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     workflow,
     time: t0,
     ...(agent ? { agent } : {}),
-    attributes: { source: 'yProv4ML', ...system },
+    attributes: attributesOf(runActId, runAttrs, { source: 'yProv4ML', document: opts.fileName }),
     used: toObject(values.get(null) ?? [], 'USED'),
   });
   for (const [actId, t] of taskOf) {
@@ -316,6 +333,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       run: runId,
       transformation: t.transformation,
       time: t0,
+      attributes: actId === SYNTH ? {} : attributesOf(actId, t.attrs, {}),
       used: toObject(vals, 'USED'),
     });
   }
@@ -353,5 +371,6 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       });
   }
   events.push({ id: id(), type: 'workflowEnd', run: runId, time: t1, generated: toObject(values.get(null) ?? [], 'GENERATED') });
-  return { source: runEntry ? 'yprov4ml' : 'prov-json', specs: [{ spec }], events, warnings };
+  const files = [...opts.metricFiles.values()].map((f) => f.report);
+  return { source: runEntry ? 'yprov4ml' : 'prov-json', specs: [{ spec }], events, warnings, files };
 }

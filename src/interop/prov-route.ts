@@ -52,7 +52,17 @@ export async function handleProvRoute(req: http.IncomingMessage, res: http.Serve
     if (err instanceof ProvmlError) return fail(err.code === 'NOT_FOUND' ? 404 : 400, err.code, err.message);
     throw err;
   }
-  for await (const c of chunks) if (!res.write(c)) await new Promise<void>((r) => res.once('drain', () => r()));
+  try {
+    for await (const c of chunks) if (!res.write(c)) await new Promise<void>((r) => res.once('drain', () => r()));
+  } catch (err) {
+    // The status line is gone: all a client can be told is that the document broke off.
+    deps.log.error('export failed while streaming', {
+      path: url.pathname,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    res.destroy(err instanceof Error ? err : new Error(String(err)));
+    return true;
+  }
   res.end();
   return true;
 }

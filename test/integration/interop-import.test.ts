@@ -75,7 +75,8 @@ describe('import of yProv4ML PROV-JSON', () => {
     const res = await app.run<RunAnswer>(RUN_QUERY, { id: 'cifar_exp_execution', metric: 'Loss' });
     expect(res.errors).toBeUndefined();
     const run = res.data!.execution;
-    expect(byName(run.used)).toEqual({ lr: 0.01, epochs: 3 });
+    // Types as written: the file writes lr as the string "0.01" and epochs as an xsd:int.
+    expect(byName(run.used)).toEqual({ lr: '0.01', epochs: 3 });
     expect(run.metrics.map((m) => m.value)).toEqual([2.3, 1.7, 1.2]);
     const models = run.tasks.nodes.flatMap((t) => t.generated).filter((g) => g.role === 'MODEL_REFERENCE');
     expect(models.map((m) => m.dataReference?.uri)).toEqual(['models/cifar_final.pth']);
@@ -83,12 +84,12 @@ describe('import of yProv4ML PROV-JSON', () => {
 
   it('names the field at fault in a document that is not PROV-JSON', async () => {
     const { planImport } = await import('../../src/interop/import-document');
-    expect(() => planImport({ entity: [] }, { baseDir: fixtures, fileName: 'x.json', text: '' })).toThrow(/entity/);
-    expect(() =>
+    await expect(planImport({ entity: [] }, { baseDir: fixtures, fileName: 'x.json', text: '' })).rejects.toThrow(/entity/);
+    await expect(
       planImport(
         { entity: { e: { 'x:v': { $: '{', type: 'provml:json' } } }, prefix: { provml: 'https://w3id.org/provml/ns#' } },
         { baseDir: fixtures, fileName: 'x.json', text: '' },
       ),
-    ).toThrow(/entity\.e\.x:v/);
+    ).rejects.toThrow(/entity\.e\.x:v/);
   });
 });

@@ -151,6 +151,15 @@ export async function transformationsByIds(pool: Pool, ids: readonly string[]): 
   return byKey(ids, res.rows.map(toTransformation), (t) => t.id);
 }
 
+export async function attributesByIds(pool: Pool, ids: readonly string[]): Promise<Array<AttributeRow | null>> {
+  const res = await pool.query(
+    `SELECT id::text, workflow_id::text, transformation_id::text, name, role, direction, declared FROM attribute
+     WHERE id = ANY($1::bigint[])`,
+    [ids],
+  );
+  return byKey(ids, res.rows.map(toAttribute), (a) => a.id);
+}
+
 export async function attributesByWorkflowIds(pool: Pool, ids: readonly string[]): Promise<AttributeRow[][]> {
   const res = await pool.query(
     `SELECT id::text, workflow_id::text, transformation_id::text, name, role, direction, declared FROM attribute

@@ -81,6 +81,10 @@ export class PgProvenanceStore implements ProvenanceStore {
     return prospective.transformationsByIds(this.pool, ids);
   }
 
+  attributesByIds(ids: readonly string[]): Promise<Array<AttributeRow | null>> {
+    return prospective.attributesByIds(this.pool, ids);
+  }
+
   attributesByWorkflowIds(ids: readonly string[]): Promise<AttributeRow[][]> {
     return prospective.attributesByWorkflowIds(this.pool, ids);
   }

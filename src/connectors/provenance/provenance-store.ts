@@ -80,6 +80,7 @@ export interface ProvenanceStore {
   studies(page: PageArgs): Promise<Page<StudyRow>>;
   transformationsByWorkflowIds(ids: readonly string[]): Promise<TransformationRow[][]>;
   transformationsByIds(ids: readonly string[]): Promise<Array<TransformationRow | null>>;
+  attributesByIds(ids: readonly string[]): Promise<Array<AttributeRow | null>>;
   attributesByWorkflowIds(ids: readonly string[]): Promise<AttributeRow[][]>;
   /** Adds transformations to a registered version in place (the ProvLake route only); returns all of its transformations. */
   extendWorkflow(workflowId: string, added: AddedTransformation[]): Promise<TransformationRow[]>;

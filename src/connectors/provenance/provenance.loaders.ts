@@ -31,6 +31,7 @@ export function createProvenanceLoaders(store: ProvenanceStore) {
     study: new DataLoader((ids: readonly string[]) => store.studiesByIds(ids), opts),
     transformation: new DataLoader((ids: readonly string[]) => store.transformationsByIds(ids), opts),
     transformationsByWorkflow: new DataLoader((ids: readonly string[]) => store.transformationsByWorkflowIds(ids), opts),
+    attribute: new DataLoader((ids: readonly string[]) => store.attributesByIds(ids), opts),
     attributesByWorkflow: new DataLoader((ids: readonly string[]) => store.attributesByWorkflowIds(ids), opts),
     run: new DataLoader((ids: readonly string[]) => store.runsByIds(ids), opts),
     task: new DataLoader((ids: readonly string[]) => store.tasksByIds(ids), opts),

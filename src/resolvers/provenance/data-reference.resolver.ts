@@ -6,6 +6,7 @@ import { Activity } from '../../schema/prov/activity.interface';
 import { DataReferenceConnection } from '../../schema/connections';
 import { DataReferenceFilter } from '../../schema/inputs/filters.input';
 import { dataRefView, valueView } from '../../schema/views';
+import { findDataRefs } from '../../connectors/provenance/id-lookup';
 import { loadActivity, pageArgs } from './views';
 
 const uniqueActivities = async (ctx: RequestContext, rows: Array<{ runId: string; taskId: string | null }>) => {
@@ -18,14 +19,15 @@ const uniqueActivities = async (ctx: RequestContext, rows: Array<{ runId: string
 export class DataReferenceResolver {
   @Query(() => DataReference, {
     nullable: true,
-    description: 'A data reference by URI (and store id, when several stores hold the URI).',
+    description:
+      'A data reference by URI (and store id, when several stores hold the URI), or by the ids results carry: `ref:<n>`, or `value:<n>` of a value that references data.',
   })
   async dataReference(
     @Ctx() ctx: RequestContext,
     @Arg('uri') uri: string,
     @Arg('store', () => String, { nullable: true }) store: string | null,
   ) {
-    const refs = (await ctx.loaders.dataRefsByUri.load(uri)).filter((r) => !store || r.store === store);
+    const refs = (await findDataRefs(ctx.store, uri)).filter((r) => !store || r.store === store);
     return refs[0] ? dataRefView(refs[0]) : null;
   }
 

@@ -11,7 +11,7 @@ import { Agent } from '../../schema/prov/agent.types';
 import { TaskExecutionConnection, WorkflowExecutionConnection } from '../../schema/connections';
 import { ExecutionFilter } from '../../schema/inputs/filters.input';
 import { agentView, experimentView, transformationView, valueView } from '../../schema/views';
-import { loadRun, loadTask, pageArgs, runViewOf, taskViewOf } from './views';
+import { findRun, findTask, loadRun, loadTask, pageArgs, runViewOf, taskViewOf } from './views';
 
 const byDirection = (rows: ValueRow[], direction: 'USED' | 'GENERATED') =>
   rows.filter((v) => v.direction === direction).map(valueView);
@@ -35,9 +35,12 @@ export class WorkflowExecutionResolver {
     return { nodes: await Promise.all(page.items.map((r) => runViewOf(ctx, r))), pageInfo: page };
   }
 
-  @Query(() => WorkflowExecution, { nullable: true, description: 'A run by its client-made id (without the `run:` prefix).' })
+  @Query(() => WorkflowExecution, {
+    nullable: true,
+    description: 'A run by its client-made id, or by the global id `run:<id>` results carry (the client-made id wins).',
+  })
   execution(@Ctx() ctx: RequestContext, @Arg('id') id: string) {
-    return loadRun(ctx, id);
+    return findRun(ctx, id);
   }
 
   @FieldResolver(() => Experiment, { nullable: true })
@@ -111,9 +114,12 @@ export class WorkflowExecutionResolver {
 
 @Resolver(() => TaskExecution)
 export class TaskExecutionResolver {
-  @Query(() => TaskExecution, { nullable: true, description: 'A task by its client-made id (without the `task:` prefix).' })
+  @Query(() => TaskExecution, {
+    nullable: true,
+    description: 'A task by its client-made id, or by the global id `task:<id>` results carry (the client-made id wins).',
+  })
   task(@Ctx() ctx: RequestContext, @Arg('id') id: string) {
-    return loadTask(ctx, id);
+    return findTask(ctx, id);
   }
 
   @FieldResolver(() => WorkflowExecution, { nullable: true })

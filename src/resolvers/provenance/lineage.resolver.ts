@@ -3,6 +3,7 @@ import type { RequestContext } from '../../context';
 import type { EdgeKind, LineageEdge as StoreEdge } from '../../connectors/provenance/provenance-store';
 import { LimitExceededError, LineageCapExceededError, NotFoundError } from '../../errors';
 import { EdgeKindEnum, Lineage, LineageDirectionEnum } from '../../schema/ml/lineage.types';
+import { findDataRefs } from '../../connectors/provenance/id-lookup';
 import { parseGlobalId } from '../../schema/views';
 import { loadNode } from './views';
 
@@ -37,7 +38,8 @@ export class LineageResolver {
       if (!(await loadNode(ctx, start))) throw new NotFoundError('node', start);
       frontier = [start];
     } else {
-      const refs = await ctx.loaders.dataRefsByUri.load(start);
+      // A data URI, or a value's `value:<n>` that references data (the ids results carry).
+      const refs = await findDataRefs(ctx.store, start);
       if (!refs.length) throw new NotFoundError('data reference', start);
       frontier = refs.map((r) => `ref:${r.id}`);
     }

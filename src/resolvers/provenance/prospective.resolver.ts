@@ -8,6 +8,7 @@ import { ExperimentConnection, StudyConnection, WorkflowExecutionConnection } fr
 import { ExperimentFilter } from '../../schema/inputs/filters.input';
 import { attributeView, experimentView, studyView, transformationView } from '../../schema/views';
 import { pageArgs, runViewOf } from './views';
+import { findStudy } from '../../connectors/provenance/id-lookup';
 
 @Resolver(() => Study)
 export class StudyResolver {
@@ -42,7 +43,8 @@ export class ExperimentResolver {
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
-    const page = await ctx.store.workflows({ name: filter?.name, studyId: filter?.studyId }, pageArgs(ctx, first, after));
+    const studyId = filter?.studyId ? ((await findStudy(ctx.store, filter.studyId))?.id ?? filter.studyId) : undefined;
+    const page = await ctx.store.workflows({ name: filter?.name, studyId }, pageArgs(ctx, first, after));
     return { nodes: page.items.map(experimentView), pageInfo: page };
   }
 

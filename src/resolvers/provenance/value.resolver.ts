@@ -8,6 +8,7 @@ import { Activity } from '../../schema/prov/activity.interface';
 import { ModelConnection } from '../../schema/connections';
 import { ModelFilter } from '../../schema/inputs/filters.input';
 import { attributeView, dataRefView, valueView } from '../../schema/views';
+import { findDataRefs, findRun as findRunRow, findValue } from '../../connectors/provenance/id-lookup';
 import { valuesInScope } from './model-lineage';
 import { loadActivity, loadTask, pageArgs } from './views';
 
@@ -45,17 +46,29 @@ export class ModelResolver {
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
-    const page = await ctx.store.models({ workflowName: filter?.workflow, runId: filter?.run }, pageArgs(ctx, first, after));
+    const runId = filter?.run ? ((await findRunRow(ctx.store, filter.run))?.id ?? filter.run) : undefined;
+    const page = await ctx.store.models({ workflowName: filter?.workflow, runId }, pageArgs(ctx, first, after));
     return { nodes: page.items.map(valueView), pageInfo: page };
   }
 
-  @Query(() => ModelReferenceValue, { nullable: true, description: 'The latest model generated at this URI.' })
+  @Query(() => ModelReferenceValue, {
+    nullable: true,
+    description:
+      'The latest model generated at this URI; also by the ids results carry: the model value `value:<n>` itself, or the latest model at data reference `ref:<n>`.',
+  })
   async model(
     @Ctx() ctx: RequestContext,
     @Arg('uri') uri: string,
     @Arg('store', () => String, { nullable: true }) store: string | null,
   ) {
-    const models = (await ctx.loaders.modelsByUri.load(uri)).filter((v) => !store || v.store === store);
+    const inStore = (v: { store: string }) => !store || v.store === store;
+    let models = (await ctx.loaders.modelsByUri.load(uri)).filter(inStore);
+    if (!models.length) {
+      const value = await findValue(ctx.store, uri);
+      if (value) return value.role === 'MODEL_REFERENCE' ? valueView(value) : null;
+      const [ref] = await findDataRefs(ctx.store, uri);
+      if (ref) models = (await ctx.loaders.modelsByUri.load(ref.uri)).filter((v) => v.store === ref.store && inStore(v));
+    }
     const last = models[models.length - 1];
     return last ? valueView(last) : null;
   }
@@ -72,7 +85,7 @@ export class ModelResolver {
     @Arg('store', () => String, { nullable: true }) store: string | null,
     @Arg('order', () => String, { defaultValue: 'MIN', description: 'MIN or MAX.' }) order: string,
   ) {
-    const refs = (await ctx.loaders.dataRefsByUri.load(dataset)).filter((r) => !store || r.store === store);
+    const refs = (await findDataRefs(ctx.store, dataset)).filter((r) => !store || r.store === store);
     if (!refs.length) return null;
     const best = await ctx.store.bestModel(
       refs.map((r) => r.id),

@@ -1,10 +1,13 @@
+import type DataLoader from 'dataloader';
 import type { RequestContext } from '../../context';
+import { keyCandidates } from '../../connectors/provenance/id-lookup';
 import type { RunRow, TaskRow } from '../../connectors/provenance/rows';
 import { LimitExceededError } from '../../errors';
 import type { Node } from '../../schema/prov/node.interface';
 import type { TaskExecution, WorkflowExecution } from '../../schema/ml/execution.types';
 import {
   agentView,
+  attributeView,
   dataRefView,
   experimentView,
   parseGlobalId,
@@ -33,6 +36,24 @@ export async function loadRun(ctx: RequestContext, id: string): Promise<Workflow
 
 export async function loadTask(ctx: RequestContext, id: string): Promise<TaskExecution | null> {
   const row = await ctx.loaders.task.load(id);
+  return row ? taskViewOf(ctx, row) : null;
+}
+
+/** The first of `keys` the loader finds (ids asked of the API: see keyCandidates). */
+async function firstLoaded<T>(loader: DataLoader<string, T | null, string>, keys: string[]): Promise<T | null> {
+  for (const r of await loader.loadMany(keys)) if (r && !(r instanceof Error)) return r;
+  return null;
+}
+
+/** A run asked by id: its client-made id or the global id `run:<id>` a result carries. */
+export async function findRun(ctx: RequestContext, id: string): Promise<WorkflowExecution | null> {
+  const row = await firstLoaded(ctx.loaders.run, keyCandidates('run', id));
+  return row ? runViewOf(ctx, row) : null;
+}
+
+/** A task asked by id: its client-made id or the global id `task:<id>`. */
+export async function findTask(ctx: RequestContext, id: string): Promise<TaskExecution | null> {
+  const row = await firstLoaded(ctx.loaders.task, keyCandidates('task', id));
   return row ? taskViewOf(ctx, row) : null;
 }
 
@@ -74,6 +95,11 @@ export async function loadNode(ctx: RequestContext, id: string): Promise<Node | 
       if (!/^\d+$/.test(key)) return null;
       const r = await l.dataRef.load(key);
       return r && dataRefView(r);
+    }
+    case 'attribute': {
+      if (!/^\d+$/.test(key)) return null;
+      const r = await l.attribute.load(key);
+      return r && attributeView(r);
     }
     case 'agent': {
       const r = await l.agent.load(key);

@@ -5,7 +5,7 @@ import { JSONScalar } from '../scalars';
 export class ExperimentFilter {
   @Field({ nullable: true })
   name?: string;
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Study id, or its global id `study:<id>`.' })
   studyId?: string;
 }
 
@@ -21,7 +21,7 @@ export class ExecutionFilter {
 export class ModelFilter {
   @Field({ nullable: true, description: 'Workflow (experiment) name.' })
   workflow?: string;
-  @Field({ nullable: true, description: 'Run (workflow execution) id, without the `run:` prefix.' })
+  @Field({ nullable: true, description: 'Run (workflow execution) id, or its global id `run:<id>`.' })
   run?: string;
 }
 
