@@ -9,6 +9,12 @@ export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 // Any fixed 64-bit key: serialises concurrent start-ups of several server replicas.
 const MIGRATION_LOCK = 7_242_019;
 
+/**
+ * Statements a migration asks to run after its commit, one per `-- after commit: SQL` line: what
+ * cannot run in a transaction (VACUUM). Failing one costs speed, not data: it is logged, not thrown.
+ */
+const afterCommit = (sql: string) => [...sql.matchAll(/^-- after commit: (.+)$/gm)].map((m) => m[1].trim());
+
 /** Applies the migrations not yet applied, in order, each in its own transaction. */
 export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = (await fs.readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
@@ -34,6 +40,12 @@ export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Pr
       }
       log.info('applied migration', { migration: file });
       applied.push(file);
+      for (const statement of afterCommit(sql)) {
+        await client.query(statement).then(
+          () => log.info('ran after migration', { migration: file, statement }),
+          (err: Error) => log.warn('statement after migration failed', { migration: file, statement, error: err.message }),
+        );
+      }
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
