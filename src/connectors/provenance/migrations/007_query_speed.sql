@@ -15,6 +15,13 @@ CREATE INDEX task_execution_parent ON task_execution (parent_id, transformation_
 -- (walking up their tasks' parents), not by scanning every model of the store.
 CREATE INDEX attribute_value_run_models ON attribute_value (run_id) WHERE role = 'MODEL_REFERENCE' AND direction = 'GENERATED';
 
+-- Values by attribute name and value (Q5: the tasks that used a slice range). By name alone, the
+-- read compared the value of every use of the name: one per preparation run, growing with the
+-- store. The value's hash is the key, not the value (a btree entry must fit in a third of a
+-- page); the read compares the value itself as well. Replaces the name-only index of 002.
+DROP INDEX attribute_value_name;
+CREATE INDEX attribute_value_name ON attribute_value (name, direction, jsonb_hash(value));
+
 -- The rewrite above leaves the visibility map empty, and no autovacuum comes for a table nothing
 -- was deleted from: until one does, every Q4 read would fetch its rows from the heap.
 -- after commit: VACUUM (ANALYZE) task_execution
