@@ -31,6 +31,9 @@ export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Pr
       const sql = await fs.readFile(path.join(dir, file), 'utf8');
       await client.query('BEGIN');
       try {
+        // A migration may rewrite a table of millions of rows (007 does): the pool's per-call
+        // timeout is for requests, not for this one-time step.
+        await client.query('SET LOCAL statement_timeout = 0');
         await client.query(sql);
         await client.query('INSERT INTO schema_migration (name) VALUES ($1)', [file]);
         await client.query('COMMIT');
@@ -41,10 +44,12 @@ export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Pr
       log.info('applied migration', { migration: file });
       applied.push(file);
       for (const statement of afterCommit(sql)) {
+        await client.query('SET statement_timeout = 0');
         await client.query(statement).then(
           () => log.info('ran after migration', { migration: file, statement }),
           (err: Error) => log.warn('statement after migration failed', { migration: file, statement, error: err.message }),
         );
+        await client.query('RESET statement_timeout');
       }
     }
   } finally {
