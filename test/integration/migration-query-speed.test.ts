@@ -1,4 +1,8 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { migrate } from '../../src/connectors/provenance/migrate';
 import { openProvenanceStore, type OpenedStore } from '../../src/connectors/provenance/open-provenance-store';
 import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { SpecCatalog } from '../../src/ingest/spec-catalog';
@@ -61,5 +65,20 @@ describe('migration 007 (query speed)', () => {
     expect(end.rejected).toBe(0);
     const after = await pool.query(`SELECT duration_ms FROM task_execution WHERE id = 'm7.b'`);
     expect(after.rows[0].duration_ms).toBe(1101);
+  });
+
+  it('runs a migration and its after-commit statement past the pool statement timeout', async () => {
+    // 007 rewrites task_execution: minutes on a large store, where the pool allows 60 s a call.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'provml-migrations-'));
+    await fs.writeFile(path.join(dir, '900_slow.sql'), 'SELECT pg_sleep(0.3);\n-- after commit: SELECT pg_sleep(0.3)\n');
+    const slowPool = new pg.Pool({ connectionString: db.url, max: 1, statement_timeout: 100 });
+    try {
+      expect(await migrate(slowPool, silentLogger, dir)).toEqual(['900_slow.sql']);
+      // The session's own timeout is back afterwards.
+      await expect(slowPool.query('SELECT pg_sleep(0.3)')).rejects.toThrow(/statement timeout/);
+    } finally {
+      await slowPool.end();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
