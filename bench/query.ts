@@ -2,7 +2,11 @@
  * Query latency at scale: median and p99 of the paper's Q2-Q5 and of a depth-20 lineage, over
  * HTTP against `provml serve`, for stores of growing size (the curve of latency against size).
  *
- *   npm run build && npx tsx bench/query.ts [--runs 10,100,1000] [--samples 200]
+ *   npm run build && npx tsx bench/query.ts [--runs 10,100,1000] [--samples 200] [--keep]
+ *
+ * `--keep` leaves each size's database in place (`provml_qbench_keep_<R>`, or `<P>_<R>` with
+ * `--keep-as P`) and reuses it on the next run, so code before and after a change is measured on the same rows without rebuilding
+ * them (the server applies any newer migration to the kept store at start, as it would in use).
  *
  * Each size is a store of R training runs x 300 epochs x 35 batches (R = 1000 is the issue's
  * 10.5 million batch tasks), each run on its own training set made by its own preparation run
@@ -10,6 +14,7 @@
  * not through the mutation: building 10 million events through ingest is what bench/ingest
  * measures. Uses the machine's PostgreSQL server (PROVML_BENCH_DATABASE_URL).
  */
+import './serve-env'; // first: graphql-js reads NODE_ENV when it loads
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +30,8 @@ const argv = process.argv;
 const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
 const SIZES = opt('runs', '10,100,1000').split(',').map(Number);
 const SAMPLES = Number(opt('samples', '200'));
+const KEEP = argv.includes('--keep') || argv.includes('--keep-as');
+const KEEP_PREFIX = opt('keep-as', 'provml_qbench_keep');
 const EPOCHS = 300;
 const BATCHES = 35;
 const ADMIN = process.env.PROVML_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -182,9 +189,27 @@ async function build(url: string, runs: number): Promise<void> {
     [outA],
   );
   // Production tables are vacuumed by autovacuum; a fresh fixture must be too (visibility map).
+  // One synchronous commit first: VACUUM marks a page all-visible only once the commits of its
+  // rows are on disk, and the asynchronous ones above may not be yet (it then left 97 % of the
+  // batch pages unmarked, and every Q4 read fetched its 10,500 rows from the heap).
+  await q('SET synchronous_commit = on');
+  await q('SELECT txid_current()');
   await q('VACUUM ANALYZE');
   await c.end();
 }
+
+async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await f(c);
+  } finally {
+    await c.end();
+  }
+}
+const built = (url: string) =>
+  withClient(url, async (c) => (await c.query(`SELECT to_regclass('bench_built') IS NOT NULL AS ok`)).rows[0].ok as boolean);
+const markBuilt = (url: string) => withClient(url, (c) => c.query('CREATE TABLE bench_built ()'));
 
 const read = (name: string) => fs.readFileSync(path.join(__dirname, '../examples/queries', `${name}.graphql`), 'utf8');
 const QUERIES = (runs: number) => {
@@ -216,16 +241,22 @@ async function main() {
     `query benchmark: sizes ${SIZES.join(', ')} runs x ${EPOCHS} epochs x ${BATCHES} batches; ${SAMPLES} samples per query, over HTTP`,
   );
   for (const runs of SIZES) {
-    const name = `provml_qbench_${randomBytes(4).toString('hex')}`;
+    const name = KEEP ? `${KEEP_PREFIX}_${runs}` : `provml_qbench_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: ADMIN });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+    if (!exists) await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
     const u = new URL(ADMIN);
     u.pathname = `/${name}`;
     try {
       const started = Date.now();
-      await build(u.toString(), runs);
+      // A kept database is reused only when its build finished (the marker is written last).
+      if (!exists || !(await built(u.toString()))) {
+        if (exists) throw new Error(`${name} exists but its build did not finish: drop it and run again`);
+        await build(u.toString(), runs);
+        if (KEEP) await markBuilt(u.toString());
+      }
       const server = await startServer(
         loadConfig({ PROVML_DATABASE_URL: u.toString(), PORT: '0', PROVML_DEMO: '0', PROVML_LOG_LEVEL: 'warn' }),
         log,
@@ -254,10 +285,12 @@ async function main() {
         await server.stop();
       }
     } finally {
-      const c = new pg.Client({ connectionString: ADMIN });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      if (!KEEP) {
+        const c = new pg.Client({ connectionString: ADMIN });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      }
     }
   }
 }

@@ -9,6 +9,12 @@ export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 // Any fixed 64-bit key: serialises concurrent start-ups of several server replicas.
 const MIGRATION_LOCK = 7_242_019;
 
+/**
+ * Statements a migration asks to run after its commit, one per `-- after commit: SQL` line: what
+ * cannot run in a transaction (VACUUM). Failing one costs speed, not data: it is logged, not thrown.
+ */
+const afterCommit = (sql: string) => [...sql.matchAll(/^-- after commit: (.+)$/gm)].map((m) => m[1].trim());
+
 /** Applies the migrations not yet applied, in order, each in its own transaction. */
 export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = (await fs.readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
@@ -25,6 +31,9 @@ export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Pr
       const sql = await fs.readFile(path.join(dir, file), 'utf8');
       await client.query('BEGIN');
       try {
+        // A migration may rewrite a table of millions of rows (007 does): the pool's per-call
+        // timeout is for requests, not for this one-time step.
+        await client.query('SET LOCAL statement_timeout = 0');
         await client.query(sql);
         await client.query('INSERT INTO schema_migration (name) VALUES ($1)', [file]);
         await client.query('COMMIT');
@@ -34,6 +43,14 @@ export async function migrate(pool: Pool, log: Logger, dir = MIGRATIONS_DIR): Pr
       }
       log.info('applied migration', { migration: file });
       applied.push(file);
+      for (const statement of afterCommit(sql)) {
+        await client.query('SET statement_timeout = 0');
+        await client.query(statement).then(
+          () => log.info('ran after migration', { migration: file, statement }),
+          (err: Error) => log.warn('statement after migration failed', { migration: file, statement, error: err.message }),
+        );
+        await client.query('RESET statement_timeout');
+      }
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);

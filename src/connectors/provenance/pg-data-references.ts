@@ -57,20 +57,23 @@ export async function dataRefs(
   const conds = filter.generatedWith ?? [];
   const common = [filter.store ?? null, filter.uriPrefix ?? null, decodeCursor(page.after), page.first + 1];
   const where = `($1::text IS NULL OR d.store = $1) AND ($2::text IS NULL OR starts_with(d.uri, $2)) AND ($3::bigint IS NULL OR d.id > $3)`;
-  // With conditions, start from the used values that match (indexed by name), then the
-  // references their tasks generated (Q5: "the training set generated for a slice range").
+  // With conditions, start from the used values that match (indexed by name and value hash), then
+  // the references their tasks generated (Q5: "the training set generated for a slice range").
+  // Named: prepared once per connection, as planning it cost more than running it.
   const res = conds.length
-    ? await pool.query(
-        `WITH c AS (SELECT * FROM unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS c(name, value, i)),
+    ? await pool.query({
+        name: 'provml.dataRefsGeneratedWith',
+        text: `WITH c AS (SELECT * FROM unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS c(name, value, i)),
          hits AS (
            SELECT g.data_ref_id AS id FROM c
-           JOIN attribute_value u ON u.name = c.name AND u.direction = 'USED' AND u.value = c.value AND u.task_id IS NOT NULL
+           JOIN attribute_value u ON u.name = c.name AND u.direction = 'USED'
+             AND jsonb_hash(u.value) = jsonb_hash(c.value) AND u.value = c.value AND u.task_id IS NOT NULL
            JOIN attribute_value g ON g.task_id = u.task_id AND g.direction = 'GENERATED' AND g.data_ref_id IS NOT NULL
            GROUP BY g.data_ref_id HAVING count(DISTINCT c.i) = cardinality($5::text[]))
          SELECT d.id::text, d.uri, d.store, d.created_at FROM data_reference d JOIN hits h ON h.id = d.id
          WHERE ${where} ORDER BY d.id LIMIT $4`,
-        [...common, conds.map((c) => c.name), conds.map((c) => JSON.stringify(c.value))],
-      )
+        values: [...common, conds.map((c) => c.name), conds.map((c) => JSON.stringify(c.value))],
+      })
     : await pool.query(
         `SELECT d.id::text, d.uri, d.store, d.created_at FROM data_reference d WHERE ${where} ORDER BY d.id LIMIT $4`,
         common,

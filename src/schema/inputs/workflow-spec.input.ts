@@ -26,7 +26,11 @@ export class TransformationSpecInput {
   kind?: string;
   @Field({ nullable: true, description: 'TRAINING, VALIDATION or TEST (learning stages).' })
   stageType?: string;
-  @Field({ nullable: true, description: 'Enclosing transformation: training -> epoch -> batch.' })
+  @Field({
+    nullable: true,
+    description:
+      "Optional: the enclosing transformation (training -> epoch -> batch), as documentation. Queries follow each task's `parent` at ingest, not this.",
+  })
   parent?: string;
   @Field({ nullable: true })
   description?: string;

@@ -10,7 +10,11 @@ export abstract class Transformation extends Node {
   @Field({ description: 'DATA_TRANSFORMATION, LEARNING_STAGE or FEATURE_EXTRACTION.' })
   kind!: string;
 
-  @Field(() => String, { nullable: true, description: 'Name of the enclosing transformation (training -> epoch -> batch).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Name of the enclosing transformation (training -> epoch -> batch), where the spec declares one. Queries follow each task's `parent`, not this.",
+  })
   parentName!: string | null;
 
   row!: TransformationRow;
