@@ -313,6 +313,51 @@ describe('a lifecycle script instrumented with the ProvLake library, replayed re
     expect(m.trainingExecution.attributes.stdout).toBe('epoch 0 loss 0.6\nepoch 1 loss 0.4\n');
   });
 
+  it("Q4 and Q5 (the paper's example queries) answer per ProvLake cycle iteration, with the batch times sent", async () => {
+    const example = (name: string) => fs.readFileSync(path.join(__dirname, '../../examples/queries', name), 'utf8');
+    const training = (await run(s, runs.get('seismic_training')!))!;
+    const train = training.tasks.nodes.find((t) => t.transformation.name === 'train')!;
+    const sent = new Map<string, number[]>();
+    for (const epoch of train.children!.nodes)
+      sent.set(
+        epoch.id,
+        epoch.children!.nodes.map((b) => b.durationMs!),
+      );
+    type Stat = { parentId: string; count?: number; minMs?: number; avgMs: number; maxMs?: number };
+    const q4 = await s.app.run<{ dataReference: { usedBy: Array<{ id: string; durationStats?: Stat[] }> } }>(
+      example('q4.graphql'),
+      { dataset: '/input/train.hdf5' },
+    );
+    expect(q4.errors).toBeUndefined();
+    const stats = q4.data!.dataReference.usedBy.find((u) => u.id === train.id)!.durationStats!;
+    expect(stats.map((x) => x.parentId).sort()).toEqual([...sent.keys()].sort());
+    for (const x of stats) {
+      const ms = sent.get(x.parentId)!;
+      expect(x.count).toBe(ms.length);
+      expect(x.minMs).toBeCloseTo(Math.min(...ms), 3);
+      expect(x.maxMs).toBeCloseTo(Math.max(...ms), 3);
+      expect(x.avgMs).toBeCloseTo(ms.reduce((a, b) => a + b, 0) / ms.length, 3);
+    }
+    const q5 = await s.app.run<{
+      dataReferences: {
+        nodes: Array<{
+          uri: string;
+          usedBy: Array<{ id: string; durationStats?: Stat[]; models?: Array<{ reference: { uri: string } }> }>;
+        }>;
+      };
+    }>(example('q5.graphql'), {
+      generatedWith: [
+        { name: 'tile_size', value: 40 },
+        { name: 'noise_threshold', value: 0.2 },
+      ],
+    });
+    expect(q5.errors).toBeUndefined();
+    const set = q5.data!.dataReferences.nodes.find((n) => n.uri === '/input/train.hdf5')!;
+    const used = set.usedBy.find((u) => u.id === train.id)!;
+    expect(used.durationStats!.map((x) => x.parentId).sort()).toEqual([...sent.keys()].sort());
+    expect(used.models!.map((m) => m.reference.uri)).toContain('/models/model188.hdf5');
+  });
+
   it('training: train -> epoch iterations -> batches, each with its own values and a real duration; the failed validation kept', async () => {
     const r = (await run(s, runs.get('seismic_training')!))!;
     expect(r.status).toBe('FINISHED');
