@@ -169,7 +169,11 @@ export interface ProvenanceStore {
   latestExtractionJobs(dataRefIds: readonly string[]): Promise<Array<ExtractionJobRow | null>>;
   extractionJobs(filter: { status?: ExtractionStatus | null }, page: PageArgs): Promise<Page<ExtractionJobRow>>;
 
-  /** Writes one ingest batch in one transaction. */
+  /**
+   * Writes one ingest batch in one transaction. `fn` may run more than once (a deadlock or
+   * serialization failure runs it again from the start), so it must not keep state across runs;
+   * when every attempt failed, a STORE_CONFLICT error.
+   */
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
