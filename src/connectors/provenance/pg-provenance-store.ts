@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
 import { PgIngestTx } from './pg-ingest-tx';
 import { withTransaction } from './pg-transaction';
+import { ingestRefs, type IngestRefs } from './pg-ingest-refs';
 import * as analytics from './pg-analytics';
 import * as prospective from './pg-prospective';
 import * as refs from './pg-data-references';
@@ -322,6 +323,10 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   relations(page: PageArgs): Promise<Page<RelationRow & { id: string }>> {
     return exportReads.relations(this.pool, page);
+  }
+
+  ingestRefs(runIds: string[], taskIds: string[]): Promise<IngestRefs> {
+    return ingestRefs(this.pool, runIds, taskIds);
   }
 
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T> {
