@@ -1,12 +1,15 @@
 /**
  * Ingest throughput: events/s through the GraphQL `ingest` mutation over HTTP, and, in the same
- * run, interleaved, the raw multi-row INSERT rate of the same rows straight into PostgreSQL.
+ * run, interleaved, the rate of the same rows written straight into PostgreSQL by multi-row
+ * INSERT (unnest) and by COPY FROM STDIN.
  *
  *   npm run build && npx tsx bench/ingest.ts [--events 200000] [--batch 2000] [--clients 2] [--rounds 5]
  *
  * Uses the machine's PostgreSQL server (PROVML_BENCH_DATABASE_URL, default
  * postgresql://postgres@127.0.0.1:5432/postgres), one fresh database per side, dropped at the end.
+ * The server runs in production mode, as `provml serve` does, unless NODE_ENV says otherwise.
  */
+import './production-env';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig } from '../dist/config';
@@ -112,75 +115,66 @@ async function viaGraphQL(url: string, perClient: Array<Array<Record<string, unk
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-/** The same rows (event ids, tasks, values, metrics) as plain multi-row INSERTs over unnest. */
-async function raw(
-  pool: pg.Pool,
-  trIds: Map<string, string>,
-  workflowId: string,
-  events: Array<Record<string, unknown>>,
-): Promise<number> {
-  const tasks = new Map<string, { id: string; parent: string | null; start: Date | null; end: Date | null }>();
-  const runOf = new Map<string, string>();
-  const trOf = new Map<string, string>();
+interface RawRows {
+  events: Array<Record<string, unknown>>;
+  tasks: Array<{ id: string; run: string; transformation: string; parent: string | null; start: Date; end: Date | null }>;
+  metrics: Array<{ run: string; task: string; value: number; step: number }>;
+  runs: string[];
+}
+
+/** The rows the mutation writes for these events (event ids, task executions, metric points), built before the clock. */
+function rawRows(trIds: Map<string, string>, events: Array<Record<string, unknown>>): RawRows {
+  const tasks = new Map<string, RawRows['tasks'][number]>();
   const runs = new Set<string>();
-  const metrics: Array<{ task: string; value: number; step: number }> = [];
+  const metrics: RawRows['metrics'] = [];
   for (const e of events) {
     if (e.type === 'workflowBegin') runs.add(e.run as string);
     if (e.type === 'taskBegin') {
       tasks.set(e.task as string, {
         id: e.task as string,
+        run: e.run as string,
+        transformation: trIds.get(e.transformation as string)!,
         parent: (e.parent as string) ?? null,
         start: new Date((e.time as number) ?? 0),
         end: null,
       });
-      runOf.set(e.task as string, e.run as string);
-      trOf.set(e.task as string, trIds.get(e.transformation as string)!);
     }
     if (e.type === 'taskEnd') tasks.get(e.task as string)!.end = new Date(e.time as number);
-    if (e.type === 'metric') metrics.push({ task: e.task as string, value: e.value as number, step: e.step as number });
+    if (e.type === 'metric')
+      metrics.push({ run: e.run as string, task: e.task as string, value: e.value as number, step: e.step as number });
   }
-  const rows = [...tasks.values()];
+  return { events, tasks: [...tasks.values()], metrics, runs: [...runs] };
+}
+
+/** Batch b of the rows: the same split into BATCH-sized transactions as the mutation side. */
+function* rawBatches(rows: RawRows) {
+  const batches = Math.ceil(rows.events.length / BATCH);
+  const per = Math.ceil(rows.tasks.length / batches);
+  const mper = Math.ceil(rows.metrics.length / batches);
+  for (let b = 0; b < batches; b++) {
+    yield {
+      ids: rows.events.slice(b * BATCH, (b + 1) * BATCH).map((e) => e.id as string),
+      tasks: rows.tasks.slice(b * per, (b + 1) * per),
+      metrics: rows.metrics.slice(b * mper, (b + 1) * mper),
+    };
+  }
+}
+type RawBatch = ReturnType<typeof rawBatches> extends Generator<infer B> ? B : never;
+
+/** Runs `write` over the batches from CLIENTS connections, each batch in its own transaction; seconds. */
+async function rawRun(pool: pg.Pool, workflowId: string, rows: RawRows, write: (c: pg.PoolClient, b: RawBatch) => Promise<void>) {
   // Runs exist before the timed part: the mutation side's workflowBegin is one event of many.
-  await pool.query(`INSERT INTO workflow_execution (id, workflow_id) SELECT unnest($1::text[]), $2`, [[...runs], workflowId]);
+  await pool.query(`INSERT INTO workflow_execution (id, workflow_id) SELECT unnest($1::text[]), $2`, [rows.runs, workflowId]);
+  const batches = [...rawBatches(rows)];
   const started = process.hrtime.bigint();
-  const batches = Math.ceil(events.length / BATCH);
-  const per = Math.ceil(rows.length / batches);
-  const mper = Math.ceil(metrics.length / batches);
   let next = 0;
   const work = async () => {
-    while (next < batches) {
-      const b = next++;
+    while (next < batches.length) {
+      const b = batches[next++];
       const c = await pool.connect();
       try {
         await c.query('BEGIN');
-        const ids = events.slice(b * BATCH, (b + 1) * BATCH).map((e) => e.id as string);
-        await c.query('INSERT INTO ingested_event (id) SELECT unnest($1::text[])', [ids]);
-        const slice = rows.slice(b * per, (b + 1) * per);
-        await c.query(
-          `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
-          [
-            slice.map((r) => r.id),
-            slice.map((r) => runOf.get(r.id)!),
-            slice.map((r) => trOf.get(r.id)!),
-            slice.map((r) => r.parent),
-            slice.map(() => 'FINISHED'),
-            slice.map((r) => r.start),
-            slice.map((r) => r.end),
-          ],
-        );
-        const ms = metrics.slice(b * mper, (b + 1) * mper);
-        await c.query(
-          `INSERT INTO metric_point (run_id, task_id, name, value, step, recorded_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::timestamptz[])`,
-          [
-            ms.map((m) => runOf.get(m.task)!),
-            ms.map((m) => m.task),
-            ms.map(() => 'loss'),
-            ms.map((m) => m.value),
-            ms.map((m) => m.step),
-            ms.map(() => new Date()),
-          ],
-        );
+        await write(c, b);
         await c.query('COMMIT');
       } finally {
         c.release();
@@ -191,9 +185,86 @@ async function raw(
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/** The same rows as plain multi-row INSERTs over unnest: 5 statements a batch with BEGIN and COMMIT. */
+async function rawInsert(c: pg.PoolClient, b: RawBatch): Promise<void> {
+  await c.query('INSERT INTO ingested_event (id) SELECT unnest($1::text[])', [b.ids]);
+  await c.query(
+    `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
+    [
+      b.tasks.map((r) => r.id),
+      b.tasks.map((r) => r.run),
+      b.tasks.map((r) => r.transformation),
+      b.tasks.map((r) => r.parent),
+      b.tasks.map(() => 'FINISHED'),
+      b.tasks.map((r) => r.start),
+      b.tasks.map((r) => r.end),
+    ],
+  );
+  const now = new Date();
+  await c.query(
+    `INSERT INTO metric_point (run_id, task_id, name, value, step, recorded_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::timestamptz[])`,
+    [
+      b.metrics.map((m) => m.run),
+      b.metrics.map((m) => m.task),
+      b.metrics.map(() => 'loss'),
+      b.metrics.map((m) => m.value),
+      b.metrics.map((m) => m.step),
+      b.metrics.map(() => now),
+    ],
+  );
+}
+
+// COPY's text format: tab-separated columns, \N for NULL, backslash escapes.
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const copyField = (v: string | number | Date | null): string =>
+  v === null ? '\\N' : v instanceof Date ? v.toISOString() : String(v).replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch]);
+const copyText = (rows: Array<Array<string | number | Date | null>>) =>
+  rows.map((r) => r.map(copyField).join('\t')).join('\n') + '\n';
+
+/**
+ * COPY ... FROM STDIN through node-postgres's submittable interface (what pg-copy-streams does, in
+ * a few lines, without the dependency): the whole batch's text in one CopyData message.
+ */
+function copyFrom(c: pg.PoolClient, sql: string, data: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let error: Error | undefined;
+    const submittable = {
+      submit: (connection: { query(text: string): void }) => connection.query(sql),
+      handleCopyInResponse: (connection: { sendCopyFromChunk(b: Buffer): void; endCopyFrom(): void }) => {
+        connection.sendCopyFromChunk(Buffer.from(data));
+        connection.endCopyFrom();
+      },
+      handleCommandComplete: () => undefined,
+      handleError: (err: Error) => {
+        error = err;
+      },
+      handleReadyForQuery: () => (error ? reject(error) : resolve()),
+    };
+    c.query(submittable as unknown as pg.QueryConfig);
+  });
+}
+
+/** The same rows by COPY FROM STDIN, one COPY per table: 5 round trips a batch with BEGIN and COMMIT. */
+async function rawCopy(c: pg.PoolClient, b: RawBatch): Promise<void> {
+  await copyFrom(c, 'COPY ingested_event (id) FROM STDIN', copyText(b.ids.map((id) => [id])));
+  await copyFrom(
+    c,
+    'COPY task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at) FROM STDIN',
+    copyText(b.tasks.map((r) => [r.id, r.run, r.transformation, r.parent, 'FINISHED', r.start, r.end])),
+  );
+  const now = new Date();
+  await copyFrom(
+    c,
+    'COPY metric_point (run_id, task_id, name, value, step, recorded_at) FROM STDIN',
+    copyText(b.metrics.map((m) => [m.run, m.task, 'loss', m.value, m.step, now])),
+  );
+}
+
 async function main() {
   const provDb = await createDb();
   const rawDb = await createDb();
+  const copyDb = await createDb();
   const config = loadConfig({
     PROVML_DATABASE_URL: provDb.url,
     PORT: '0',
@@ -203,18 +274,18 @@ async function main() {
   });
   const server = await startServer(config, createLogger('warn'));
   const rawPool = new pg.Pool({ connectionString: rawDb.url, max: CLIENTS + 1 });
+  const copyPool = new pg.Pool({ connectionString: copyDb.url, max: CLIENTS + 1 });
   try {
-    // The raw side writes into the same provml tables (same indexes and keys), migrated.
-    const rawStore = await openProvenanceStore({
-      databaseUrl: rawDb.url,
-      dataDir: '/tmp',
-      poolSize: 1,
-      log: createLogger('warn'),
-    });
-    const { workflow } = await rawStore.store.registerWorkflow(SPEC, specHash(SPEC));
-    const [trs] = await rawStore.store.transformationsByWorkflowIds([workflow.id]);
-    const trIds = new Map(trs.map((t) => [t.name, t.id]));
-    await rawStore.close();
+    // The raw sides write into the same provml tables (same indexes, keys and triggers), migrated.
+    const prepare = async (url: string) => {
+      const opened = await openProvenanceStore({ databaseUrl: url, dataDir: '/tmp', poolSize: 1, log: createLogger('warn') });
+      const { workflow } = await opened.store.registerWorkflow(SPEC, specHash(SPEC));
+      const [trs] = await opened.store.transformationsByWorkflowIds([workflow.id]);
+      await opened.close();
+      return { workflowId: workflow.id, trIds: new Map(trs.map((t) => [t.name, t.id])) };
+    };
+    const rawSide = await prepare(rawDb.url);
+    const copySide = await prepare(copyDb.url);
     await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -223,36 +294,41 @@ async function main() {
         variables: { s: SPEC },
       }),
     });
-    const gql: number[] = [];
-    const rawRates: number[] = [];
+    const rates = { gql: [] as number[], insert: [] as number[], copy: [] as number[] };
+    const fmt = (x: number) => Math.round(x).toLocaleString('en');
     console.log(
-      `ingest benchmark: ${EVENTS} events per round, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${ROUNDS} rounds`,
+      `ingest benchmark: ${EVENTS} events per round, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${ROUNDS} rounds (NODE_ENV=${process.env.NODE_ENV ?? ''})`,
     );
     // Round 0 warms the JIT, the pools and PostgreSQL's caches; it is printed, not counted.
     for (let r = 0; r <= ROUNDS; r++) {
       const perClient = Array.from({ length: CLIENTS }, (_, c) => makeEvents(r * 100 + c, Math.ceil(EVENTS / CLIENTS)));
       const events = perClient.flat();
-      // Interleaved, so both sides see the same machine noise.
+      // Interleaved, so all sides see the same machine noise.
       const g = events.length / (await viaGraphQL(server.url, perClient));
-      const w = events.length / (await raw(rawPool, trIds, workflow.id, events));
+      const w = events.length / (await rawRun(rawPool, rawSide.workflowId, rawRows(rawSide.trIds, events), rawInsert));
+      const c = events.length / (await rawRun(copyPool, copySide.workflowId, rawRows(copySide.trIds, events), rawCopy));
       if (r > 0) {
-        gql.push(g);
-        rawRates.push(w);
+        rates.gql.push(g);
+        rates.insert.push(w);
+        rates.copy.push(c);
       }
       console.log(
-        `  ${r === 0 ? 'warm-up' : `round ${r}`}: graphql ${Math.round(g).toLocaleString('en')} events/s, raw INSERT ${Math.round(w).toLocaleString('en')} events/s`,
+        `  ${r === 0 ? 'warm-up' : `round ${r}`}: graphql ${fmt(g)} events/s, raw INSERT ${fmt(w)} events/s, raw COPY ${fmt(c)} events/s`,
       );
     }
-    const mg = median(gql);
-    const mr = median(rawRates);
+    const mg = median(rates.gql);
+    const mi = median(rates.insert);
+    const mc = median(rates.copy);
     console.log(
-      `median: graphql mutation ${Math.round(mg).toLocaleString('en')} events/s; raw multi-row INSERT ${Math.round(mr).toLocaleString('en')} events/s; ratio ${(mg / mr).toFixed(2)}`,
+      `median: graphql mutation ${fmt(mg)} events/s; raw multi-row INSERT ${fmt(mi)} events/s (ratio ${(mg / mi).toFixed(2)}); raw COPY ${fmt(mc)} events/s (ratio ${(mg / mc).toFixed(2)})`,
     );
   } finally {
     await rawPool.end();
+    await copyPool.end();
     await server.stop();
     await provDb.drop();
     await rawDb.drop();
+    await copyDb.drop();
   }
 }
 

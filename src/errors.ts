@@ -11,6 +11,7 @@ export const ErrorCode = {
   LINEAGE_CAP_EXCEEDED: 'LINEAGE_CAP_EXCEEDED',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   STORE_TIMEOUT: 'STORE_TIMEOUT',
+  STORE_CONFLICT: 'STORE_CONFLICT',
   UNKNOWN_WORKFLOW: 'UNKNOWN_WORKFLOW',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -74,6 +75,25 @@ export class StoreTimeoutError extends ProvmlError {
       store,
       timeoutMs,
     });
+  }
+}
+
+/**
+ * A write met concurrent writes it could not be ordered with (deadlock or serialization failure)
+ * on every attempt: nothing was written, and sending the same request again is safe.
+ */
+export class StoreConflictError extends ProvmlError {
+  constructor(store: string, sqlState: string, attempts: number) {
+    super(
+      ErrorCode.STORE_CONFLICT,
+      `store ${store} met conflicting concurrent writes ${attempts} times; nothing was written, retry`,
+      {
+        store,
+        retryable: true,
+        sqlState,
+        attempts,
+      },
+    );
   }
 }
 

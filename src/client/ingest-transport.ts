@@ -13,7 +13,13 @@ export const INGEST_MUTATION =
 export const REGISTER_MUTATION = 'mutation Register($spec:WorkflowSpecInput!){registerWorkflow(spec:$spec){id name version}}';
 
 /** GraphQL error codes after which the same request may succeed later. */
-const TRANSIENT_CODES = new Set(['STORE_UNAVAILABLE', 'STORE_TIMEOUT', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
+const TRANSIENT_CODES = new Set([
+  'STORE_UNAVAILABLE',
+  'STORE_TIMEOUT',
+  'STORE_CONFLICT',
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+]);
 
 export interface IngestIssue {
   index: number;

@@ -1,13 +1,25 @@
 import { z } from 'zod';
+import { findJsonProblem } from './json-limits';
 
 /**
  * The ingest event model (docs/ingest.md). Events arrive as JSON and are validated here, one by
  * one, so that a bad event is rejected with its field path while the rest of its batch lands.
  */
 const id = z.string().min(1).max(200);
+// Epoch milliseconds up to JavaScript's last date (+275760-09-13), inside timestamptz's range.
+const MAX_EPOCH_MS = 8.64e15;
 const time = z
-  .union([z.string().datetime({ offset: true }), z.number().finite().nonnegative()])
-  .transform((t) => (typeof t === 'number' ? new Date(t) : new Date(t)));
+  .union([z.string().datetime({ offset: true }), z.number().finite().nonnegative().max(MAX_EPOCH_MS)])
+  .transform((t, ctx) => {
+    const d = new Date(t);
+    if (Number.isNaN(d.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'time is not a valid date' });
+      return z.NEVER;
+    }
+    return d;
+  });
+// workflow.version is an integer column.
+const INT4_MAX = 2_147_483_647;
 const status = z.enum(['RUNNING', 'FINISHED', 'FAILED', 'KILLED']);
 const jsonObject = z.record(z.string(), z.unknown());
 const values = z
@@ -21,7 +33,7 @@ const WorkflowBegin = z.object({
   type: z.literal('workflowBegin'),
   run: id,
   workflow: z.string().min(1).max(200),
-  version: z.number().int().positive().optional(),
+  version: z.number().int().positive().max(INT4_MAX).optional(),
   agent: id.optional(),
   attributes: jsonObject.optional(),
   used: values.optional(),
@@ -138,10 +150,17 @@ export interface EventIssue {
 
 /** Parses one raw event; on failure returns the first problem with its full field path. */
 export function parseEvent(raw: unknown, index: number): { event: IngestEvent } | { issue: EventIssue } {
-  const parsed = EventSchema.safeParse(raw);
-  if (parsed.success) return { event: parsed.data };
   const eventId =
     raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
+  // First what no store could hold, anywhere in the event (ids, names, nested values and keys).
+  const problem = findJsonProblem(raw);
+  if (problem) {
+    return {
+      issue: { index, eventId, field: `events[${index}]${problem.path}`, code: 'BAD_USER_INPUT', message: problem.message },
+    };
+  }
+  const parsed = EventSchema.safeParse(raw);
+  if (parsed.success) return { event: parsed.data };
   const first = parsed.error.issues[0];
   const field = [`events[${index}]`, ...first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
     .join('')

@@ -48,13 +48,14 @@ export async function ingestBatch(raw: readonly unknown[], deps: IngestDeps, now
   issues.push(...resolved.issues);
   let accepted = 0;
   if (resolved.accepted.length) {
-    const created = await deps.store.transaction(async (tx) => {
+    // Re-run whole on a deadlock: everything the attempt learns comes from its own reads.
+    const { dup, created } = await deps.store.transaction(async (tx) => {
       const dup = await tx.claimEventIds(resolved.accepted.map((r) => r.event.id));
       const fresh = resolved.accepted.filter((r) => !dup.has(r.event.id));
-      duplicateIds.push(...resolved.accepted.filter((r) => dup.has(r.event.id)).map((r) => r.event.id));
-      accepted = fresh.length;
-      return writeBatch(tx, fresh, resolved.runIds, now);
+      return { dup, created: await writeBatch(tx, fresh, resolved.runIds, now) };
     });
+    duplicateIds.push(...resolved.accepted.filter((r) => dup.has(r.event.id)).map((r) => r.event.id));
+    accepted = resolved.accepted.length - dup.size;
     deps.catalog.addAttributes(created);
   }
   issues.sort((a, b) => a.index - b.index);

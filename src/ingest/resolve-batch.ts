@@ -61,17 +61,19 @@ export async function resolveBatch(
     if (e.type === 'taskBegin') begunTasks.add(e.task);
     if ((e.type === 'taskEnd' || (e.type === 'values' && e.task)) && !begunTasks.has(e.task!)) taskRefs.add(e.task!);
   }
-  const [latest, versionedRows, runRows, taskRows] = await Promise.all([
+  const [latest, versionedRows, refs] = await Promise.all([
     latestNames.size ? store.latestWorkflows([...latestNames]) : Promise.resolve(new Map<string, WorkflowRow>()),
     Promise.all(versioned.map(([n, v]) => store.workflowByNameVersion(n, v))),
-    runRefs.size ? store.runsByIds([...runRefs]) : Promise.resolve([]),
-    taskRefs.size ? store.tasksByIds([...taskRefs]) : Promise.resolve([]),
+    runRefs.size || taskRefs.size ? store.ingestRefs([...runRefs], [...taskRefs]) : Promise.resolve(null),
   ]);
   const versionedMap = new Map(versionedRows.filter((w): w is WorkflowRow => !!w).map((w) => [`${w.name}@${w.version}`, w]));
-  const runs = new Map<string, string>(); // run id -> workflow id
-  for (const r of runRows) if (r) runs.set(r.id, r.workflowId);
+  const runs = new Map<string, string>(refs?.runs); // run id -> workflow id
   const tasks = new Map<string, TaskInfo>();
-  for (const t of taskRows) if (t) tasks.set(t.id, { runId: t.runId, transformationId: t.transformationId });
+  for (const [id, t] of refs?.tasks ?? []) {
+    tasks.set(id, { runId: t.runId, transformationId: t.transformationId });
+    // A task's run is known through the task: a batch of taskEnd events names no run.
+    if (!runs.has(t.runId)) runs.set(t.runId, t.workflowId);
+  }
 
   const workflowIds = [
     ...[...latest.values()].map((w) => w.id),

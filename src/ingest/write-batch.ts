@@ -242,10 +242,12 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
     object: rel.objectRef ? `ref:${refIds.get(refKey(rel.objectRef))}` : rel.object,
   }));
 
+  // Each table once, in one fixed order for every batch (with each table's rows in key order),
+  // so concurrent batches lock shared rows in the same order.
   await tx.upsertAgents([...agents.values()]);
   await tx.insertRuns([...runs.values()]);
-  await tx.insertTasks([...tasks.values()]);
   await tx.endRuns(runEnds);
+  await tx.insertTasks([...tasks.values()]);
   await tx.endTasks(taskEnds);
   await tx.insertValues(valueRows);
   await tx.insertMetrics(metrics);

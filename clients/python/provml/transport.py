@@ -26,7 +26,7 @@ ACK, RETRY, TOO_LARGE, FATAL = "ack", "retry", "too_large", "fatal"
 
 # GraphQL error codes after which the same request may succeed later.
 TRANSIENT_CODES = frozenset(
-    ["STORE_UNAVAILABLE", "STORE_TIMEOUT", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"]
+    ["STORE_UNAVAILABLE", "STORE_TIMEOUT", "STORE_CONFLICT", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"]
 )
 
 

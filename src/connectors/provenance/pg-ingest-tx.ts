@@ -6,6 +6,18 @@ import { toAttribute } from './pg-mappers';
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
 /**
+ * Rows sorted by their conflict key. Two batches that share keys then take the keys' locks in
+ * the same order and one waits for the other instead of deadlocking (any total order will do,
+ * as long as every writer uses it: code-unit order, not PostgreSQL's collation).
+ */
+function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
+  const keyed = rows.map((row) => ({ row, k: key(row) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((e) => e.row);
+}
+const SEP = '\u0000';
+
+/**
  * Bulk writes of one ingest batch. Every statement is one multi-row INSERT or UPDATE: a batch
  * costs a handful of round trips whatever its size. The hot tables take their rows as one JSON
  * document (`json_to_recordset`): one native JSON.stringify, parsed by PostgreSQL in C, instead of
@@ -18,14 +30,15 @@ export class PgIngestTx implements IngestTx {
     if (!ids.length) return new Set();
     const res = await this.client.query<{ id: string }>(
       `INSERT INTO ingested_event (id) SELECT value FROM json_array_elements_text($1::json) ON CONFLICT DO NOTHING RETURNING id`,
-      [JSON.stringify(ids)],
+      [JSON.stringify(byKey(ids, (id) => id))],
     );
     const claimed = new Set(res.rows.map((r) => r.id));
     return new Set(ids.filter((id) => !claimed.has(id)));
   }
 
-  async upsertAgents(rows: AgentRow[]): Promise<void> {
-    if (!rows.length) return;
+  async upsertAgents(unsorted: AgentRow[]): Promise<void> {
+    if (!unsorted.length) return;
+    const rows = byKey(unsorted, (r) => r.id);
     await this.client.query(
       `INSERT INTO agent (id, kind, name, attributes)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
@@ -35,8 +48,9 @@ export class PgIngestTx implements IngestTx {
     );
   }
 
-  async insertRuns(rows: RunRow[]): Promise<void> {
-    if (!rows.length) return;
+  async insertRuns(unsorted: RunRow[]): Promise<void> {
+    if (!unsorted.length) return;
+    const rows = byKey(unsorted, (r) => r.id);
     await this.client.query(
       `INSERT INTO workflow_execution (id, workflow_id, agent_id, status, started_at, ended_at, attributes)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::jsonb[])
@@ -53,18 +67,25 @@ export class PgIngestTx implements IngestTx {
     );
   }
 
-  async endRuns(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void> {
-    if (!rows.length) return;
+  async endRuns(
+    unsorted: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>,
+  ): Promise<void> {
+    if (!unsorted.length) return;
+    const rows = byKey(unsorted, (r) => r.id);
+    // An UPDATE locks rows in whatever order its join plan visits them; the materialised CTE
+    // locks them in key order first.
     await this.client.query(
-      `UPDATE workflow_execution w SET status = u.status, ended_at = u.ended_at, attributes = w.attributes || u.attributes
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[]) AS u(id, status, ended_at, attributes)
-       WHERE w.id = u.id`,
+      `WITH locked AS MATERIALIZED (SELECT id FROM workflow_execution WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE)
+       UPDATE workflow_execution w SET status = u.status, ended_at = u.ended_at, attributes = w.attributes || u.attributes
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[]) AS u(id, status, ended_at, attributes), locked l
+       WHERE w.id = u.id AND l.id = u.id`,
       [rows.map((r) => r.id), rows.map((r) => r.status), rows.map((r) => r.endedAt), rows.map((r) => json(r.attributes))],
     );
   }
 
-  async insertTasks(rows: TaskRow[]): Promise<void> {
-    if (!rows.length) return;
+  async insertTasks(unsorted: TaskRow[]): Promise<void> {
+    if (!unsorted.length) return;
+    const rows = byKey(unsorted, (r) => r.id);
     await this.client.query(
       `INSERT INTO task_execution AS t (id, run_id, transformation_id, parent_id, status, host, started_at, ended_at, attributes)
        SELECT id, "runId", "transformationId", "parentId", status, host, "startedAt", "endedAt", coalesce(attributes, '{}')
@@ -80,19 +101,24 @@ export class PgIngestTx implements IngestTx {
     );
   }
 
-  async endTasks(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void> {
-    if (!rows.length) return;
+  async endTasks(
+    unsorted: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>,
+  ): Promise<void> {
+    if (!unsorted.length) return;
+    const rows = byKey(unsorted, (r) => r.id);
     await this.client.query(
-      `UPDATE task_execution t SET status = u.status, ended_at = u."endedAt", attributes = t.attributes || coalesce(u.attributes, '{}')
-       FROM json_to_recordset($1::json) AS u(id text, status text, "endedAt" timestamptz, attributes jsonb)
-       WHERE t.id = u.id`,
-      [JSON.stringify(rows)],
+      `WITH locked AS MATERIALIZED (SELECT id FROM task_execution WHERE id = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE)
+       UPDATE task_execution t SET status = u.status, ended_at = u."endedAt", attributes = t.attributes || coalesce(u.attributes, '{}')
+       FROM json_to_recordset($1::json) AS u(id text, status text, "endedAt" timestamptz, attributes jsonb), locked l
+       WHERE t.id = u.id AND l.id = u.id`,
+      [JSON.stringify(rows), rows.map((r) => r.id)],
     );
   }
 
-  async ensureDataRefs(refs: Array<{ uri: string; store: string }>): Promise<Map<string, string>> {
+  async ensureDataRefs(unsorted: Array<{ uri: string; store: string }>): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    if (!refs.length) return out;
+    if (!unsorted.length) return out;
+    const refs = byKey(unsorted, (r) => `${r.uri}${SEP}${r.store}`);
     const uris = refs.map((r) => r.uri);
     const stores = refs.map((r) => r.store);
     // Insert-then-select: ON CONFLICT DO NOTHING returns nothing for rows that already exist.
@@ -110,8 +136,9 @@ export class PgIngestTx implements IngestTx {
     return out;
   }
 
-  async ensureAttributes(rows: Array<Omit<AttributeRow, 'id' | 'declared'>>): Promise<AttributeRow[]> {
-    if (!rows.length) return [];
+  async ensureAttributes(unsorted: Array<Omit<AttributeRow, 'id' | 'declared'>>): Promise<AttributeRow[]> {
+    if (!unsorted.length) return [];
+    const rows = byKey(unsorted, (r) => `${r.workflowId}${SEP}${r.transformationId ?? '0'}${SEP}${r.direction}${SEP}${r.name}`);
     const cols = [
       rows.map((r) => r.workflowId),
       rows.map((r) => r.transformationId),
@@ -170,8 +197,9 @@ export class PgIngestTx implements IngestTx {
     );
   }
 
-  async insertRelations(rows: RelationRow[]): Promise<void> {
-    if (!rows.length) return;
+  async insertRelations(unsorted: RelationRow[]): Promise<void> {
+    if (!unsorted.length) return;
+    const rows = byKey(unsorted, (r) => `${r.kind}${SEP}${r.subject}${SEP}${r.object}`);
     await this.client.query(
       `INSERT INTO prov_relation (kind, subject, object) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
        ON CONFLICT DO NOTHING`,

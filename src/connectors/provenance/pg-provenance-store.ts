@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
 import { PgIngestTx } from './pg-ingest-tx';
+import { withTransaction } from './pg-transaction';
+import { ingestRefs, type IngestRefs } from './pg-ingest-refs';
 import * as analytics from './pg-analytics';
 import * as prospective from './pg-prospective';
 import * as refs from './pg-data-references';
@@ -356,19 +358,12 @@ export class PgProvenanceStore implements ProvenanceStore {
     return exportReads.relations(this.pool, page);
   }
 
-  async transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(new PgIngestTx(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  ingestRefs(runIds: string[], taskIds: string[]): Promise<IngestRefs> {
+    return ingestRefs(this.pool, runIds, taskIds);
+  }
+
+  transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, (client) => fn(new PgIngestTx(client)));
   }
 
   async ping(): Promise<void> {

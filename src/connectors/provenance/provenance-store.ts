@@ -1,3 +1,4 @@
+import type { IngestRefs } from './pg-ingest-refs';
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
 import type { AddedTransformation } from './pg-extend-workflow';
 import type {
@@ -180,7 +181,13 @@ export interface ProvenanceStore {
   latestExtractionJobs(dataRefIds: readonly string[]): Promise<Array<ExtractionJobRow | null>>;
   extractionJobs(filter: { status?: ExtractionStatus | null }, page: PageArgs): Promise<Page<ExtractionJobRow>>;
 
-  /** Writes one ingest batch in one transaction. */
+  /** Runs (their workflow) and tasks (their run, transformation and workflow) that a batch names. */
+  ingestRefs(runIds: string[], taskIds: string[]): Promise<IngestRefs>;
+  /**
+   * Writes one ingest batch in one transaction. `fn` may run more than once (a deadlock or
+   * serialization failure runs it again from the start), so it must not keep state across runs;
+   * when every attempt failed, a STORE_CONFLICT error.
+   */
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
