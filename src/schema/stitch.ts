@@ -8,6 +8,7 @@ import { buildObjectsSchema, OBJECTS_MERGE_FIELD, readObject } from '../resolver
 import { remoteSubschemaConfig, type RemoteSubschema } from '../resolvers/remote/remote.subschema';
 import type { RequestContext } from '../context';
 import { buildProvenanceSchema } from './build-schema';
+import { resolveInPlace } from './in-place';
 import { planOnRootFields, withStorePrefetch, type StoreFieldReaders } from './store-prefetch';
 
 /**
@@ -52,12 +53,27 @@ export function buildSubschemaConfigs(deps: GatewayDeps = {}): SubschemaConfig[]
 export const isPrivateField = (name: string) => name.startsWith('_');
 
 /**
- * Stitches the subschemas and filters the private merge entries out of the public schema
- * (the merges still reach them: merged-type resolvers delegate to the subschemas directly).
+ * The gateway. The in-process subschemas (those without an executor) are stitched for their
+ * shape and executed in place (in-place.ts): no delegation between them. Remote GraphQL stores,
+ * where configured, are stitched around that one local schema and reached by delegation.
+ * The private merge entries are filtered out of the public schema.
  */
 export function buildGatewaySchema(configs: SubschemaConfig[]): GraphQLSchema {
-  const stitched = stitchSchemas({
-    subschemas: configs,
+  const locals = configs.filter((c) => !c.executor);
+  const remotes = configs.filter((c) => c.executor);
+  const local = resolveInPlace(
+    publicOf(stitch(locals)),
+    locals.map((c) => c.schema),
+  );
+  if (!remotes.length) return local;
+  const withRemotes = [{ name: 'local', schema: local }, ...remotes];
+  const merged = new Set(remotes.flatMap((c) => Object.keys(c.merge ?? {})));
+  return publicOf(wrapGatewayFields(stitch(withRemotes), merged));
+}
+
+function stitch(subschemas: SubschemaConfig[]): GraphQLSchema {
+  return stitchSchemas({
+    subschemas,
     // The provenance subschema documents uri and store; store subschemas repeat them as bare keys.
     typeMergingOptions: {
       typeDescriptionsMerger: (candidates) => candidates.find((c) => c.type.description)?.type.description ?? null,
@@ -65,10 +81,13 @@ export function buildGatewaySchema(configs: SubschemaConfig[]): GraphQLSchema {
         (candidates.find((c) => c.fieldConfig.description) ?? candidates[candidates.length - 1]).fieldConfig,
     },
   });
-  const merged = new Set(configs.flatMap((c) => Object.keys(c.merge ?? {})));
+}
+
+/** Without the fields that exist only for the gateway's merges. */
+function publicOf(schema: GraphQLSchema): GraphQLSchema {
   return pruneSchema(
     filterSchema({
-      schema: wrapGatewayFields(stitched, merged),
+      schema,
       rootFieldFilter: (_operation, fieldName) => !isPrivateField(fieldName),
       fieldFilter: (_typeName, fieldName) => !isPrivateField(fieldName),
     }),
