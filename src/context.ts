@@ -5,7 +5,6 @@ import { createStoreLoaders, type StoreLoaders } from './connectors/store.loader
 import { StoreRegistry } from './connectors/store-registry';
 import type { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
-import type { PrefetchPlan } from './schema/store-prefetch';
 
 /** What lives as long as the server: store, spec cache, configuration. */
 export interface AppDeps {
@@ -24,11 +23,6 @@ export interface RequestContext extends AppDeps {
   loaders: ProvenanceLoaders;
   /** Per-request loaders over the registry's stores. */
   storeLoaders: StoreLoaders;
-  /**
-   * Which references' store fields the operation selects, set by the gateway's first root field
-   * (schema/store-prefetch.ts): the provenance subschema starts those reads early.
-   */
-  storePrefetch?: PrefetchPlan;
 }
 
 const EMPTY_REGISTRY = new StoreRegistry([]);

@@ -229,8 +229,8 @@ describe('federation on the embedded demo stores', () => {
     try {
       const card = await app.run(query, variables);
       expect(card.errors).toBeUndefined();
-      // Stitching alone merges store fields after the provenance subschema has answered its whole
-      // subtree; the prefetch asks for the model's object as soon as the model's reference is known.
+      // Delegated merges would ask for store fields only after the provenance subschema had answered
+      // its whole subtree; in place, the model's object is asked as soon as its reference is known.
       const modelStat = trace.log.findIndex((e) => e.startsWith('fs stat') && e.includes('model188.hdf5'));
       const lastProvenance = trace.log.map((e) => e.startsWith('provenance ')).lastIndexOf(true);
       expect(modelStat).toBeGreaterThanOrEqual(0);
