@@ -70,8 +70,16 @@ describe('Oxigraph in its worker thread: timeouts and restarts', () => {
       expect(ms).toBeLessThan(800 + 1000);
       // A blocked loop would not have ticked at all during the query.
       expect(ticks).toBeGreaterThan(ms / 20 / 2);
-      const again = await store.query(WELLS);
-      expect(again.form === 'select' && again.rows).toHaveLength(4);
+      // The fresh worker loads the files first; on a loaded machine that alone can pass the 800 ms
+      // deadline of the first call after the restart, so wait on the condition, not on one call.
+      let again: Awaited<ReturnType<typeof store.query>> | undefined;
+      for (let i = 0; i < 30 && !again; i++) {
+        again = await store.query(WELLS).catch((e: unknown) => {
+          if (e instanceof StoreTimeoutError) return undefined;
+          throw e;
+        });
+      }
+      expect(again?.form === 'select' && again.rows).toHaveLength(4);
     } finally {
       await store.close();
     }
