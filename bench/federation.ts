@@ -17,8 +17,10 @@
  * findByUris, object stat), on the server's own provenance store and a registry of its own.
  * Round trips are counted by wrapping the connector classes' batch methods and the provenance
  * store's methods: every call still reaches its store.
- * Imports server code from dist/ only (tsx does not emit decorator metadata).
+ * Imports server code from dist/ only (tsx does not emit decorator metadata). Runs with
+ * NODE_ENV=production unless set, as the server does (production-mode.ts).
  */
+import './production-mode';
 import fs from 'node:fs';
 import http from 'node:http';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -294,8 +296,8 @@ function post(url: string, body: string): Promise<string> {
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
 
-/** One store set-up: returns the median and p99 ratios gateway / direct. */
-async function bench(SERVERS: boolean): Promise<{ median: number; p99: number }> {
+/** One store set-up: returns the median and p99 ratios gateway / direct, and the ratio of CPU medians. */
+async function bench(SERVERS: boolean): Promise<{ median: number; p99: number; cpu: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'provml-fedbench-'));
   await chmod(dir, 0o755); // the local PostgreSQL runs as postgres: its cluster stays under this folder
   const setup: Setup = SERVERS ? await serverStores() : { registryFile: demoRegistryFile(), env: {}, stop: async () => {} };
@@ -374,28 +376,34 @@ async function bench(SERVERS: boolean): Promise<{ median: number; p99: number }>
 
     const names = Object.keys(paths) as PathName[];
     const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<PathName, number[]>;
+    // CPU of this process per query (server and client both live here): less swayed by a loaded machine.
+    const cpu = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<PathName, number[]>;
     const trips = Object.fromEntries(names.map((n) => [n, new Map<string, number>()])) as Record<PathName, Map<string, number>>;
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
       // Rotate which path goes first, so none always finds the others' warm caches.
       const order = names.map((_, j) => names[(i + j) % names.length]);
       for (const which of order) {
         calls.clear();
+        const c = process.cpuUsage();
         const t = process.hrtime.bigint();
         await paths[which]();
         const took = ms(t);
+        const used = process.cpuUsage(c);
         if (i < WARMUP) continue;
         times[which].push(took);
+        cpu[which].push((used.user + used.system) / 1000);
         if (i === WARMUP) for (const [id, n] of calls) trips[which].set(id, n);
       }
     }
-    const line = (name: string, xs: number[]) =>
-      `  ${name.padEnd(28)} median ${pct(xs, 0.5).toFixed(2).padStart(7)} ms   p99 ${pct(xs, 0.99).toFixed(2).padStart(7)} ms`;
-    console.log(line('gateway (HTTP, stitched)', times.gateway));
-    console.log(line('gateway schema in-process', times.inProcess));
-    console.log(line('direct connector calls', times.direct));
+    const line = (name: string, which: PathName) =>
+      `  ${name.padEnd(28)} median ${pct(times[which], 0.5).toFixed(2).padStart(7)} ms   p99 ${pct(times[which], 0.99).toFixed(2).padStart(7)} ms   cpu median ${pct(cpu[which], 0.5).toFixed(2).padStart(6)} ms`;
+    console.log(line('gateway over HTTP', 'gateway'));
+    console.log(line('gateway schema in-process', 'inProcess'));
+    console.log(line('direct connector calls', 'direct'));
     const ratio = (p: number) => pct(times.gateway, p) / pct(times.direct, p);
+    const cpuRatio = pct(cpu.gateway, 0.5) / pct(cpu.direct, 0.5);
     console.log(
-      `  ratio gateway / direct       median ${ratio(0.5).toFixed(2)}x   p99 ${ratio(0.99).toFixed(2)}x   (target <= 1.25x)`,
+      `  ratio gateway / direct       median ${ratio(0.5).toFixed(2)}x   p99 ${ratio(0.99).toFixed(2)}x   cpu ${cpuRatio.toFixed(2)}x   (target <= 1.25x)`,
     );
     const ids = [...new Set([...trips.gateway.keys(), ...trips.direct.keys()])].sort();
     console.log('round trips per query (connector / provenance store calls):');
@@ -404,7 +412,7 @@ async function bench(SERVERS: boolean): Promise<{ median: number; p99: number }>
         `  ${id.padEnd(12)} gateway ${String(trips.gateway.get(id) ?? 0).padStart(3)}   in-process ${String(trips.inProcess.get(id) ?? 0).padStart(3)}   direct ${String(trips.direct.get(id) ?? 0).padStart(3)}`,
       );
     }
-    return { median: ratio(0.5), p99: ratio(0.99) };
+    return { median: ratio(0.5), p99: ratio(0.99), cpu: cpuRatio };
   } finally {
     await server?.stop();
     await registry.close();
@@ -417,7 +425,7 @@ async function main() {
   const results: string[] = [];
   for (const setup of SETUPS) {
     const r = await bench(setup === 'servers');
-    results.push(`  ${setup.padEnd(9)} median ${r.median.toFixed(2)}x   p99 ${r.p99.toFixed(2)}x`);
+    results.push(`  ${setup.padEnd(9)} median ${r.median.toFixed(2)}x   p99 ${r.p99.toFixed(2)}x   cpu ${r.cpu.toFixed(2)}x`);
     console.log('');
   }
   console.log('summary, model card gateway / direct (target <= 1.25x):');
