@@ -68,5 +68,13 @@ else {
   failed += 1;
 }
 
+// The type check, once for the whole tree (src, test, bench), counted as one check.
+const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck'], { cwd: root, stdio: 'inherit' });
+if (typecheck.status === 0) passed += 1;
+else {
+  console.error('typecheck: tsc --noEmit found errors (npm run typecheck)');
+  failed += 1;
+}
+
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed ? 1 : 0;
