@@ -144,6 +144,7 @@ export interface ProvenanceStore {
   declareDataStore(row: DeclaredDataStoreRow): Promise<{ row: DeclaredDataStoreRow; created: boolean }>;
   declaredDataStores(limit: number): Promise<DeclaredDataStoreRow[]>;
   declaredDataStoreById(id: string): Promise<DeclaredDataStoreRow | null>;
+  declaredDataStoresByIds(ids: readonly string[]): Promise<Array<DeclaredDataStoreRow | null>>;
 
   // Whole-table pages for export (src/interop): keyset pages in id order.
   tasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>>;
