@@ -4,13 +4,7 @@ import path from 'node:path';
 import { BadUserInputError } from '../../errors';
 import { toStoreError, type StoreCallOptions } from '../store-call';
 import { withDirectoryLock } from './directory-lock';
-import {
-  documentsOf,
-  rescanDirectory,
-  writeAtomically,
-  type DirectorySnapshot,
-  type FileDocument,
-} from './document-directory';
+import { documentsOf, rescanDirectory, writeAtomically, type DirectorySnapshot, type FileDocument } from './document-directory';
 import { checkUpsert, mergeDocument, newFeature } from './document-merge';
 import { checkFieldPath, checkLimit, getPath, keysOf, matchByUri, toStoredDocument } from './document-shape';
 import {
