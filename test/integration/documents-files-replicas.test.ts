@@ -81,6 +81,23 @@ describe('a document directory shared by two replicas', () => {
     expect(warnings).toContain('document file unreadable; keeping its last content');
   });
 
+  it('sees an edit made in place (same inode) at the next full listing; with fullScanMs 0, at the next read', async () => {
+    const store = await FileDocumentStore.fromDirectory(dir, { id: 'documents', fullScanMs: 0 });
+    expect((await store.findByUris(['edited.sgy']))[0]).toBeNull();
+    // Rewritten in place, as `echo > file` does: the folder's mtime does not move, the file's does.
+    fs.writeFileSync(
+      path.join(dir, 'cubes.geojson'),
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [{ type: 'Feature', geometry: null, properties: { uri: 'edited.sgy' } }],
+      }),
+    );
+    expect((await store.findByUris(['edited.sgy', 'c0.sgy'])).map((d) => (d && !(d instanceof Error) ? d.uri : d))).toEqual([
+      'edited.sgy',
+      null,
+    ]);
+  });
+
   it('takes over a lock whose holder is dead, and waits for a live one', async () => {
     // A pid that is surely not running: the lock of a replica that crashed mid-write.
     await writeFile(path.join(dir, LOCK_FILE), `${os.hostname()}\n2147483646\n`);

@@ -4,7 +4,15 @@ import path from 'node:path';
 import { BadUserInputError } from '../../errors';
 import { toStoreError, type StoreCallOptions } from '../store-call';
 import { withDirectoryLock } from './directory-lock';
-import { documentsOf, rescanDirectory, writeAtomically, type DirectorySnapshot, type FileDocument } from './document-directory';
+import {
+  documentsOf,
+  emptySnapshot,
+  foldersUnchanged,
+  rescanDirectory,
+  writeAtomically,
+  type DirectorySnapshot,
+  type FileDocument,
+} from './document-directory';
 import { checkUpsert, mergeDocument, newFeature } from './document-merge';
 import { checkFieldPath, checkLimit, getPath, keysOf, matchByUri, toStoredDocument } from './document-shape';
 import {
@@ -28,6 +36,12 @@ export interface FileDocumentStoreOptions extends StoreCallOptions {
    * it for files another process (a second replica, a person) wrote. Absent: memory only.
    */
   directory?: string;
+  /**
+   * Files are listed and stamped again at least this often (ms; default 2000). Between, a read
+   * stats only the folders: enough to see what provml writes (by rename, which moves the
+   * folder's mtime), not an edit made in place (a person's editor). 0: list before every read.
+   */
+  fullScanMs?: number;
 }
 
 /** Folder (inside the directory) of the documents upsert adds. */
@@ -36,13 +50,14 @@ export const UPSERT_FOLDER = 'provml-extracted';
 /** Groups documents by their file (`<file>#<index>` ids), with no stamp: the next scan re-reads them. */
 function snapshotOf(documents: FileDocument[]): DirectorySnapshot {
   const files: DirectorySnapshot['files'] = new Map();
+  // No folder stamps: the first read of a store built from documents lists the directory.
   for (const doc of documents) {
     const rel = splitId(doc.id)[0];
     const entry = files.get(rel) ?? { stamp: '', documents: [] };
     entry.documents.push(doc);
     files.set(rel, entry);
   }
-  return { files };
+  return { files, dirs: new Map() };
 }
 
 /**
@@ -65,6 +80,7 @@ export class FileDocumentStore implements DocumentStore {
   private shapes: Array<{ doc: FileDocument; parts: ReturnType<typeof partsOf> }> = [];
   private scan: Promise<void> | null = null;
   private queuedScan: Promise<void> | null = null;
+  private lastFullScan = 0;
   // Upserts one at a time in this process; the lock file orders them across processes.
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -83,10 +99,13 @@ export class FileDocumentStore implements DocumentStore {
 
   static async fromDirectory(dir: string, options: FileDocumentStoreOptions): Promise<FileDocumentStore> {
     // At start-up a file that does not parse is the user's error, named.
-    const { snapshot } = await rescanDirectory(dir, { files: new Map() }, (_rel, err) => {
+    const started = Date.now();
+    const { snapshot } = await rescanDirectory(dir, emptySnapshot(), (_rel, err) => {
       throw err;
     });
-    return new FileDocumentStore([], { ...options, directory: options.directory ?? dir }, snapshot);
+    const store = new FileDocumentStore([], { ...options, directory: options.directory ?? dir }, snapshot);
+    store.lastFullScan = started;
+    return store;
   }
 
   private index(): void {
@@ -125,7 +144,10 @@ export class FileDocumentStore implements DocumentStore {
   private async rescan(): Promise<void> {
     const dir = this.options.directory!;
     let next: Awaited<ReturnType<typeof rescanDirectory>>;
+    const started = Date.now();
     try {
+      const recent = started - this.lastFullScan < (this.options.fullScanMs ?? 2000);
+      if (recent && (await foldersUnchanged(dir, this.snapshot))) return;
       next = await rescanDirectory(dir, this.snapshot, (rel, err) =>
         // Perhaps mid-edit by a person: keep the file's last good content, say so.
         this.options.log?.('warn', 'document file unreadable; keeping its last content', {
@@ -137,6 +159,9 @@ export class FileDocumentStore implements DocumentStore {
     } catch (err) {
       throw toStoreError(this.id, err, 0);
     }
+    this.lastFullScan = started;
+    // Folder stamps move even when no document file changed (a temp file came and went).
+    this.snapshot = { ...this.snapshot, dirs: next.snapshot.dirs };
     if (!next.changed) return;
     this.snapshot = next.snapshot;
     this.documents = documentsOf(next.snapshot);
