@@ -6,6 +6,8 @@ import { startExtractionWorker } from './ingest/extraction/extraction-worker';
 
 /** The server's background work, started after the store is ready and stopped before it closes. */
 export interface BackgroundWorkers {
+  /** Each worker by name, and whether it still runs (for /readyz). */
+  status(): Array<{ name: string; running: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -16,6 +18,8 @@ export function startBackgroundWorkers(
 ): BackgroundWorkers {
   const { config, log } = deps;
   const stops: Array<() => Promise<void>> = [];
+  const names = ['extraction'];
+  let running = true;
   // Extraction requested at ingest: jobs are rows, so a restart resumes what was pending.
   const extraction = startExtractionWorker(
     { store: deps.store, catalog: deps.catalog, registry, log: log.child({ source: 'extraction' }) },
@@ -33,9 +37,12 @@ export function startBackgroundWorkers(
       },
     );
     stops.push(() => publisher.stop());
+    names.push('publish');
   }
   return {
+    status: () => names.map((name) => ({ name, running })),
     stop: async () => {
+      running = false;
       for (const stop of stops.reverse()) await stop();
     },
   };

@@ -5,6 +5,7 @@ import { createStoreLoaders, type StoreLoaders } from './connectors/store.loader
 import { StoreRegistry } from './connectors/store-registry';
 import type { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
+import type { ServerMetrics } from './ops/server-metrics';
 
 /** What lives as long as the server: store, spec cache, configuration. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   dataStores: Map<string, string>;
   /** The users' stores the gateway reads (knowledge, documents, objects, remote GraphQL); absent: none. */
   registry?: StoreRegistry;
+  /** Prometheus metrics of the running server; absent in tools and tests that need none. */
+  metrics?: ServerMetrics;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */

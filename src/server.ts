@@ -20,6 +20,11 @@ import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
 import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from './schema/stitch';
 import { loadGraphiQLPage } from './web/graphiql-page';
+import { observeStoreCalls } from './connectors/store-call';
+import { ServerMetrics } from './ops/server-metrics';
+import { REQUEST_ID_HEADER, requestIdOf } from './ops/request-id';
+import { checkReadiness, readinessBody } from './ops/readiness';
+import { ShutdownSteps } from './ops/shutdown-steps';
 
 // Codes Apollo itself gives to malformed requests: shown as they are.
 const APOLLO_CODES = new Set([
@@ -35,6 +40,9 @@ export interface RunningServer {
   url: string;
   port: number;
   store: OpenedStore;
+  metrics: ServerMetrics;
+  /** Steps of the graceful stop; parts started with the server add theirs (e.g. closing subscriptions). */
+  shutdown: ShutdownSteps;
   stop(): Promise<void>;
 }
 
@@ -119,29 +127,74 @@ export interface StartOptions {
   drainMs?: number;
 }
 
-/**
- * Stops accepting, lets requests in flight finish (up to graceMs), then closes what is left.
- * Idle keep-alive connections are closed as they become idle, or close() would wait for them.
- */
-async function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
-  try {
-    await closed;
-  } finally {
-    clearInterval(sweep);
-    clearTimeout(deadline);
+/** Requests being handled, and a way to wait until none are. */
+class InFlight {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  enter(): () => void {
+    this.count++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
+    };
+  }
+
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
   }
 }
 
+/**
+ * Stops accepting, lets requests in flight finish (up to graceMs; an ingest batch in flight is
+ * written and answered), runs `afterRequests` (long-lived connections such as subscriptions
+ * close there, with their own close code), then closes what is left. Idle keep-alive
+ * connections are closed as they become idle, or close() would wait for them.
+ */
+async function closeGracefully(
+  server: http.Server,
+  graceMs: number,
+  inFlight: InFlight,
+  afterRequests: () => Promise<void>,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+  try {
+    await Promise.race([inFlight.idle(), deadline]);
+    await afterRequests();
+    await Promise.race([closed, deadline]);
+    server.closeAllConnections();
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(timer);
+  }
+}
+
+/** Route label for metrics: a closed set, never the raw path (unbounded label values). */
+function routeOf(pathname: string): string {
+  if (pathname === '/graphql' || pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') return pathname;
+  if (pathname.startsWith('/provlake/')) return '/provlake';
+  if (pathname.startsWith('/prov/')) return '/prov';
+  return 'other';
+}
+
+const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Starts the whole server: store registry, provenance store, demo on first start, GraphQL over HTTP. */
 export async function startServer(config: ProvmlConfig, log: Logger, options: StartOptions = {}): Promise<RunningServer> {
+  const metrics = new ServerMetrics(log.child({ source: 'metrics' }));
+  const shutdown = new ShutdownSteps(log.child({ source: 'shutdown' }));
   const registry = await loadStoreRegistry({
     configPath: config.storesConfigPath,
     env: options.env ?? {},
     log: log.child({ source: 'stores' }),
+    observe: metrics,
   });
   const remotes = await loadRemoteSubschemas(registry, log);
   let opened: OpenedStore;
@@ -156,13 +209,17 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     await registry.close();
     throw err;
   }
+  // Every provenance call timed for /metrics, the workers' and the catalog's too.
+  const store = observeStoreCalls('provenance', opened.store, metrics);
+  metrics.countQueuesOf(store);
   const deps: AppDeps = {
     config,
-    store: opened.store,
-    catalog: new SpecCatalog(opened.store),
+    store,
+    catalog: new SpecCatalog(store),
     log,
     dataStores: new Map([['default', 'fs'], ...registry.kinds()]),
     registry,
+    metrics,
   };
   try {
     if (config.loadDemo) await loadDemoIfEmpty(deps);
@@ -183,12 +240,34 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   const apollo = createApollo(config, log, schema);
   await apollo.start();
   const graphiql = loadGraphiQLPage({ log: log.child({ source: 'graphiql' }) });
+  // Registered in start-up order; each phase runs last-registered first.
+  shutdown.add('background workers', 'workers', () => workers.stop());
+  shutdown.add('store registry', 'stores', () => registry.close());
+  shutdown.add('provenance store', 'stores', () => opened.close());
 
+  const inFlight = new InFlight();
+  let draining = false;
   const httpServer = http.createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
+    const requestId = requestIdOf(req);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const reqLog = log.child({ requestId });
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = routeOf(pathname);
+    const started = performance.now();
+    const leave = inFlight.enter();
+    const counted = metrics.requestStarted(route);
+    // 'close' also fires when the client went away mid-answer: the request is over either way.
+    res.once('close', () => {
+      leave();
+      counted(res.statusCode);
+      const line = { method: req.method, path: pathname, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      if (PROBE_ROUTES.has(route)) reqLog.debug('request', line);
+      else reqLog.info('request', line);
+    });
+    void handle(req, res, reqLog).catch((err: unknown) => {
       const lost = pgConnectionFailure(err);
-      if (lost) log.warn('provenance store unavailable', { path: req.url, reason: lost });
-      else log.error('request failed', { error: err instanceof Error ? err.message : String(err) });
+      if (lost) reqLog.warn('provenance store unavailable', { path: req.url, reason: lost });
+      else reqLog.error('request failed', { error: err instanceof Error ? err.message : String(err) });
       if (res.headersSent) res.end();
       else if (lost) {
         const typed = new StoreUnavailableError('provenance', lost);
@@ -200,8 +279,32 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     });
   });
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+  /**
+   * Whether this request may see /readyz's details (store names, backends, errors). Everyone,
+   * for now: the access-control work gates it here (admin only), in one place.
+   */
+  const readinessDetailsFor = (_req: http.IncomingMessage): boolean => true;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, reqLog: Logger) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const reqDeps: AppDeps = { ...deps, log: reqLog };
+    if (url.pathname === '/readyz') {
+      const report = await checkReadiness({
+        store: deps.store,
+        backend: opened.backend,
+        registry,
+        workers: () => workers.status(),
+        draining: () => draining,
+      });
+      sendJson(res, report.ready ? 200 : 503, readinessBody(report, readinessDetailsFor(req)), { 'cache-control': 'no-store' });
+      return;
+    }
+    if (url.pathname === '/metrics') {
+      const { contentType, body } = await metrics.text();
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
     if (url.pathname === '/healthz') {
       const up = await deps.store.ping().then(
         () => true,
@@ -213,9 +316,9 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     // Browsers asking for /graphql as HTML get GraphiQL; POST and JSON GETs go on to Apollo.
     if (graphiql.handle(req, res, url)) return;
     // ProvLake's capture library posts here (/provlake/...-provenance).
-    if (await handleProvLakeRoute(req, res, deps)) return;
+    if (await handleProvLakeRoute(req, res, reqDeps)) return;
     // PROV documents (GET /prov/...): export with content negotiation.
-    if (await handleProvRoute(req, res, deps)) return;
+    if (await handleProvRoute(req, res, reqDeps)) return;
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, {
         errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }],
@@ -260,7 +363,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsed },
-      context: async () => createContext(deps),
+      context: async () => createContext(reqDeps),
     });
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;
@@ -281,26 +384,28 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   } catch (err) {
     // E.g. the port is taken: nothing may be left running, the local PostgreSQL least of all.
     await apollo.stop();
-    await workers.stop();
-    await opened.close();
-    await registry.close();
+    await shutdown.run();
     throw err;
   }
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`;
   log.info('provml serving', { url, store: opened.backend });
+  let stopping: Promise<void> | null = null;
   return {
     url,
     port,
     store: opened,
-    // Drain, then stop in the reverse order of start-up: the store (and its local PostgreSQL) last.
-    stop: async () => {
-      await closeGracefully(httpServer, options.drainMs ?? 10_000);
-      await apollo.stop();
-      await workers.stop();
-      await opened.close();
-      await registry.close();
-    },
+    metrics,
+    shutdown,
+    // Drain: stop accepting (and say not ready), let requests in flight finish, close long-lived
+    // connections, then stop in the reverse order of start-up: the store (and its local PostgreSQL) last.
+    stop: () =>
+      (stopping ??= (async () => {
+        draining = true;
+        await closeGracefully(httpServer, options.drainMs ?? 10_000, inFlight, () => shutdown.run(['connections']));
+        await apollo.stop();
+        await shutdown.run(['workers', 'stores']);
+      })()),
   };
 }

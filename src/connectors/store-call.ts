@@ -73,3 +73,52 @@ export async function mapBounded<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/** Receives one record per store call (the server's metrics implement it). */
+export interface StoreCallObserver {
+  /** `errorCode`: null when the call succeeded; else the typed code (STORE_UNAVAILABLE, ...) or the error's name. */
+  storeCall(store: string, operation: string, seconds: number, errorCode: string | null): void;
+}
+
+const codeOf = (err: unknown): string => {
+  const e = err as { extensions?: { code?: unknown }; code?: unknown; name?: unknown } | null;
+  const code = e?.extensions?.code ?? e?.code ?? e?.name;
+  return typeof code === 'string' && code ? code : 'ERROR';
+};
+
+/**
+ * The connector with every method that returns a promise timed and reported to `observer`:
+ * one wrapper at the registry instead of a metrics call in each backend. A batch answer with an
+ * Error in a slot (findByUris, describe, stat) counts as a failed call, with that slot's code.
+ */
+export function observeStoreCalls<T extends object>(storeId: string, target: T, observer: StoreCallObserver): T {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value: unknown = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function' || prop === 'constructor') return value;
+      if (!wrapped.has(prop)) {
+        const operation = String(prop);
+        const fn = value as (...args: unknown[]) => unknown;
+        wrapped.set(prop, function (this: unknown, ...args: unknown[]) {
+          const started = performance.now();
+          const seconds = () => (performance.now() - started) / 1000;
+          const out = fn.apply(obj, args);
+          if (!(out instanceof Promise)) return out;
+          return out.then(
+            (result: unknown) => {
+              const failed = Array.isArray(result) ? result.find((r) => r instanceof Error) : undefined;
+              observer.storeCall(storeId, operation, seconds(), failed ? codeOf(failed) : null);
+              return result;
+            },
+            (err: unknown) => {
+              observer.storeCall(storeId, operation, seconds(), codeOf(err));
+              throw err;
+            },
+          );
+        });
+      }
+      return wrapped.get(prop);
+    },
+  });
+}

@@ -51,6 +51,8 @@ const OPTIONS = {
   mongodb: z
     .object({
       directory: z.string().min(1).optional(),
+      // Directory only: how often every file is listed again (ms); see FileDocumentStoreOptions.
+      fullScanMs: z.number().int().min(0).max(3_600_000).optional(),
       database: z
         .string()
         .regex(/^[^/\\. "$]{1,63}$/)
@@ -203,7 +205,11 @@ export async function createStore(
       );
       const shape = { keyField: o.keyField, geometryField: o.geometryField };
       if (o.directory) {
-        const documents = await FileDocumentStore.fromDirectory(resolve(o.directory), { ...common, ...shape });
+        const documents = await FileDocumentStore.fromDirectory(resolve(o.directory), {
+          ...common,
+          ...shape,
+          fullScanMs: o.fullScanMs,
+        });
         return { id, kind, backend: 'files', documents, close: () => documents.close() };
       }
       need(/^mongodb(\+srv)?:\/\//.test(url!), 'endpoint: must be a mongodb:// or mongodb+srv:// URL');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Logger } from '../logger';
-import { DEFAULT_TIMEOUT_MS } from './store-call';
+import { DEFAULT_TIMEOUT_MS, observeStoreCalls, type StoreCallObserver } from './store-call';
 import {
   createStore,
   parseStoreEntry,
@@ -129,6 +129,21 @@ export class StoreRegistry {
   }
 }
 
+/** The store with its connector's calls reported to `observer` (graphql descriptors have none). */
+function observed(store: CreatedStore, observer: StoreCallObserver): CreatedStore {
+  switch (store.kind) {
+    case 'sparql':
+      return { ...store, knowledge: observeStoreCalls(store.id, store.knowledge, observer) };
+    case 'mongodb':
+      return { ...store, documents: observeStoreCalls(store.id, store.documents, observer) };
+    case 's3':
+    case 'fs':
+      return { ...store, objects: observeStoreCalls(store.id, store.objects, observer) };
+    default:
+      return store;
+  }
+}
+
 type KindsOf<R extends StoreRole> = { [K in StoreKind]: (typeof ROLE_OF_KIND)[K] extends R ? K : never }[StoreKind];
 
 /** The repository's examples/stores folder (from src/connectors or dist/connectors alike). */
@@ -189,6 +204,8 @@ export interface LoadRegistryOptions {
   /** Where secretsFromEnv names are looked up (the process environment, passed in by the caller). */
   env: Readonly<Record<string, string | undefined>>;
   log?: Logger;
+  /** Told of every call to a store's connector (latency, errors): the server's metrics. */
+  observe?: StoreCallObserver;
 }
 
 /** Reads, validates and opens every store of the registry; all problems are reported together. */
@@ -203,13 +220,19 @@ export async function loadStoreRegistry(options: LoadRegistryOptions): Promise<S
       )
     : demoRegistryFile();
   const baseDir = options.configPath ? path.dirname(file) : EXAMPLES_STORES_DIR;
-  return openRegistry(registry, { env: options.env, baseDir, log: options.log, source: file });
+  return openRegistry(registry, { env: options.env, baseDir, log: options.log, source: file, observe: options.observe });
 }
 
 /** Opens the stores of an already parsed registry (tests build these in code). */
 export async function openRegistry(
   registry: RegistryFile,
-  options: { env: Readonly<Record<string, string | undefined>>; baseDir: string; log?: Logger; source?: string },
+  options: {
+    env: Readonly<Record<string, string | undefined>>;
+    baseDir: string;
+    log?: Logger;
+    source?: string;
+    observe?: StoreCallObserver;
+  },
 ): Promise<StoreRegistry> {
   const source = options.source ?? 'inline';
   const problems: string[] = [];
@@ -237,9 +260,11 @@ export async function openRegistry(
     for (const entry of entries) {
       const log = options.log?.child({ source: entry.id });
       try {
-        opened.push(
-          await createStore(entry, options.env, { baseDir: options.baseDir, log: log ? (l, m, f) => log[l](m, f) : undefined }),
-        );
+        const created = await createStore(entry, options.env, {
+          baseDir: options.baseDir,
+          log: log ? (l, m, f) => log[l](m, f) : undefined,
+        });
+        opened.push(options.observe ? observed(created, options.observe) : created);
       } catch (err) {
         problems.push(err instanceof StoreConfigError ? err.message : `store ${entry.id}: ${(err as Error).message}`);
       }

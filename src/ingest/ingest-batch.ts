@@ -13,10 +13,18 @@ export interface IngestResult {
   issues: EventIssue[];
 }
 
+/** Told of each batch's outcome and time (the server's metrics). */
+export interface IngestObserver {
+  ingestDone(result: IngestResult, seconds: number): void;
+  /** The batch failed whole (too large, store down): `code` is its error's code. */
+  ingestFailed(code: string, events: number, seconds: number): void;
+}
+
 export interface IngestDeps {
   store: ProvenanceStore;
   catalog: SpecCatalog;
   maxBatchEvents: number;
+  observer?: IngestObserver;
 }
 
 /**
@@ -24,6 +32,21 @@ export interface IngestDeps {
  * claim event ids (idempotency) and write the rest in one transaction → report per event.
  */
 export async function ingestBatch(raw: readonly unknown[], deps: IngestDeps, now = new Date()): Promise<IngestResult> {
+  if (!deps.observer) return ingestBatchNow(raw, deps, now);
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await ingestBatchNow(raw, deps, now);
+    deps.observer.ingestDone(result, seconds());
+    return result;
+  } catch (err) {
+    const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+    deps.observer.ingestFailed(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR', raw.length, seconds());
+    throw err;
+  }
+}
+
+async function ingestBatchNow(raw: readonly unknown[], deps: IngestDeps, now: Date): Promise<IngestResult> {
   if (raw.length > deps.maxBatchEvents) {
     throw new LimitExceededError('events per batch', deps.maxBatchEvents, raw.length);
   }

@@ -43,6 +43,8 @@ export async function resolveBatch(
   events: Array<{ index: number; event: IngestEvent }>,
   store: ProvenanceStore,
   catalog: SpecCatalog,
+  /** Whether a transformation missing from the cache may be looked up once more (see below). */
+  mayRefresh = true,
 ): Promise<ResolvedBatch> {
   const latestNames = new Set<string>();
   const versioned: Array<[string, number]> = [];
@@ -86,6 +88,8 @@ export async function resolveBatch(
 
   const accepted: ResolvedEvent[] = [];
   const issues: EventIssue[] = [];
+  // Versions whose cached transformations lacked one an event names.
+  const stale = new Set<string>();
   const knownRun = (index: number, e: IngestEvent, runId: string): CatalogEntry | null => {
     const wf = runs.get(runId);
     const entry = wf ? catalog_.get(wf) : undefined;
@@ -124,6 +128,7 @@ export async function resolveBatch(
         if (!entry) break;
         const tr = entry.transformationsByName.get(e.transformation);
         if (!tr) {
+          stale.add(entry.workflow.id);
           issues.push(
             issue(
               index,
@@ -177,5 +182,8 @@ export async function resolveBatch(
         break;
     }
   }
+  // Another replica may have grown the version (ProvLake's route adds transformations): look
+  // once more before rejecting, and resolve the batch again if the store knew more.
+  if (stale.size && mayRefresh && (await catalog.refresh([...stale]))) return resolveBatch(events, store, catalog, false);
   return { accepted, issues, runIds: new Set(runs.keys()) };
 }

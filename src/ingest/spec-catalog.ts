@@ -12,9 +12,14 @@ export const attributeKey = (transformationId: string | null, direction: string,
   `${transformationId ?? ''}\u0000${direction}\u0000${name}`;
 
 /**
- * In-memory cache of prospective specs. A workflow version never changes once registered, so
- * caching it is safe across server replicas; only attributes that no spec declared are added,
- * and only after the transaction that created them committed.
+ * In-memory cache of prospective specs, one per replica. What a cached version holds stays true
+ * for ever: a version is never altered, only grown (ProvLake's route adds transformations with
+ * extendWorkflow; ingest adds attributes no spec declared). So a cache is never wrong, only
+ * short, and a miss is checked against the store before an event is rejected (refresh):
+ * another replica may have grown the version. New versions are looked up by name per batch,
+ * never cached by name, so a spec registered on one replica is used by the next batch on any.
+ * Undeclared attributes are added only after the transaction that created them committed; one
+ * that another replica created is found by ensureAttributes (ON CONFLICT DO NOTHING, read back).
  */
 export class SpecCatalog {
   private readonly entries = new Map<string, CatalogEntry>();
@@ -45,6 +50,26 @@ export class SpecCatalog {
       if (e) out.set(id, e);
     }
     return out;
+  }
+
+  /**
+   * Re-reads the transformations of cached versions (another replica may have added some);
+   * resolves true when any were new here. Entries grow in place: batches holding them see it.
+   */
+  async refresh(workflowIds: readonly string[]): Promise<boolean> {
+    const ids = [...new Set(workflowIds)].filter((id) => this.entries.has(id));
+    if (!ids.length) return false;
+    const transformations = await this.store.transformationsByWorkflowIds(ids);
+    let grew = false;
+    ids.forEach((id, i) => {
+      const entry = this.entries.get(id)!;
+      for (const t of transformations[i]) {
+        if (entry.transformationsByName.has(t.name)) continue;
+        entry.transformationsByName.set(t.name, t);
+        grew = true;
+      }
+    });
+    return grew;
   }
 
   addAttributes(rows: AttributeRow[]): void {

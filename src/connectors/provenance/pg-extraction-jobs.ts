@@ -204,3 +204,13 @@ export async function extractionJobs(
   );
   return toPage(res.rows.map(toJob), page.first, (j) => j.id);
 }
+
+/** Jobs by status, every status present (for queue-depth metrics). */
+export async function extractionJobCounts(pool: Pool): Promise<Record<ExtractionStatus, number>> {
+  const res = await pool.query<{ status: ExtractionStatus; n: string }>(
+    'SELECT status, count(*)::text AS n FROM extraction_job GROUP BY status',
+  );
+  const out = Object.fromEntries(EXTRACTION_STATUSES.map((s) => [s, 0])) as Record<ExtractionStatus, number>;
+  for (const r of res.rows) out[r.status] = Number(r.n);
+  return out;
+}

@@ -115,6 +115,10 @@ export class PgProvenanceStore implements ProvenanceStore {
     return outbox.publishOutboxCounts(this.pool);
   }
 
+  extractionJobCounts(): Promise<Record<extraction.ExtractionStatus, number>> {
+    return extraction.extractionJobCounts(this.pool);
+  }
+
   claimExtractionJobs(limit: number, leaseMs: number): Promise<extraction.ExtractionJobRow[]> {
     return extraction.claimExtractionJobs(this.pool, limit, leaseMs);
   }

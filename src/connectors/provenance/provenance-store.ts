@@ -169,6 +169,8 @@ export interface ProvenanceStore {
   // Extraction jobs (src/ingest/extraction): data references that asked for extraction.
   /** Leases up to `limit` due jobs (pending, or running with an expired lease) for `leaseMs`. */
   claimExtractionJobs(limit: number, leaseMs: number): Promise<ExtractionJobRow[]>;
+  /** Jobs by status (queue depth for /metrics). */
+  extractionJobCounts(): Promise<Record<ExtractionStatus, number>>;
   /**
    * Extends the leases of jobs in progress and records the bytes they have read; returns the
    * ids whose lease is still the caller's. Renewal, completion and failure are fenced by the
