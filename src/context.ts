@@ -5,6 +5,7 @@ import { createStoreLoaders, type StoreLoaders } from './connectors/store.loader
 import { StoreRegistry } from './connectors/store-registry';
 import type { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
+import type { LiveHub } from './live/live-hub';
 
 /** What lives as long as the server: store, spec cache, configuration. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   dataStores: Map<string, string>;
   /** The users' stores the gateway reads (knowledge, documents, objects, remote GraphQL); absent: none. */
   registry?: StoreRegistry;
+  /** Live subscriptions' fan-out; its `published` is the ingest path's after-commit callback. */
+  live?: LiveHub;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
@@ -23,6 +26,8 @@ export interface RequestContext extends AppDeps {
   loaders: ProvenanceLoaders;
   /** Per-request loaders over the registry's stores. */
   storeLoaders: StoreLoaders;
+  /** The WebSocket connection of a subscription (absent over HTTP). */
+  connection?: { drop(code: number, reason: string): void };
 }
 
 const EMPTY_REGISTRY = new StoreRegistry([]);

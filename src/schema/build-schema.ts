@@ -7,6 +7,7 @@ import { DataReferenceExtractionResolver, ExtractionJobResolver } from '../resol
 import { ExportResolver } from '../resolvers/interop/export.resolver';
 import { IngestResolver } from '../resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
+import { LiveResolver } from '../resolvers/live/live.resolver';
 import { NodeResolver } from '../resolvers/provenance/node.resolver';
 import { SpatialResolver } from '../resolvers/provenance/spatial.resolver';
 import {
@@ -55,6 +56,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       DataReferenceExtractionResolver,
       ExtractionJobResolver,
       SpatialResolver,
+      LiveResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.
     orphanedTypes: [

@@ -25,6 +25,11 @@ export class IngestResolver {
       'Writes a batch of provenance events (docs/ingest.md) in one transaction; resent events are duplicates, invalid ones are rejected alone.',
   })
   ingest(@Ctx() ctx: RequestContext, @Arg('events', () => [JSONScalar]) events: unknown[]) {
-    return ingestBatch(events, { store: ctx.store, catalog: ctx.catalog, maxBatchEvents: ctx.config.maxBatchEvents });
+    return ingestBatch(events, {
+      store: ctx.store,
+      catalog: ctx.catalog,
+      maxBatchEvents: ctx.config.maxBatchEvents,
+      onCommitted: ctx.live?.published,
+    });
   }
 }
