@@ -19,6 +19,9 @@ import { queryLimitsRule } from './query-limits';
 import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
 import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from './schema/stitch';
+import { openLive } from './live/open-live';
+import type { LiveHub } from './live/live-hub';
+import { attachLiveServer, type LiveServer } from './live/live-server';
 
 // Codes Apollo itself gives to malformed requests: shown as they are.
 const APOLLO_CODES = new Set([
@@ -34,6 +37,8 @@ export interface RunningServer {
   url: string;
   port: number;
   store: OpenedStore;
+  /** Subscriptions: closeAll(code, reason) for the drain, activeSubscriptions() for metrics. */
+  live: LiveServer;
   stop(): Promise<void>;
 }
 
@@ -154,17 +159,27 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     await registry.close();
     throw err;
   }
-  const deps: AppDeps = {
+  let hub: LiveHub;
+  try {
+    hub = await openLive(config, opened, log);
+  } catch (err) {
+    await opened.close();
+    await registry.close();
+    throw err;
+  }
+  const deps: AppDeps & { live: LiveHub } = {
     config,
     store: opened.store,
     catalog: new SpecCatalog(opened.store),
     log,
     dataStores: new Map([['default', 'fs'], ...registry.kinds()]),
     registry,
+    live: hub,
   };
   try {
     if (config.loadDemo) await loadDemoIfEmpty(deps);
   } catch (err) {
+    await hub.close();
     await opened.close();
     await registry.close();
     throw err;
@@ -173,6 +188,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   try {
     workers = startBackgroundWorkers(deps, registry, options.env ?? {});
   } catch (err) {
+    await hub.close();
     await opened.close();
     await registry.close();
     throw err;
@@ -268,6 +284,15 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     }
   }
 
+  const live = attachLiveServer({
+    httpServer,
+    schema,
+    deps,
+    limits: config.queryLimits,
+    formatError: formatErrorFor(log),
+    log: log.child({ source: 'live' }),
+  });
+
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -275,8 +300,10 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     });
   } catch (err) {
     // E.g. the port is taken: nothing may be left running, the local PostgreSQL least of all.
+    await live.close();
     await apollo.stop();
     await workers.stop();
+    await hub.close();
     await opened.close();
     await registry.close();
     throw err;
@@ -284,16 +311,20 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`;
-  log.info('provml serving', { url, store: opened.backend });
+  log.info('provml serving', { url, store: opened.backend, live: hub.backend });
   return {
     url,
     port,
     store: opened,
+    live,
     // Drain, then stop in the reverse order of start-up: the store (and its local PostgreSQL) last.
+    // Subscriptions are closed first (SERVER_STOPPING): their clients resume elsewhere with `after`.
     stop: async () => {
+      await live.close();
       await closeGracefully(httpServer, options.drainMs ?? 10_000);
       await apollo.stop();
       await workers.stop();
+      await hub.close();
       await opened.close();
       await registry.close();
     },

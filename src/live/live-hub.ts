@@ -68,6 +68,11 @@ export class LiveHub {
     });
   }
 
+  /** Stops listening; subscriptions get nothing more (close their connections first). */
+  async close(): Promise<void> {
+    await this.bus.close();
+  }
+
   /** The ingest path's after-commit callback: fan out here at once, and tell the other replicas. */
   readonly published = (heads: StreamHead[]): void => {
     this.onHeads(heads);
