@@ -17,7 +17,14 @@ export interface LiveRunEvent {
 }
 
 /** A metric point as a tuple: a batch carries thousands, and the keys would double its size. */
-export type LiveMetricPoint = [name: string, value: number, step: number | null, context: string | null, task: string | null, at: string];
+export type LiveMetricPoint = [
+  name: string,
+  value: number,
+  step: number | null,
+  context: string | null,
+  task: string | null,
+  at: string,
+];
 
 export interface LiveRunChange {
   run: string;
@@ -82,14 +89,7 @@ export function liveChangesOf(events: readonly ResolvedEvent[], now: Date): Live
         runEvent(r.runId!, { kind: 'TASK_ENDED', task: e.task, status: e.status, at });
         break;
       case 'metric':
-        (payload(runStream(e.run)).metrics ??= []).push([
-          e.name,
-          e.value,
-          e.step ?? null,
-          e.context ?? null,
-          e.task ?? null,
-          at,
-        ]);
+        (payload(runStream(e.run)).metrics ??= []).push([e.name, e.value, e.step ?? null, e.context ?? null, e.task ?? null, at]);
         break;
       default:
         break;

@@ -1,6 +1,12 @@
 import type { LiveChangeRow } from '../connectors/provenance/pg-live-log';
 import type { MetricPoint } from '../schema/ml/observations.types';
-import { RunChangeKindEnum, type MetricBatch, type RunChange, type RunEvent, type RunEventKindEnum } from '../schema/live/live.types';
+import {
+  RunChangeKindEnum,
+  type MetricBatch,
+  type RunChange,
+  type RunEvent,
+  type RunEventKindEnum,
+} from '../schema/live/live.types';
 import { cursorOf, seenItem, type LiveCursor } from './live-cursor';
 
 /** Lifecycle events of a run, one message each, skipping what the cursor says was seen. */

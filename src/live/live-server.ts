@@ -81,8 +81,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
         }
         return undefined;
       },
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: mask(result.errors) } : undefined,
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: mask(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => mask(errors),
     },
     wss,

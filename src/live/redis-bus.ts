@@ -18,7 +18,8 @@ export class RedisBus implements LiveBus {
     const opts = { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 10_000 };
     this.sub = new Redis(url, opts);
     this.pub = new Redis(url, opts);
-    for (const r of [this.sub, this.pub]) r.on('error', (err: Error) => log.warn('live Redis connection failed', { error: err.message }));
+    for (const r of [this.sub, this.pub])
+      r.on('error', (err: Error) => log.warn('live Redis connection failed', { error: err.message }));
   }
 
   async start(listener: LiveBusListener): Promise<void> {

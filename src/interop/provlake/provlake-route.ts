@@ -88,7 +88,7 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
       const chunk = mapped.events.slice(from, from + step);
       const r = await ingestBatch(
         chunk.map((e) => e.event),
-        { store: deps.store, catalog: deps.catalog, maxBatchEvents: step },
+        { store: deps.store, catalog: deps.catalog, maxBatchEvents: step, onCommitted: deps.live?.published },
       );
       total.accepted += r.accepted;
       total.duplicates += r.duplicates;

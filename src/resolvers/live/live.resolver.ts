@@ -41,7 +41,13 @@ export class LiveResolver {
       if (args.names && args.names.length > MAX_NAMES) throw new LimitExceededError('metric names', MAX_NAMES, args.names.length);
       const after = parseCursor(args.after);
       const names = args.names?.length ? new Set(args.names) : null;
-      return openFeed(context, runStream(args.run), joinAfter(after), metricMessages(args.run, names), context.config.liveBatchMs);
+      return openFeed(
+        context,
+        runStream(args.run),
+        joinAfter(after),
+        metricMessages(args.run, names),
+        context.config.liveBatchMs,
+      );
     },
   })
   metrics(
