@@ -14,11 +14,14 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryLimits } from '../config';
 import { createContext, type AppDeps } from '../context';
+import { BadUserInputError } from '../errors';
 import type { Logger } from '../logger';
 import { queryLimitsRule } from '../query-limits';
 import { authorizeSubscription } from './authorize-subscription';
 import { LiveCloseCode } from './close-codes';
 import type { LiveHub } from './live-hub';
+
+const CLOSE_GRACE_MS = 2000;
 
 export interface LiveServer {
   /** Closes every subscription connection with this code (drain: LiveCloseCode.SERVER_STOPPING). */
@@ -77,7 +80,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
           return undefined; // graphql-ws parses again and reports the syntax error
         }
         if (op && op.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP')];
+          return [new BadUserInputError('only subscriptions are served over WebSocket; send queries and mutations over HTTP')];
         }
         return undefined;
       },
@@ -97,7 +100,15 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
     close: async () => {
       opts.httpServer.off('upgrade', onUpgrade);
       closeAll(LiveCloseCode.SERVER_STOPPING, 'server stopping');
-      await graphqlWs.dispose();
+      // A client that reads nothing never answers the close frame; ws would wait 30 s for it.
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_GRACE_MS);
+      try {
+        await graphqlWs.dispose();
+      } finally {
+        clearTimeout(cut);
+      }
     },
   };
 }
