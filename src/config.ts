@@ -46,7 +46,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
-  PROVML_LIVE_MAX_PENDING: intFrom(10_000, 1, 10_000_000),
+  PROVML_LIVE_MAX_PENDING: intFrom(50_000, 1, 10_000_000),
   PROVML_LIVE_BATCH_MS: intFrom(100, 0, 60_000),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -2,7 +2,10 @@ import type { LiveChangeRow } from '../connectors/provenance/pg-live-log';
 import type { LiveSink } from './live-hub';
 
 export interface LiveFeedOptions<T> {
-  /** Most items (events, points) a subscriber may have waiting; past it, it is dropped. */
+  /**
+   * Most items (events, points) a subscriber may have waiting while it is still sending earlier
+   * messages; past it, it is dropped.
+   */
   maxPending: number;
   /** Least time between two messages (ms): changes that land meanwhile go out together. */
   batchMs: number;
@@ -32,6 +35,8 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
   private done = false;
   private leave: (() => void) | null = null;
   private error: unknown = null;
+  /** True while graphql-ws waits in next(): the subscriber is keeping up. */
+  private pulling = false;
 
   constructor(private readonly opts: LiveFeedOptions<T>) {}
 
@@ -47,9 +52,12 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
 
   push(rows: LiveChangeRow[], paced = false): void {
     if (this.done) return;
+    const before = this.pending;
     this.rows.push(...rows);
     for (const r of rows) this.pending += weightOf(r);
-    if (!paced && this.pending > this.opts.maxPending) {
+    // Slow: it is still busy sending what it had (not waiting in next()), that was not all, and
+    // the backlog is now past the bound. One big commit to a subscriber that keeps up is no backlog.
+    if (!paced && !this.pulling && before > 0 && this.pending > this.opts.maxPending) {
       this.finish();
       this.opts.onOverflow();
       return;
@@ -69,6 +77,15 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
   }
 
   async next(): Promise<IteratorResult<T>> {
+    this.pulling = true;
+    try {
+      return await this.take();
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  private async take(): Promise<IteratorResult<T>> {
     for (;;) {
       if (this.error !== null) {
         const err = this.error;

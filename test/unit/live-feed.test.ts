@@ -17,7 +17,7 @@ describe('live feed (one subscription)', () => {
     let left = 0;
     const feed = new LiveFeed({ maxPending: 100, batchMs: 0, toMessages: (r) => r, onOverflow: () => dropped++ });
     feed.attach(() => left++);
-    feed.push([change(1, 60)]);
+    feed.push([change(1, 160)]); // one commit bigger than the bound: no backlog yet
     expect(dropped).toBe(0);
     feed.push([change(2, 60)]);
     expect(dropped).toBe(1);
@@ -25,6 +25,16 @@ describe('live feed (one subscription)', () => {
     feed.push([change(3, 60)]);
     expect(dropped).toBe(1);
     expect(await feed.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('keeps a subscriber that is waiting for its next message, however much lands meanwhile', async () => {
+    const feed = new LiveFeed({ maxPending: 100, batchMs: 50, toMessages: metricMessages('r', null), onOverflow: () => fail('dropped') });
+    feed.push([change(1, 10)]);
+    await feed.next();
+    const next = feed.next(); // waits out the batch window
+    for (let s = 2; s < 10; s++) feed.push([change(s, 60)]);
+    expect(((await next).value as { points: unknown[] }).points).toHaveLength(480);
+    await feed.return();
   });
 
   it('lets a replay page in past maxPending (it is paced), and says when there is room again', async () => {
