@@ -41,6 +41,13 @@ const EnvSchema = z.object({
   // Raw-data extraction requested at ingest ({"$ref", "store", "extract": true}).
   PROVML_EXTRACTION_CONCURRENCY: intFrom(2, 1, 64),
   PROVML_EXTRACTION_DOCUMENT_STORE: z.string().min(1).optional(),
+  // Live subscriptions (docs/live.md): Redis pub/sub across replicas when set, else LISTEN/NOTIFY.
+  PROVML_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  PROVML_LIVE_MAX_PENDING: intFrom(50_000, 1, 10_000_000),
+  PROVML_LIVE_BATCH_MS: intFrom(100, 0, 60_000),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -74,6 +81,12 @@ export interface ProvmlConfig {
   extractionConcurrency: number;
   /** Document store that receives extracted footprints; default: the registry's first writable one. */
   extractionDocumentStore?: string;
+  /** Redis for live subscriptions across replicas; undefined: PostgreSQL LISTEN/NOTIFY. */
+  redisUrl?: string;
+  /** Items (events, points) a subscriber may fall behind by before it is dropped. */
+  liveMaxPending: number;
+  /** Least time between two metric batches of one subscription (ms). */
+  liveBatchMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     publishIntervalMs: e.PROVML_PUBLISH_INTERVAL_MS,
     extractionConcurrency: e.PROVML_EXTRACTION_CONCURRENCY,
     extractionDocumentStore: e.PROVML_EXTRACTION_DOCUMENT_STORE,
+    redisUrl: e.PROVML_REDIS_URL,
+    liveMaxPending: e.PROVML_LIVE_MAX_PENDING,
+    liveBatchMs: e.PROVML_LIVE_BATCH_MS,
   };
 }

@@ -6,6 +6,7 @@ import { StoreRegistry } from './connectors/store-registry';
 import type { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './ops/server-metrics';
+import type { LiveHub } from './live/live-hub';
 
 /** What lives as long as the server: store, spec cache, configuration. */
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppDeps {
   registry?: StoreRegistry;
   /** Prometheus metrics of the running server; absent in tools and tests that need none. */
   metrics?: ServerMetrics;
+  /** Live subscriptions' fan-out; its `published` is the ingest path's after-commit callback. */
+  live?: LiveHub;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
@@ -26,6 +29,8 @@ export interface RequestContext extends AppDeps {
   loaders: ProvenanceLoaders;
   /** Per-request loaders over the registry's stores. */
   storeLoaders: StoreLoaders;
+  /** The WebSocket connection of a subscription (absent over HTTP). */
+  connection?: { drop(code: number, reason: string): void };
 }
 
 const EMPTY_REGISTRY = new StoreRegistry([]);

@@ -25,6 +25,9 @@ import { ServerMetrics } from './ops/server-metrics';
 import { REQUEST_ID_HEADER, requestIdOf } from './ops/request-id';
 import { checkReadiness, readinessBody } from './ops/readiness';
 import { ShutdownSteps } from './ops/shutdown-steps';
+import { openLive } from './live/open-live';
+import type { LiveHub } from './live/live-hub';
+import { attachLiveServer, type LiveServer } from './live/live-server';
 
 // Codes Apollo itself gives to malformed requests: shown as they are.
 const APOLLO_CODES = new Set([
@@ -43,6 +46,8 @@ export interface RunningServer {
   metrics: ServerMetrics;
   /** Steps of the graceful stop; parts started with the server add theirs (e.g. closing subscriptions). */
   shutdown: ShutdownSteps;
+  /** Subscriptions: closeAll(code, reason) for the drain, activeSubscriptions() for metrics. */
+  live: LiveServer;
   stop(): Promise<void>;
 }
 
@@ -212,7 +217,15 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   // Every provenance call timed for /metrics, the workers' and the catalog's too.
   const store = observeStoreCalls('provenance', opened.store, metrics);
   metrics.countQueuesOf(store);
-  const deps: AppDeps = {
+  let hub: LiveHub;
+  try {
+    hub = await openLive(config, opened, log);
+  } catch (err) {
+    await opened.close();
+    await registry.close();
+    throw err;
+  }
+  const deps: AppDeps & { live: LiveHub } = {
     config,
     store,
     catalog: new SpecCatalog(store),
@@ -220,10 +233,12 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     dataStores: new Map([['default', 'fs'], ...registry.kinds()]),
     registry,
     metrics,
+    live: hub,
   };
   try {
     if (config.loadDemo) await loadDemoIfEmpty(deps);
   } catch (err) {
+    await hub.close();
     await opened.close();
     await registry.close();
     throw err;
@@ -232,6 +247,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   try {
     workers = startBackgroundWorkers(deps, registry, options.env ?? {});
   } catch (err) {
+    await hub.close();
     await opened.close();
     await registry.close();
     throw err;
@@ -244,6 +260,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   shutdown.add('background workers', 'workers', () => workers.stop());
   shutdown.add('store registry', 'stores', () => registry.close());
   shutdown.add('provenance store', 'stores', () => opened.close());
+  // Registered after the store it listens on, so it closes first.
+  shutdown.add('live bus', 'stores', () => hub.close());
 
   const inFlight = new InFlight();
   let draining = false;
@@ -376,6 +394,17 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     }
   }
 
+  const live = attachLiveServer({
+    httpServer,
+    schema,
+    deps,
+    limits: config.queryLimits,
+    formatError: formatErrorFor(log),
+    log: log.child({ source: 'live' }),
+  });
+  shutdown.add('subscriptions', 'connections', () => live.close());
+  metrics.countSubscriptionsWith(() => live.activeSubscriptions());
+
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -390,7 +419,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`;
-  log.info('provml serving', { url, store: opened.backend });
+  log.info('provml serving', { url, store: opened.backend, live: hub.backend });
   let stopping: Promise<void> | null = null;
   return {
     url,
@@ -398,8 +427,10 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     store: opened,
     metrics,
     shutdown,
+    live,
     // Drain: stop accepting (and say not ready), let requests in flight finish, close long-lived
-    // connections, then stop in the reverse order of start-up: the store (and its local PostgreSQL) last.
+    // connections (subscriptions get SERVER_STOPPING and resume elsewhere with `after`), then stop
+    // in the reverse order of start-up: the store (and its local PostgreSQL) last.
     stop: () =>
       (stopping ??= (async () => {
         draining = true;

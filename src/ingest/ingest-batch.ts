@@ -4,6 +4,7 @@ import { parseEvent, type EventIssue, type IngestEvent } from './events';
 import { resolveBatch } from './resolve-batch';
 import type { SpecCatalog } from './spec-catalog';
 import { writeBatch } from './write-batch';
+import { liveChangesOf, type StreamHead } from './live-changes';
 
 export interface IngestResult {
   accepted: number;
@@ -25,6 +26,11 @@ export interface IngestDeps {
   catalog: SpecCatalog;
   maxBatchEvents: number;
   observer?: IngestObserver;
+  /**
+   * Called once the batch's transaction has committed, with the live streams it advanced (for
+   * subscriptions); never before COMMIT, never for a rolled-back attempt.
+   */
+  onCommitted?: (heads: StreamHead[]) => void;
 }
 
 /**
@@ -72,11 +78,15 @@ async function ingestBatchNow(raw: readonly unknown[], deps: IngestDeps, now: Da
   let accepted = 0;
   if (resolved.accepted.length) {
     // Re-run whole on a deadlock: everything the attempt learns comes from its own reads.
-    const { dup, created } = await deps.store.transaction(async (tx) => {
+    const { dup, created, heads } = await deps.store.transaction(async (tx) => {
       const dup = await tx.claimEventIds(resolved.accepted.map((r) => r.event.id));
       const fresh = resolved.accepted.filter((r) => !dup.has(r.event.id));
-      return { dup, created: await writeBatch(tx, fresh, resolved.runIds, now) };
+      const created = await writeBatch(tx, fresh, resolved.runIds, now);
+      // Last in the transaction: the live log's per-stream lock is held only until COMMIT.
+      const heads = await tx.appendLiveChanges(liveChangesOf(fresh, now));
+      return { dup, created, heads };
     });
+    if (heads.length) deps.onCommitted?.(heads);
     duplicateIds.push(...resolved.accepted.filter((r) => dup.has(r.event.id)).map((r) => r.event.id));
     accepted = resolved.accepted.length - dup.size;
     deps.catalog.addAttributes(created);

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
+import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { DataReferenceResolver } from '../resolvers/provenance/data-reference.resolver';
 import { TaskExecutionResolver, WorkflowExecutionResolver } from '../resolvers/provenance/execution.resolver';
 import { DataReferenceExtractionResolver, ExtractionJobResolver } from '../resolvers/extraction/extraction.resolver';
 import { ExportResolver } from '../resolvers/interop/export.resolver';
 import { IngestResolver } from '../resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
+import { LiveResolver } from '../resolvers/live/live.resolver';
 import { NodeResolver } from '../resolvers/provenance/node.resolver';
 import { SpatialResolver } from '../resolvers/provenance/spatial.resolver';
 import {
@@ -32,6 +33,19 @@ import { DateTimeScalar } from './scalars';
 let cached: GraphQLSchema | null = null;
 
 /**
+ * type-graphql refuses subscriptions without a PubSub, even where each one brings its own
+ * `subscribe` (ours: the live hub, src/live). No field uses topics, so this one is never called.
+ */
+const NO_TOPICS: PubSub = {
+  publish: () => {
+    throw new Error('provml subscriptions do not use type-graphql topics');
+  },
+  subscribe: () => {
+    throw new Error('provml subscriptions do not use type-graphql topics');
+  },
+};
+
+/**
  * The provenance schema. type-graphql keeps its metadata globally, so the schema is built once
  * per process and shared.
  */
@@ -55,6 +69,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       DataReferenceExtractionResolver,
       ExtractionJobResolver,
       SpatialResolver,
+      LiveResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.
     orphanedTypes: [
@@ -73,6 +88,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       Organization,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    pubSub: NO_TOPICS,
     validate: false,
   });
   return cached;

@@ -2,6 +2,8 @@ import type { PoolClient } from 'pg';
 import type { IngestTx } from './provenance-store';
 import type { AgentRow, AttributeRow, MetricRow, RelationRow, RunRow, TaskRow, TelemetryRow, ValueRow } from './rows';
 import { toAttribute } from './pg-mappers';
+import { appendLiveChanges } from './pg-live-log';
+import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
@@ -209,5 +211,9 @@ export class PgIngestTx implements IngestTx {
        ON CONFLICT DO NOTHING`,
       [rows.map((r) => r.kind), rows.map((r) => r.subject), rows.map((r) => r.object)],
     );
+  }
+
+  appendLiveChanges(changes: readonly LiveChangeInput[]): Promise<StreamHead[]> {
+    return appendLiveChanges(this.client, changes);
   }
 }

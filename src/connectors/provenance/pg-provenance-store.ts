@@ -9,6 +9,8 @@ import * as refs from './pg-data-references';
 import * as exportReads from './pg-export-reads';
 import { extendWorkflow, type AddedTransformation } from './pg-extend-workflow';
 import * as outbox from './pg-publish-outbox';
+import * as live from './pg-live-log';
+import type { LiveChangeRow } from './pg-live-log';
 import * as extraction from './pg-extraction-jobs';
 import * as declared from './pg-declared-data-stores';
 import {
@@ -372,6 +374,14 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T> {
     return withTransaction(this.pool, (client) => fn(new PgIngestTx(client)));
+  }
+
+  liveChangesAfter(stream: string, afterSeq: number, limit: number): Promise<LiveChangeRow[]> {
+    return live.liveChangesAfter(this.pool, stream, afterSeq, limit);
+  }
+
+  liveHead(stream: string): Promise<number> {
+    return live.liveHead(this.pool, stream);
   }
 
   async ping(): Promise<void> {

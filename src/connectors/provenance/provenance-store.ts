@@ -9,6 +9,8 @@ import type {
   ExtractionStatus,
 } from './pg-extraction-jobs';
 import type { PublishJob } from './pg-publish-outbox';
+import type { LiveChangeRow } from './pg-live-log';
+import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 import type {
   AgentRow,
   AttributeRow,
@@ -67,6 +69,8 @@ export interface IngestTx {
   insertMetrics(rows: MetricRow[]): Promise<void>;
   insertTelemetry(rows: TelemetryRow[]): Promise<void>;
   insertRelations(rows: RelationRow[]): Promise<void>;
+  /** Appends one live change per stream (subscriptions' log); returns each stream's new seq. */
+  appendLiveChanges(changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
 }
 
 /**
@@ -196,6 +200,10 @@ export interface ProvenanceStore {
    * when every attempt failed, a STORE_CONFLICT error.
    */
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;
+  /** Live log (subscriptions): changes of a stream after a seq, oldest first. */
+  liveChangesAfter(stream: string, afterSeq: number, limit: number): Promise<LiveChangeRow[]>;
+  /** Live log: the newest seq of a stream, 0 when none. */
+  liveHead(stream: string): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -88,7 +88,13 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
       const chunk = mapped.events.slice(from, from + step);
       const r = await ingestBatch(
         chunk.map((e) => e.event),
-        { store: deps.store, catalog: deps.catalog, maxBatchEvents: step, observer: deps.metrics },
+        {
+          store: deps.store,
+          catalog: deps.catalog,
+          maxBatchEvents: step,
+          observer: deps.metrics,
+          onCommitted: deps.live?.published,
+        },
       );
       total.accepted += r.accepted;
       total.duplicates += r.duplicates;

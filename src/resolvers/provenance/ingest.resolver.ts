@@ -30,6 +30,7 @@ export class IngestResolver {
       catalog: ctx.catalog,
       maxBatchEvents: ctx.config.maxBatchEvents,
       observer: ctx.metrics,
+      onCommitted: ctx.live?.published,
     });
   }
 }

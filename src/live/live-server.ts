@@ -1,0 +1,114 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { useServer } from 'graphql-ws/use/ws';
+import {
+  GraphQLError,
+  OperationTypeNode,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { QueryLimits } from '../config';
+import { createContext, type AppDeps } from '../context';
+import { BadUserInputError } from '../errors';
+import type { Logger } from '../logger';
+import { queryLimitsRule } from '../query-limits';
+import { authorizeSubscription } from './authorize-subscription';
+import { LiveCloseCode } from './close-codes';
+import type { LiveHub } from './live-hub';
+
+const CLOSE_GRACE_MS = 2000;
+
+export interface LiveServer {
+  /** Closes every subscription connection with this code (drain: LiveCloseCode.SERVER_STOPPING). */
+  closeAll(code: number, reason: string): void;
+  /** Subscriptions open on this replica (for the Prometheus gauge). */
+  activeSubscriptions(): number;
+  /** WebSocket connections open on this replica. */
+  connections(): number;
+  /** closeAll(SERVER_STOPPING) and stop accepting upgrades. */
+  close(): Promise<void>;
+}
+
+export interface LiveServerOptions {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  deps: AppDeps & { live: LiveHub };
+  limits: QueryLimits;
+  /** The HTTP endpoint's error masking, applied to subscription errors too. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  log: Logger;
+}
+
+/**
+ * GraphQL subscriptions over graphql-ws on the HTTP server's port and path (`/graphql`). Only
+ * subscription operations are taken over the socket: queries and mutations stay on HTTP, where
+ * their limits and (later) access checks apply.
+ */
+export function attachLiveServer(opts: LiveServerOptions): LiveServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  opts.httpServer.on('upgrade', onUpgrade);
+  const rules = [...specifiedRules, queryLimitsRule(opts.limits)];
+  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => opts.formatError(e.toJSON(), e));
+
+  const graphqlWs = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: http.IncomingMessage }>(
+    {
+      schema: opts.schema,
+      validate: (schema, document) => validate(schema, document, rules),
+      onConnect: (ctx) => authorizeSubscription(ctx.connectionParams, ctx.extra.request),
+      context: (ctx) => ({
+        ...createContext(opts.deps),
+        connection: { drop: (code: number, reason: string) => ctx.extra.socket.close(code, reason) },
+      }),
+      onSubscribe: (_ctx, _id, payload) => {
+        let op;
+        try {
+          op = getOperationAST(parse(payload.query), payload.operationName);
+        } catch {
+          return undefined; // graphql-ws parses again and reports the syntax error
+        }
+        if (op && op.operation !== OperationTypeNode.SUBSCRIPTION) {
+          return [new BadUserInputError('only subscriptions are served over WebSocket; send queries and mutations over HTTP')];
+        }
+        return undefined;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: mask(result.errors) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => mask(errors),
+    },
+    wss,
+  );
+
+  const closeAll = (code: number, reason: string) => {
+    for (const client of wss.clients) client.close(code, reason);
+  };
+  return {
+    closeAll,
+    activeSubscriptions: () => opts.deps.live.activeSubscriptions(),
+    connections: () => wss.clients.size,
+    close: async () => {
+      opts.httpServer.off('upgrade', onUpgrade);
+      closeAll(LiveCloseCode.SERVER_STOPPING, 'server stopping');
+      // A client that reads nothing never answers the close frame; ws would wait 30 s for it.
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_GRACE_MS);
+      try {
+        await graphqlWs.dispose();
+      } finally {
+        clearTimeout(cut);
+      }
+    },
+  };
+}

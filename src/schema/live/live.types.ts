@@ -1,0 +1,88 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MetricPoint } from '../ml/observations.types';
+
+export enum RunEventKindEnum {
+  RUN_STARTED = 'RUN_STARTED',
+  RUN_ENDED = 'RUN_ENDED',
+  TASK_BEGUN = 'TASK_BEGUN',
+  TASK_ENDED = 'TASK_ENDED',
+}
+registerEnumType(RunEventKindEnum, {
+  name: 'RunEventKind',
+  description: 'What happened to a workflow execution or one of its task executions.',
+});
+
+export enum RunChangeKindEnum {
+  STARTED = 'STARTED',
+  ENDED = 'ENDED',
+}
+registerEnumType(RunChangeKindEnum, { name: 'RunChangeKind', description: 'A workflow execution started or ended.' });
+
+const CURSOR =
+  'Opaque position in the stream; pass the last one seen as `after` to resume, from the store, with nothing missed or repeated.';
+
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A lifecycle event of a workflow execution (prov:Activity) or of one of its task executions, as committed.',
+})
+export class RunEvent {
+  @Field({ description: CURSOR })
+  cursor!: string;
+
+  @Field(() => RunEventKindEnum)
+  kind!: RunEventKindEnum;
+
+  @Field(() => ID, { description: 'The workflow execution (run) id.' })
+  run!: string;
+
+  @Field(() => ID, { nullable: true, description: 'The task execution, for TASK_BEGUN and TASK_ENDED.' })
+  task!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The transformation (PROV-ML LearningStage, ...) of a begun task.' })
+  transformation!: string | null;
+
+  @Field({ description: 'RUNNING, GENERATED, FINISHED, FAILED or KILLED.' })
+  status!: string;
+
+  @Field({ description: 'When it happened (the event time the job sent).' })
+  at!: Date;
+}
+
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Metric points of a run committed since the previous batch (at most one batch per 100 ms), in ingest order.',
+})
+export class MetricBatch {
+  @Field({ description: CURSOR })
+  cursor!: string;
+
+  @Field(() => ID)
+  run!: string;
+
+  @Field(() => [MetricPoint])
+  points!: MetricPoint[];
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A workflow execution of a study started or ended.' })
+export class RunChange {
+  @Field({ description: CURSOR })
+  cursor!: string;
+
+  @Field(() => RunChangeKindEnum)
+  kind!: RunChangeKindEnum;
+
+  @Field(() => ID)
+  run!: string;
+
+  @Field({ description: 'Name of the workflow (PROV-ML Experiment) it executes.' })
+  workflow!: string;
+
+  @Field(() => Int)
+  version!: number;
+
+  @Field()
+  status!: string;
+
+  @Field()
+  at!: Date;
+}

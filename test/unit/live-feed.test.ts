@@ -1,0 +1,98 @@
+import type { LiveChangeRow } from '../../src/connectors/provenance/pg-live-log';
+import { LiveFeed } from '../../src/live/live-feed';
+import { joinAfter, parseCursor, seenItem } from '../../src/live/live-cursor';
+import { metricMessages, runEventMessages } from '../../src/live/live-messages';
+
+const change = (seq: number, points: number, name = 'loss'): LiveChangeRow => ({
+  stream: 'run:r',
+  seq,
+  payload: {
+    metrics: Array.from({ length: points }, (_, i) => [name, i, seq * 1000 + i, null, null, '2026-01-01T00:00:00.000Z']),
+  },
+});
+
+describe('live feed (one subscription)', () => {
+  it('drops a subscriber whose backlog passes maxPending, once, and ends its stream', async () => {
+    let dropped = 0;
+    let left = 0;
+    const feed = new LiveFeed({ maxPending: 100, batchMs: 0, toMessages: (r) => r, onOverflow: () => dropped++ });
+    feed.attach(() => left++);
+    feed.push([change(1, 160)]); // one commit bigger than the bound: no backlog yet
+    expect(dropped).toBe(0);
+    feed.push([change(2, 60)]);
+    expect(dropped).toBe(1);
+    expect(left).toBe(1);
+    feed.push([change(3, 60)]);
+    expect(dropped).toBe(1);
+    expect(await feed.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('keeps a subscriber that is waiting for its next message, however much lands meanwhile', async () => {
+    const feed = new LiveFeed({
+      maxPending: 100,
+      batchMs: 50,
+      toMessages: metricMessages('r', null),
+      onOverflow: () => fail('dropped'),
+    });
+    feed.push([change(1, 10)]);
+    await feed.next();
+    const next = feed.next(); // waits out the batch window
+    for (let s = 2; s < 10; s++) feed.push([change(s, 60)]);
+    expect(((await next).value as { points: unknown[] }).points).toHaveLength(480);
+    await feed.return();
+  });
+
+  it('lets a replay page in past maxPending (it is paced), and says when there is room again', async () => {
+    const feed = new LiveFeed({ maxPending: 100, batchMs: 0, toMessages: (r) => r, onOverflow: () => fail('dropped') });
+    feed.push([change(1, 500)], true);
+    let room = false;
+    void feed.room().then(() => (room = true));
+    await Promise.resolve();
+    expect(room).toBe(false);
+    expect((await feed.next()).value).toMatchObject({ seq: 1 });
+    await new Promise((r) => setImmediate(r));
+    expect(room).toBe(true);
+  });
+
+  it('sends the changes that land within batchMs as one message', async () => {
+    const feed = new LiveFeed({
+      maxPending: 10_000,
+      batchMs: 100,
+      toMessages: metricMessages('r', null),
+      onOverflow: () => undefined,
+    });
+    feed.push([change(1, 2)]);
+    const first = await feed.next(); // the first message goes at once
+    expect(first.value).toMatchObject({ cursor: '1' });
+    feed.push([change(2, 2)]);
+    feed.push([change(3, 2)]);
+    const second = await feed.next();
+    expect(second.value).toMatchObject({ cursor: '3' });
+    expect((second.value as { points: unknown[] }).points).toHaveLength(4);
+    await feed.return();
+  });
+});
+
+describe('live cursors', () => {
+  it('resumes inside a change after an event cursor, and after a whole change otherwise', () => {
+    expect(joinAfter(parseCursor('7'))).toBe(7);
+    expect(joinAfter(parseCursor('7.2'))).toBe(6);
+    expect(joinAfter(parseCursor(null))).toBeNull();
+    const c = parseCursor('7.1');
+    expect([seenItem(c, 6, 9), seenItem(c, 7, 1), seenItem(c, 7, 2), seenItem(c, 8, 0)]).toEqual([true, true, false, false]);
+    const rows: LiveChangeRow[] = [
+      {
+        stream: 'run:r',
+        seq: 7,
+        payload: {
+          events: ['a', 'b', 'c'].map((t) => ({ kind: 'TASK_BEGUN', task: t, status: 'RUNNING', at: '2026-01-01T00:00:00Z' })),
+        },
+      },
+    ];
+    expect(runEventMessages('r', c)(rows).map((e) => [e.cursor, e.task])).toEqual([['7.2', 'c']]);
+  });
+
+  it('refuses what it did not give out', () => {
+    for (const bad of ['', 'x', '1.2.3', '-1', '1e5']) expect(() => parseCursor(bad)).toThrow(/not a cursor/);
+  });
+});
