@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   PROVML_EXTRACTION_CONCURRENCY: intFrom(2, 1, 64),
   PROVML_EXTRACTION_DOCUMENT_STORE: z.string().min(1).optional(),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // A drain longer than the service manager's stop timeout would be cut by SIGKILL.
+  PROVML_DRAIN_MS: intFrom(10_000, 0, 600_000),
 });
 
 export interface QueryLimits {
@@ -74,6 +76,8 @@ export interface ProvmlConfig {
   extractionConcurrency: number;
   /** Document store that receives extracted footprints; default: the registry's first writable one. */
   extractionDocumentStore?: string;
+  /** How long a graceful stop lets requests in flight finish (ms). */
+  drainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     publishIntervalMs: e.PROVML_PUBLISH_INTERVAL_MS,
     extractionConcurrency: e.PROVML_EXTRACTION_CONCURRENCY,
     extractionDocumentStore: e.PROVML_EXTRACTION_DOCUMENT_STORE,
+    drainMs: e.PROVML_DRAIN_MS,
   };
 }
