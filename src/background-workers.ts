@@ -6,8 +6,8 @@ import { startExtractionWorker } from './ingest/extraction/extraction-worker';
 
 /** The server's background work, started after the store is ready and stopped before it closes. */
 export interface BackgroundWorkers {
-  /** Each worker by name, and whether it still runs (for /readyz). */
-  status(): Array<{ name: string; running: boolean }>;
+  /** Each worker by name, whether it still runs, and why its last poll failed (for /readyz). */
+  status(): Array<{ name: string; running: boolean; error: string | null }>;
   stop(): Promise<void>;
 }
 
@@ -18,7 +18,7 @@ export function startBackgroundWorkers(
 ): BackgroundWorkers {
   const { config, log } = deps;
   const stops: Array<() => Promise<void>> = [];
-  const names = ['extraction'];
+  const polls: Array<{ name: string; lastPollError(): string | null }> = [];
   let running = true;
   // Extraction requested at ingest: jobs are rows, so a restart resumes what was pending.
   const extraction = startExtractionWorker(
@@ -26,6 +26,7 @@ export function startBackgroundWorkers(
     { concurrency: config.extractionConcurrency, documentStore: config.extractionDocumentStore ?? undefined },
   );
   stops.push(() => extraction.stop());
+  polls.push({ name: 'extraction', lastPollError: extraction.lastPollError });
   if (config.publishStore) {
     // Validated here, at start-up: an unknown or non-SPARQL store id is a configuration error.
     const publisher = startPublisher(
@@ -37,10 +38,10 @@ export function startBackgroundWorkers(
       },
     );
     stops.push(() => publisher.stop());
-    names.push('publish');
+    polls.push({ name: 'publish', lastPollError: publisher.lastPollError });
   }
   return {
-    status: () => names.map((name) => ({ name, running })),
+    status: () => polls.map((p) => ({ name: p.name, running, error: p.lastPollError() })),
     stop: async () => {
       running = false;
       for (const stop of stops.reverse()) await stop();

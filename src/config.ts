@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   PROVML_LIVE_MAX_PENDING: intFrom(50_000, 1, 10_000_000),
   PROVML_LIVE_BATCH_MS: intFrom(100, 0, 60_000),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // A drain longer than the service manager's stop timeout would be cut by SIGKILL.
+  PROVML_DRAIN_MS: intFrom(10_000, 0, 600_000),
 });
 
 export interface QueryLimits {
@@ -87,6 +89,8 @@ export interface ProvmlConfig {
   liveMaxPending: number;
   /** Least time between two metric batches of one subscription (ms). */
   liveBatchMs: number;
+  /** How long a graceful stop lets requests in flight finish (ms). */
+  drainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -130,5 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     redisUrl: e.PROVML_REDIS_URL,
     liveMaxPending: e.PROVML_LIVE_MAX_PENDING,
     liveBatchMs: e.PROVML_LIVE_BATCH_MS,
+    drainMs: e.PROVML_DRAIN_MS,
   };
 }

@@ -128,7 +128,7 @@ export function createApollo(
 export interface StartOptions {
   /** Where the store registry's secretsFromEnv names are looked up (the CLI passes process.env). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** How long stop() lets requests in flight finish before it closes their connections (ms). */
+  /** How long stop() lets requests in flight finish before it closes their connections (ms; default config.drainMs). */
   drainMs?: number;
 }
 
@@ -434,7 +434,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     stop: () =>
       (stopping ??= (async () => {
         draining = true;
-        await closeGracefully(httpServer, options.drainMs ?? 10_000, inFlight, () => shutdown.run(['connections']));
+        await closeGracefully(httpServer, options.drainMs ?? config.drainMs, inFlight, () => shutdown.run(['connections']));
         await apollo.stop();
         await shutdown.run(['workers', 'stores']);
       })()),

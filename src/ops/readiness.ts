@@ -26,7 +26,7 @@ export interface ReadinessDeps {
   backend: 'local' | 'server';
   registry?: StoreRegistry;
   /** Background workers by name, running or not. */
-  workers: () => Array<{ name: string; running: boolean }>;
+  workers: () => Array<{ name: string; running: boolean; error: string | null }>;
   /** True from the moment a drain begins: a proxy should send nothing more here. */
   draining: () => boolean;
   /** Bound of each probe (ms); default 2000. */
@@ -91,13 +91,10 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     ...stores.map((s) => timed({ name: s.id, kind: roleOf(s), backend: s.backend }, timeoutMs, () => probeStore(s))),
   ]);
   for (const w of deps.workers()) {
-    checks.push({
-      name: w.name,
-      kind: 'worker',
-      backend: w.running ? 'running' : 'stopped',
-      state: w.running ? 'up' : 'down',
-      ms: 0,
-    });
+    const backend = w.running ? 'running' : 'stopped';
+    // A worker whose last poll failed cannot take jobs (its store is down): not ready.
+    if (w.running && !w.error) checks.push({ name: w.name, kind: 'worker', backend, state: 'up', ms: 0 });
+    else checks.push({ name: w.name, kind: 'worker', backend, state: 'down', ms: 0, error: w.error ?? 'stopped' });
   }
   if (deps.draining())
     checks.push({ name: 'server', kind: 'server', backend: 'draining', state: 'down', ms: 0, error: 'draining' });

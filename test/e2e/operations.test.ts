@@ -60,7 +60,7 @@ describe('operations endpoints of provml serve', () => {
     expect(
       (await gql(server.url, REGISTER, { s: { name: 'ops', transformations: [{ name: 'step' }] } })).body.errors,
     ).toBeUndefined();
-  });
+  }, 120_000);
   afterAll(async () => {
     await server?.stop();
     await db?.drop();
@@ -225,5 +225,5 @@ describe('graceful drain on SIGTERM (local PostgreSQL in the data directory)', (
     started.push(again);
     const rerun = await gql<{ ingest: { duplicates: number } }>(again.url, INGEST, { e: events });
     expect(rerun.body.data!.ingest).toMatchObject({ accepted: 0, duplicates: N + 1 });
-  });
+  }, 120_000);
 });

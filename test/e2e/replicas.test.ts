@@ -54,7 +54,7 @@ describe('two replicas on one PostgreSQL', () => {
     });
     // Started together: migrations are serialised by the store, whichever comes first.
     [a, b] = await Promise.all([startServerProcess(env('a')), startServerProcess(env('b'))]);
-  });
+  }, 120_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await db?.drop();
@@ -157,7 +157,7 @@ describe('two replicas on one PostgreSQL', () => {
     expect(ingested.body.data!.ingest).toMatchObject({ accepted: 2, rejected: 0 });
 
     // Either replica's worker may take the job (leased); wait until it is done, asking both.
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 90_000;
     for (let i = 0; ; i++) {
       const res = await gql<Ref>([a, b][i % 2].url, REF, { uri });
       const status = res.body.data?.dataReference?.extraction?.status;
@@ -172,5 +172,5 @@ describe('two replicas on one PostgreSQL', () => {
       expect(res.body.data!.dataReference.document?.geometry).toMatchObject({ type: 'Polygon' });
     }
     expect(seen[0].body.data!.dataReference.document).toEqual(seen[1].body.data!.dataReference.document);
-  });
+  }, 120_000);
 });

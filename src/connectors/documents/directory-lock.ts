@@ -63,6 +63,8 @@ export async function withDirectoryLock<T>(dir: string, fn: () => Promise<T>, op
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       if (await isStale(file, staleMs)) {
+        // Not atomic with the check: two takers of one stale lock at the same instant could both
+        // go on (there is no unlink-if-unchanged). It needs a holder that died mid-write first.
         await rm(file, { force: true });
         continue;
       }

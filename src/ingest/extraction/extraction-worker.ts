@@ -46,6 +46,8 @@ export interface ExtractionWorker {
   drain(): Promise<number>;
   /** Polls now rather than at the next interval. */
   kick(): Promise<number>;
+  /** Why the last poll of the job table failed; null when it succeeded (for /readyz). */
+  lastPollError(): string | null;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
   const backoffMs = options.backoffMs ?? 5000;
   const inFlight = new Map<string, Slot & { leaseToken: string }>();
   let polling: Promise<number> | null = null;
+  let pollError: string | null = null;
   let stopped = false;
   let version: Promise<number> | null = null;
   let finished = 0;
@@ -238,7 +241,9 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
   /** Starts a poll unless one is running; resolves with the jobs it claimed. */
   function kick(): Promise<number> {
     polling ??= poll()
+      .then((n) => ((pollError = null), n))
       .catch((err: unknown) => {
+        pollError = err instanceof Error ? err.message.split('\n')[0] : String(err);
         log.warn('extraction poll failed', { error: err instanceof Error ? err.message : String(err) });
         return 0;
       })
@@ -268,6 +273,7 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
 
   return {
     kick,
+    lastPollError: () => pollError,
     async drain() {
       const before = finished;
       for (;;) {

@@ -30,6 +30,8 @@ export interface PublishOptions {
 export interface Publisher {
   /** Publishes what is due now; resolves with the number of runs published. Exposed for tests and tools. */
   tick(): Promise<number>;
+  /** Why the last poll of the outbox failed; null when it succeeded (for /readyz). */
+  lastPollError(): string | null;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export function startPublisher(deps: { store: ProvenanceStore; log: Logger }, op
   const leaseMs = options.leaseMs ?? 300_000;
   let running: Promise<number> | null = null;
   let stopped = false;
+  let pollError: string | null = null;
 
   async function publishRun(runId: string): Promise<void> {
     for await (const update of insertDataUpdates(
@@ -100,7 +103,9 @@ export function startPublisher(deps: { store: ProvenanceStore; log: Logger }, op
 
   const runTick = (): Promise<number> => {
     running ??= tick()
+      .then((n) => ((pollError = null), n))
       .catch((err: unknown) => {
+        pollError = err instanceof Error ? err.message.split('\n')[0] : String(err);
         // The provenance store itself failed (down, timeout): try again at the next poll.
         log.warn('publish poll failed', { error: err instanceof Error ? err.message : String(err) });
         return 0;
@@ -112,6 +117,7 @@ export function startPublisher(deps: { store: ProvenanceStore; log: Logger }, op
   timer.unref();
   return {
     tick: runTick,
+    lastPollError: () => pollError,
     async stop() {
       stopped = true;
       clearInterval(timer);
