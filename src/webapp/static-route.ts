@@ -84,6 +84,9 @@ export async function handleWebRoute(req: http.IncomingMessage, res: http.Server
     'x-content-type-options': 'nosniff',
   });
   if (req.method === 'HEAD') res.end();
-  else fs.createReadStream(file!).on('error', () => res.destroy()).pipe(res);
+  else
+    fs.createReadStream(file!)
+      .on('error', () => res.destroy())
+      .pipe(res);
   return true;
 }

@@ -8,7 +8,15 @@ export interface ValueCondition {
   value: unknown;
 }
 
-const OPS: Record<string, ComparisonOperator> = { '=': 'EQ', '==': 'EQ', '!=': 'NE', '<': 'LT', '<=': 'LTE', '>': 'GT', '>=': 'GTE' };
+const OPS: Record<string, ComparisonOperator> = {
+  '=': 'EQ',
+  '==': 'EQ',
+  '!=': 'NE',
+  '<': 'LT',
+  '<=': 'LTE',
+  '>': 'GT',
+  '>=': 'GTE',
+};
 const CONDITION = /^\s*([A-Za-z_][\w.\-/]*)\s*(==|<=|>=|!=|=|<|>)\s*(.+?)\s*$/;
 
 /** Parses comma-separated conditions; a value that is not JSON is taken as a string. */
@@ -22,13 +30,15 @@ export function parseConditions(text: string): { conditions: ValueCondition[]; p
       problems.push(`"${part.trim()}" is not name op value (op: = != < <= > >=)`);
       continue;
     }
-    let value: unknown = m[3];
-    try {
-      value = JSON.parse(m[3]);
-    } catch {
-      value = m[3].replace(/^['"]|['"]$/g, '');
-    }
-    conditions.push({ name: m[1], op: OPS[m[2]], value });
+    conditions.push({ name: m[1], op: OPS[m[2]], value: parseValue(m[3]) });
   }
   return { conditions, problems };
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.replace(/^['"]|['"]$/g, '');
+  }
 }

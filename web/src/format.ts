@@ -5,6 +5,7 @@ export function fmtValue(v: unknown): string {
   if (typeof v === 'number') return fmtNumber(v);
   if (typeof v === 'string') return v;
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return `[${v.map(fmtNumber).join(', ')}]`;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(', ');
   if (typeof v === 'object' && v && '$ref' in v) return String((v as { $ref: unknown }).$ref);
   return JSON.stringify(v);
 }

@@ -15,7 +15,11 @@ export interface GqlResult<T> {
 
 export const GRAPHQL_URL = '/graphql';
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<GqlResult<T>> {
+export async function gql<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  signal?: AbortSignal,
+): Promise<GqlResult<T>> {
   const res = await fetch(GRAPHQL_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },

@@ -76,7 +76,9 @@ function toNode(n: RawNode): GraphNode {
       type: isModel ? 'Model' : 'Data',
       label: n.uri ?? short,
       sub: `${n.store ?? ''} · ${n.id}`,
-      link: isModel ? { page: 'model', params: { uri: n.uri ?? n.id } } : { page: 'lineage', params: { start: n.id, dir: 'BOTH' } },
+      link: isModel
+        ? { page: 'model', params: { uri: n.uri ?? n.id } }
+        : { page: 'lineage', params: { start: n.id, dir: 'BOTH' } },
       expanded: false,
     };
   }
@@ -102,7 +104,8 @@ function toNode(n: RawNode): GraphNode {
   }
   return {
     id: n.id,
-    type: n.__typename === 'Person' || n.__typename === 'Organization' || n.__typename === 'SoftwareAgent' ? 'Agent' : n.__typename,
+    type:
+      n.__typename === 'Person' || n.__typename === 'Organization' || n.__typename === 'SoftwareAgent' ? 'Agent' : n.__typename,
     label: n.name ?? short,
     sub: n.__typename,
     link: { page: 'lineage', params: { start: n.id, dir: 'BOTH', depth: '1' } },
@@ -117,14 +120,21 @@ export interface LineageFetch {
   errors: GqlError[];
 }
 
-export async function fetchLineage(start: string, direction: Direction, depth: number, cap: number, kinds: EdgeKind[] | null): Promise<LineageFetch> {
+export async function fetchLineage(
+  start: string,
+  direction: Direction,
+  depth: number,
+  cap: number,
+  kinds: EdgeKind[] | null,
+): Promise<LineageFetch> {
   const r = await gql<{
     lineage: { nodes: Array<{ depth: number; node: RawNode }>; edges: GraphEdge[] } | null;
   }>(LINEAGE, { start, direction, depth, cap, kinds });
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
   for (const n of r.data?.lineage?.nodes ?? []) nodes.set(n.node.id, toNode(n.node));
-  for (const e of r.data?.lineage?.edges ?? []) if (nodes.has(e.from) && nodes.has(e.to)) edges.set(`${e.kind}|${e.from}|${e.to}`, e);
+  for (const e of r.data?.lineage?.edges ?? [])
+    if (nodes.has(e.from) && nodes.has(e.to)) edges.set(`${e.kind}|${e.from}|${e.to}`, e);
   return { added: { nodes, edges }, capped: nodes.size >= cap, errors: r.errors };
 }
 

@@ -66,7 +66,13 @@ export interface RunData {
       transformation: { name: string } | null;
       used: NameValue[];
       models: Array<{ id: string; reference: { uri: string } | null; evaluations: NameValue[] }>;
-      durationStats: Array<{ parentId: string | null; count: number; minMs: number | null; avgMs: number | null; maxMs: number | null }>;
+      durationStats: Array<{
+        parentId: string | null;
+        count: number;
+        minMs: number | null;
+        avgMs: number | null;
+        maxMs: number | null;
+      }>;
     }>;
     pageInfo: { hasNextPage: boolean };
   };
@@ -93,7 +99,9 @@ export interface TelemetryPoint {
 export function seriesQuery(runCount: number, names: string[], withTelemetry: boolean): string {
   const vars = Array.from({ length: runCount }, (_, i) => `$r${i}: String!`).join(', ');
   const body = Array.from({ length: runCount }, (_, i) => {
-    const metrics = names.map((n, j) => `m${j}: metrics(name: ${JSON.stringify(n)}, limit: 5000) { step value context recordedAt }`).join('\n');
+    const metrics = names
+      .map((n, j) => `m${j}: metrics(name: ${JSON.stringify(n)}, limit: 5000) { step value context recordedAt }`)
+      .join('\n');
     const tel = withTelemetry
       ? 'telemetry(limit: 5000) { recordedAt host gpuIndex gpuUtilization gpuMemoryUsed gpuPower gpuTemperature }'
       : '';

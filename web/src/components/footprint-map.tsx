@@ -33,14 +33,14 @@ export function FootprintMap({ geometry, width = 420, height = 300 }: { geometry
   const scale = Math.min((width - 2 * pad) / ((x1 - x0) * k), (height - 2 * pad) / (y1 - y0));
   const sx = (x: number) => pad + (x - x0) * k * scale;
   const sy = (y: number) => height - pad - (y - y0) * scale;
-  const step = niceStep(Math.max(x1 - x0, y1 - y0));
   const lines = (a: number, b: number) => {
+    const step = niceStep(b - a);
     const out: number[] = [];
     for (let v = Math.ceil(a / step) * step; v <= b; v += step) out.push(Number(v.toFixed(6)));
     return out;
   };
   return (
-    <svg className="map" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="footprint">
+    <svg className="map" viewBox={`0 0 ${width} ${height}`} role="img" aria-label="footprint">
       <rect x={0} y={0} width={width} height={height} className="map-bg" />
       {lines(x0, x1).map((x) => (
         <g key={`x${x}`}>

@@ -44,7 +44,10 @@ export function LineChart({
       height,
       scales: { x: { time }, y: logY ? { distr: 3 } : {} },
       axes: [{ label: xLabel }, { label: yLabel, size: 60 }],
-      series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true }))],
+      series: [
+        { label: xLabel },
+        ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true })),
+      ],
       legend: { show: true },
     };
     const plot = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
@@ -62,7 +65,10 @@ export function LineChart({
 }
 
 /** Aligns several (x, y) series on the union of their x values, for one chart. */
-export function alignSeries(input: Array<{ label: string; points: Array<{ x: number; y: number }> }>): { x: number[]; series: Series[] } {
+export function alignSeries(input: Array<{ label: string; points: Array<{ x: number; y: number }> }>): {
+  x: number[];
+  series: Series[];
+} {
   const xs = [...new Set(input.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
   const index = new Map(xs.map((v, i) => [v, i]));
   const series = input.map((s) => {

@@ -63,7 +63,12 @@ function RunPicker({ ids }: { ids: string[] }) {
     <form className="filters" onSubmit={submit}>
       <label className="wide">
         Runs (comma-separated ids)
-        <input name="runs" value={text} placeholder="demo-training-lr0.01, demo-training-lr0.001" onChange={(e) => setText(e.target.value)} />
+        <input
+          name="runs"
+          value={text}
+          placeholder="demo-training-lr0.01, demo-training-lr0.001"
+          onChange={(e) => setText(e.target.value)}
+        />
       </label>
       <button type="submit">Compare</button>
     </form>
@@ -128,7 +133,11 @@ function OverlaidMetric({ name, index, runs, data }: { name: string; index: numb
   return (
     <section className="panel">
       <h2>Metric {name}</h2>
-      {aligned ? <LineChart name={`compare-${name}`} x={aligned.x} series={aligned.series} xLabel="step" yLabel={name} /> : <Loading />}
+      {aligned ? (
+        <LineChart name={`compare-${name}`} x={aligned.x} series={aligned.series} xLabel="step" yLabel={name} />
+      ) : (
+        <Loading />
+      )}
     </section>
   );
 }

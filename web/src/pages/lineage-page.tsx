@@ -115,15 +115,16 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
       <ErrorList errors={errors} />
       {!start ? (
         <p className="muted">
-          Start from a data URI (e.g. <a href={href('lineage', { start: '/models/model188.hdf5' })}>/models/model188.hdf5</a>) or an id such
-          as <code>run:…</code>, <code>task:…</code>, <code>ref:…</code>.
+          Start from a data URI (e.g. <a href={href('lineage', { start: '/models/model188.hdf5' })}>/models/model188.hdf5</a>) or
+          an id such as <code>run:…</code>, <code>task:…</code>, <code>ref:…</code>.
         </p>
       ) : !laid || !graph ? (
         <Loading />
       ) : (
         <>
           <p className="muted" data-testid="lineage-summary">
-            {graph.nodes.size} nodes, {graph.edges.size} edges{busy ? ' · loading…' : ''}. Click a node to expand it; ↗ opens its page.
+            {graph.nodes.size} nodes, {graph.edges.size} edges{busy ? ' · loading…' : ''}. Click a node to expand it; ↗ opens its
+            page.
             {capped && (
               <button type="button" className="link" onClick={() => setCap((c) => c + CAP_STEP)} data-testid="show-more">
                 Show more (cap {cap} reached)
@@ -132,9 +133,23 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
           </p>
           <div className="lineage-layout">
             <div className="graph-scroll">
-              <svg width={laid.width} height={laid.height} className="graph" data-testid="lineage-graph">
+              <svg
+                viewBox={`0 0 ${laid.width} ${laid.height}`}
+                // Fits the pane; a wide graph shrinks to 60% before the pane scrolls, so labels stay readable.
+                style={{ width: '100%', minWidth: Math.min(laid.width, 900, laid.width * 0.6 + 300), maxWidth: laid.width }}
+                className="graph"
+                data-testid="lineage-graph"
+              >
                 <defs>
-                  <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                  <marker
+                    id="arrow"
+                    viewBox="0 0 10 10"
+                    refX="10"
+                    refY="5"
+                    markerWidth="7"
+                    markerHeight="7"
+                    orient="auto-start-reverse"
+                  >
                     <path d="M0,0 L10,5 L0,10 z" />
                   </marker>
                 </defs>
@@ -182,7 +197,9 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
                   {sel.type} <code>{sel.id}</code>
                 </p>
                 <p>
-                  <a href={href(sel.link.page, sel.link.params)}>Open {sel.link.page === 'lineage' ? 'lineage from here' : sel.link.page}</a>
+                  <a href={href(sel.link.page, sel.link.params)}>
+                    Open {sel.link.page === 'lineage' ? 'lineage from here' : sel.link.page}
+                  </a>
                 </p>
                 <p>
                   <a href={href('lineage', { start: sel.id, dir: 'BACKWARD', depth })}>Backward from here</a> ·{' '}

@@ -88,7 +88,12 @@ interface Dataset {
     id: string;
     uri: string;
     object: ObjectMeta | null;
-    wasGeneratedBy: Array<{ id: string; transformation?: { name: string } | null; used?: NameValue[]; run?: { id: string } | null }>;
+    wasGeneratedBy: Array<{
+      id: string;
+      transformation?: { name: string } | null;
+      used?: NameValue[];
+      run?: { id: string } | null;
+    }>;
     wasDerivedFrom: RawFile[];
   } | null;
 }
@@ -164,7 +169,10 @@ export default function ModelCardPage({ params }: { params: URLSearchParams }) {
         </section>
         <section className="card">
           <h2>Hyperparameters</h2>
-          <Table rows={m.hyperparameters.map((h) => [h.name, fmtValue(h.value), h.role.toLowerCase().replace(/_/g, ' ')])} testid="hyperparameters" />
+          <Table
+            rows={m.hyperparameters.map((h) => [h.name, fmtValue(h.value), h.role.toLowerCase().replace(/_/g, ' ')])}
+            testid="hyperparameters"
+          />
         </section>
         <section className="card">
           <h2>Model file</h2>
@@ -300,10 +308,14 @@ function RawFileCards({ raw, errors, path }: { raw: RawFile; errors: GqlError[];
         {oErr.length ? (
           <Unavailable errors={oErr} what="Object metadata" />
         ) : (
-          raw.object && <p className="muted">{`${fmtBytes(raw.object.size)} · ${raw.object.contentType ?? ''} · store ${raw.store}`}</p>
+          raw.object && (
+            <p className="muted">{`${fmtBytes(raw.object.size)} · ${raw.object.contentType ?? ''} · store ${raw.store}`}</p>
+          )
         )}
         <Table
-          rows={facts.filter((f) => !['textual_header', 'footprint', 'footprint_wgs84'].includes(f.name)).map((f) => [f.name, fmtValue(f.value)])}
+          rows={facts
+            .filter((f) => !['textual_header', 'footprint', 'footprint_wgs84'].includes(f.name))
+            .map((f) => [f.name, fmtValue(f.value)])}
           testid="facts"
         />
       </section>
@@ -340,9 +352,7 @@ function Table({ rows, testid }: { rows: ReactNode[][]; testid?: string }) {
     <table className="kv-table" data-testid={testid}>
       <tbody>
         {rows.map((r, i) => (
-          <tr key={i}>
-            {r.map((c, j) => (j === 0 ? <th key={j}>{c}</th> : <td key={j}>{c}</td>))}
-          </tr>
+          <tr key={i}>{r.map((c, j) => (j === 0 ? <th key={j}>{c}</th> : <td key={j}>{c}</td>))}</tr>
         ))}
       </tbody>
     </table>

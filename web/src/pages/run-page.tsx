@@ -22,7 +22,8 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
   const sq = useQuery<SeriesData>(seriesQuery(1, names, true), { r0: id }, !run);
   if (!id) return <p className="muted">Pick a run on the search page.</p>;
   if (q.loading && !q.data) return <Loading />;
-  if (!run) return topErrors(q.errors, 'execution').length ? <ErrorList errors={q.errors} /> : <p className="error">No run {id}.</p>;
+  if (!run)
+    return topErrors(q.errors, 'execution').length ? <ErrorList errors={q.errors} /> : <p className="error">No run {id}.</p>;
   const params_ = runParameters(run);
   const attrs = run.attributes;
   return (
@@ -32,7 +33,8 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
       </h1>
       <p className="muted">
         {run.__typename} · {run.experiment ? `${run.experiment.name} v${run.experiment.version}` : '—'} · {run.status} ·{' '}
-        {fmtTime(run.startedAt)} → {fmtTime(run.endedAt)} · <a href={href('lineage', { start: run.id, dir: 'BOTH', depth: 2 })}>lineage</a>
+        {fmtTime(run.startedAt)} → {fmtTime(run.endedAt)} ·{' '}
+        <a href={href('lineage', { start: run.id, dir: 'BOTH', depth: 2 })}>lineage</a>
       </p>
       <div className="cards">
         <section className="card">
@@ -166,7 +168,11 @@ function MetricCurve({ name, points, loading }: { name: string; points: MetricPo
   return (
     <section className="panel">
       <h2>Metric {name}</h2>
-      {data ? <LineChart name={`metric-${name}`} x={data.x} series={data.series} xLabel="step" yLabel={name} /> : loading ? <Loading /> : null}
+      {data ? (
+        <LineChart name={`metric-${name}`} x={data.x} series={data.series} xLabel="step" yLabel={name} />
+      ) : loading ? (
+        <Loading />
+      ) : null}
     </section>
   );
 }

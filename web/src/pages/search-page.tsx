@@ -116,7 +116,13 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
       <h1>Search</h1>
       <div className="tabs" role="tablist">
         {KINDS.map((k) => (
-          <a key={k} role="tab" aria-selected={k === kind} className={k === kind ? 'active' : undefined} href={href('search', { kind: k })}>
+          <a
+            key={k}
+            role="tab"
+            aria-selected={k === kind}
+            className={k === kind ? 'active' : undefined}
+            href={href('search', { kind: k })}
+          >
             {k}
           </a>
         ))}
@@ -271,7 +277,12 @@ function RunSearch({ params }: { params: URLSearchParams }) {
             {(q.data?.executions.nodes ?? []).map((r) => (
               <tr key={r.id}>
                 <td>
-                  <input type="checkbox" aria-label={`pick ${r.id}`} checked={picked.includes(r.id)} onChange={() => toggle(r.id)} />
+                  <input
+                    type="checkbox"
+                    aria-label={`pick ${r.id}`}
+                    checked={picked.includes(r.id)}
+                    onChange={() => toggle(r.id)}
+                  />
                 </td>
                 <td>
                   <a href={href('run', { id: r.id })}>{r.id.replace(/^run:/, '')}</a>
