@@ -100,6 +100,19 @@ describe('the web app in a browser, on the demo', () => {
     await graph.locator('g.node', { hasText: 'extract_seismic_metadata' }).waitFor();
     expect(await graph.locator('g.node').count()).toBeGreaterThan(before);
 
+    // A node with more neighbours than the cap: the levels that fit, then "show more" raises the cap.
+    await page.goto(
+      `${server.base}/#/lineage?start=${encodeURIComponent('task:demo-training-lr0.01.training')}&dir=BOTH&depth=1`,
+    );
+    const summary = page.getByTestId('lineage-summary');
+    await page.getByTestId('capped').waitFor();
+    expect(await summary.innerText()).toMatch(/^1 nodes[\s\S]*Depth 0 of 1 shown/);
+    await page.getByTestId('show-more').click();
+    await page.getByText('cap of 240 nodes').waitFor();
+    await page.getByTestId('show-more').click();
+    await summary.filter({ hasText: /^3\d\d nodes, \d+ edges\./ }).waitFor();
+    expect(await graph.locator('g.node', { hasText: 'epoch' }).count()).toBe(300);
+
     // Run page of the training: a loss curve of 300 epochs, batch times per epoch, GPU telemetry.
     await page.goto(`${server.base}/#/model?uri=${encodeURIComponent('/models/model188.hdf5')}`);
     await page.getByTestId('training').getByRole('link', { name: 'run:demo-training-lr0.01' }).click();

@@ -41,6 +41,8 @@ export interface GraphNode {
   /** Where a click on "open" goes: the model card, the run page, or this graph from the node. */
   link: { page: string; params: Record<string, string> };
   expanded: boolean;
+  /** A start node of the traversal (depth 0). */
+  start: boolean;
 }
 
 export interface GraphEdge {
@@ -80,6 +82,7 @@ function toNode(n: RawNode): GraphNode {
         ? { page: 'model', params: { uri: n.uri ?? n.id } }
         : { page: 'lineage', params: { start: n.id, dir: 'BOTH' } },
       expanded: false,
+      start: false,
     };
   }
   if (n.transformation !== undefined) {
@@ -90,6 +93,7 @@ function toNode(n: RawNode): GraphNode {
       sub: short,
       link: n.run ? { page: 'run', params: { id: n.run.id } } : { page: 'lineage', params: { start: n.id } },
       expanded: false,
+      start: false,
     };
   }
   if (n.experiment !== undefined) {
@@ -100,6 +104,7 @@ function toNode(n: RawNode): GraphNode {
       sub: short,
       link: { page: 'run', params: { id: n.id } },
       expanded: false,
+      start: false,
     };
   }
   return {
@@ -110,16 +115,26 @@ function toNode(n: RawNode): GraphNode {
     sub: n.__typename,
     link: { page: 'lineage', params: { start: n.id, dir: 'BOTH', depth: '1' } },
     expanded: false,
+    start: false,
   };
 }
 
 export interface LineageFetch {
   added: LineageGraph;
-  /** The server's node cap was reached: there may be more to show. */
+  /** Levels shown: less than asked when the next level would pass the node cap. */
+  depth: number;
+  /** The node cap stopped the traversal: there is more to show with a higher cap. */
   capped: boolean;
   errors: GqlError[];
 }
 
+type LineageData = { lineage: { nodes: Array<{ depth: number; node: RawNode }>; edges: GraphEdge[] } | null };
+
+/**
+ * The lineage around `start`. The server refuses a traversal that passes the node cap
+ * (LINEAGE_CAP_EXCEEDED, with the depth it reached); the page then shows the levels that fit,
+ * and "show more" asks again with a higher cap.
+ */
 export async function fetchLineage(
   start: string,
   direction: Direction,
@@ -127,15 +142,24 @@ export async function fetchLineage(
   cap: number,
   kinds: EdgeKind[] | null,
 ): Promise<LineageFetch> {
-  const r = await gql<{
-    lineage: { nodes: Array<{ depth: number; node: RawNode }>; edges: GraphEdge[] } | null;
-  }>(LINEAGE, { start, direction, depth, cap, kinds });
-  const nodes = new Map<string, GraphNode>();
-  const edges = new Map<string, GraphEdge>();
-  for (const n of r.data?.lineage?.nodes ?? []) nodes.set(n.node.id, toNode(n.node));
-  for (const e of r.data?.lineage?.edges ?? [])
-    if (nodes.has(e.from) && nodes.has(e.to)) edges.set(`${e.kind}|${e.from}|${e.to}`, e);
-  return { added: { nodes, edges }, capped: nodes.size >= cap, errors: r.errors };
+  let asked = depth;
+  let capped = false;
+  for (;;) {
+    const r = await gql<LineageData>(LINEAGE, { start, direction, depth: asked, cap, kinds });
+    const capError = r.errors.find((e) => e.extensions?.code === 'LINEAGE_CAP_EXCEEDED');
+    const reached = Number(capError?.extensions?.depth);
+    if (capError && Number.isInteger(reached) && reached - 1 < asked && reached >= 1) {
+      capped = true;
+      asked = reached - 1;
+      continue;
+    }
+    const nodes = new Map<string, GraphNode>();
+    const edges = new Map<string, GraphEdge>();
+    for (const n of r.data?.lineage?.nodes ?? []) nodes.set(n.node.id, { ...toNode(n.node), start: n.depth === 0 });
+    for (const e of r.data?.lineage?.edges ?? [])
+      if (nodes.has(e.from) && nodes.has(e.to)) edges.set(`${e.kind}|${e.from}|${e.to}`, e);
+    return { added: { nodes, edges }, depth: asked, capped, errors: r.errors };
+  }
 }
 
 /** `b` merged into `a` (a node keeps its expanded mark). */

@@ -1,17 +1,23 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ElkNode } from 'elkjs/lib/elk-api';
-import ELK from 'elkjs/lib/elk.bundled.js';
+import ELK from 'elkjs/lib/elk-api.js';
+import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import type { GqlError } from '../graphql';
 import { href, navigate } from '../router';
 import { ErrorList, Loading } from '../components/status';
 import { EDGE_KINDS, fetchLineage, mergeGraphs, type Direction, type EdgeKind, type LineageGraph } from '../lineage-graph';
 
-const NODE_W = 210;
+const NODE_W = 184;
 const NODE_H = 46;
 const CAP_STEP = 60;
-const elk = new ELK();
+// Past this many nodes an SVG graph stops being readable or quick; narrower edge kinds help more.
+const UI_MAX_CAP = 960;
+// The layout runs in a web worker: a graph of hundreds of nodes never blocks the page.
+const elk = new ELK({ workerFactory: () => new Worker(elkWorkerUrl) });
 
 interface Laid {
+  /** The graph this layout is of (a newer graph may be in layout still). */
+  graph: LineageGraph;
   width: number;
   height: number;
   pos: Map<string, { x: number; y: number }>;
@@ -26,7 +32,7 @@ async function layout(g: LineageGraph): Promise<Laid> {
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'LEFT',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '70',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
       'elk.spacing.nodeNode': '18',
       'elk.edgeRouting': 'POLYLINE',
     },
@@ -42,7 +48,7 @@ async function layout(g: LineageGraph): Promise<Laid> {
       return { key: e.id, kind: g.edges.get(e.id)!.kind, d: `M${pts.map((p) => `${p.x},${p.y}`).join(' L')}`, mid };
     }),
   );
-  return { width: (out.width ?? 0) + 20, height: (out.height ?? 0) + 20, pos, paths };
+  return { graph: g, width: (out.width ?? 0) + 20, height: (out.height ?? 0) + 20, pos, paths };
 }
 
 /** The lineage explorer: from any node, backward and forward, expand by clicking, nodes link to pages. */
@@ -55,10 +61,14 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
   const [cap, setCap] = useState(CAP_STEP);
   const [graph, setGraph] = useState<LineageGraph | null>(null);
   const [capped, setCapped] = useState(false);
+  const [shownDepth, setShownDepth] = useState(depth);
+  const [note, setNote] = useState('');
   const [errors, setErrors] = useState<GqlError[]>([]);
   const [laid, setLaid] = useState<Laid | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const scrolledFor = useRef('');
   const key = `${start}|${dir}|${depth}|${kinds?.join(',')}`;
 
   useEffect(() => setCap(CAP_STEP), [key]);
@@ -71,6 +81,8 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
         if (!live) return;
         setGraph(r.added);
         setCapped(r.capped);
+        setShownDepth(r.depth);
+        setNote('');
         setErrors(r.errors);
         setBusy(false);
       },
@@ -83,7 +95,18 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
   useEffect(() => {
     if (!graph) return;
     let live = true;
-    layout(graph).then((l) => live && setLaid(l));
+    layout(graph).then((l) => {
+      if (!live) return;
+      setLaid(l);
+      // Bring the start node into view once per traversal (a backward graph grows to its left);
+      // an expansion keeps the user's scroll position.
+      if (scrolledFor.current === key) return;
+      scrolledFor.current = key;
+      const first = [...graph.nodes.values()].find((n) => n.start);
+      const p = first && l.pos.get(first.id);
+      const pane = scrollRef.current;
+      if (p && pane) requestAnimationFrame(() => pane.scrollTo({ left: Math.max(0, p.x - pane.clientWidth / 2), top: 0 }));
+    });
     return () => {
       live = false;
     };
@@ -98,13 +121,17 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
     const r = await fetchLineage(id, 'BOTH', 1, CAP_STEP, kinds);
     setBusy(false);
     setErrors(r.errors);
+    setNote(
+      r.capped && r.depth === 0
+        ? `${node.label} has more than ${CAP_STEP} neighbours: narrow the edge kinds (e.g. without "was part of") to expand it.`
+        : '',
+    );
     setGraph((g) => {
       if (!g) return g;
       const merged = mergeGraphs(g, r.added);
       merged.nodes.set(id, { ...merged.nodes.get(id)!, expanded: true });
       return merged;
     });
-    if (r.capped) setCapped(true);
   };
 
   const sel = selected ? graph?.nodes.get(selected) : null;
@@ -123,23 +150,31 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
       ) : (
         <>
           <p className="muted" data-testid="lineage-summary">
-            {graph.nodes.size} nodes, {graph.edges.size} edges{busy ? ' · loading…' : ''}. Click a node to expand it; ↗ opens its
-            page.
+            {laid.graph.nodes.size} nodes, {laid.graph.edges.size} edges
+            {busy ? ' · loading…' : laid.graph !== graph ? ' · laying out…' : ''}. Click a node to expand it; ↗ opens its page.
             {capped && (
-              <button type="button" className="link" onClick={() => setCap((c) => c + CAP_STEP)} data-testid="show-more">
-                Show more (cap {cap} reached)
-              </button>
+              <span className="capped" data-testid="capped">
+                {' '}
+                Depth {shownDepth} of {depth} shown: the next level passes the cap of {cap} nodes.
+                {cap < UI_MAX_CAP ? (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => setCap((c) => Math.min(UI_MAX_CAP, c * 4))}
+                    data-testid="show-more"
+                  >
+                    Show more
+                  </button>
+                ) : (
+                  ' Narrow the edge kinds to see further.'
+                )}
+              </span>
             )}
+            {note && <span className="capped"> {note}</span>}
           </p>
           <div className="lineage-layout">
-            <div className="graph-scroll">
-              <svg
-                viewBox={`0 0 ${laid.width} ${laid.height}`}
-                // Fits the pane; a wide graph shrinks to 60% before the pane scrolls, so labels stay readable.
-                style={{ width: '100%', minWidth: Math.min(laid.width, 900, laid.width * 0.6 + 300), maxWidth: laid.width }}
-                className="graph"
-                data-testid="lineage-graph"
-              >
+            <div className="graph-scroll" ref={scrollRef}>
+              <svg width={laid.width} height={laid.height} className="graph" data-testid="lineage-graph">
                 <defs>
                   <marker
                     id="arrow"
@@ -161,14 +196,14 @@ export default function LineagePage({ params }: { params: URLSearchParams }) {
                     </text>
                   </g>
                 ))}
-                {[...graph.nodes.values()].map((n) => {
+                {[...laid.graph.nodes.values()].map((n) => {
                   const p = laid.pos.get(n.id);
                   if (!p) return null;
                   return (
                     <g
                       key={n.id}
                       transform={`translate(${p.x},${p.y})`}
-                      className={`node node-${n.type}${n.id === selected ? ' selected' : ''}${n.expanded ? ' expanded' : ''}`}
+                      className={`node node-${n.type}${n.id === selected ? ' selected' : ''}${n.start ? ' start' : ''}`}
                       data-node-id={n.id}
                       onClick={() => void expand(n.id)}
                     >
