@@ -30,7 +30,11 @@ const SHOTS: Shot[] = [
   { file: 'runs.png', hash: '#/search?kind=runs', ready: '[data-testid="run-results"] tbody tr a' },
   { file: 'model-card.png', hash: `#/model?uri=${MODEL}`, ready: '[data-testid="footprint"] polygon' },
   { file: 'lineage.png', hash: `#/lineage?start=${MODEL}&dir=BACKWARD&depth=6`, ready: '[data-testid="lineage-graph"] g.node' },
-  { file: 'run.png', hash: '#/run?id=run%3Ademo-training-lr0.01', ready: '[data-testid="chart-gpu-utilization"][data-points] canvas' },
+  {
+    file: 'run.png',
+    hash: '#/run?id=run%3Ademo-training-lr0.01',
+    ready: '[data-testid="chart-gpu-utilization"][data-points] canvas',
+  },
   {
     file: 'compare.png',
     hash: '#/compare?run=run%3Ademo-training-lr0.01&run=run%3Ademo-training-lr0.001',

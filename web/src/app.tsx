@@ -1,4 +1,5 @@
 import { lazy, Suspense } from 'react';
+import { prefetchRoute } from './prefetch';
 import { href, useRoute } from './router';
 import { SearchPage } from './pages/search-page';
 
@@ -16,7 +17,8 @@ const NAV: Array<[string, string]> = [
 ];
 
 export function App() {
-  const route = useRoute();
+  // On each route change the page's requests go out before the page's chunk has arrived.
+  const route = useRoute(prefetchRoute);
   let page;
   switch (route.page) {
     case 'model':

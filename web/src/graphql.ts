@@ -44,3 +44,21 @@ export function errorsAt(errors: readonly GqlError[], path: ReadonlyArray<string
 export function topErrors(errors: readonly GqlError[], rootField: string): GqlError[] {
   return errors.filter((e) => !e.path || (e.path.length === 1 && e.path[0] === rootField));
 }
+
+// Requests started before their page's code has loaded (see prefetch.ts), taken once by the
+// page's first useQuery of the same query and variables.
+const started = new Map<string, Promise<GqlResult<unknown>>>();
+const keyOf = (query: string, variables: Record<string, unknown>) => `${query}\n${JSON.stringify(variables)}`;
+
+export function prefetch<T>(query: string, variables: Record<string, unknown>): Promise<GqlResult<T>> {
+  const p = gql<T>(query, variables).catch((err: unknown) => ({ data: null, errors: [{ message: String(err) }] }));
+  started.set(keyOf(query, variables), p);
+  return p;
+}
+
+export function takePrefetched<T>(query: string, variables: Record<string, unknown>): Promise<GqlResult<T>> | undefined {
+  const key = keyOf(query, variables);
+  const p = started.get(key);
+  started.delete(key);
+  return p as Promise<GqlResult<T>> | undefined;
+}

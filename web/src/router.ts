@@ -25,13 +25,22 @@ export function href(page: string, params: Record<string, string | number | unde
   return `#/${page}${s ? `?${s}` : ''}`;
 }
 
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseHash(window.location.hash));
+/** The current route; `onRoute` is called once for the first route and once per change. */
+export function useRoute(onRoute?: (route: Route) => void): Route {
+  const [route, setRoute] = useState(() => {
+    const first = parseHash(window.location.hash);
+    onRoute?.(first);
+    return first;
+  });
   useEffect(() => {
-    const on = () => setRoute(parseHash(window.location.hash));
+    const on = () => {
+      const next = parseHash(window.location.hash);
+      onRoute?.(next);
+      setRoute(next);
+    };
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
-  }, []);
+  }, [onRoute]);
   return route;
 }
 

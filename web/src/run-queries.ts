@@ -22,7 +22,6 @@ export const RUN_FIELDS = `
       transformation { name }
       used { name role value }
       models { id reference { uri } evaluations { name value } }
-      durationStats(of: "batch") { parentId count minMs avgMs maxMs }
     }
     pageInfo { hasNextPage }
   }`;
@@ -93,6 +92,36 @@ export interface TelemetryPoint {
   gpuMemoryUsed: string | null;
   gpuPower: number | null;
   gpuTemperature: number | null;
+}
+
+export const RUN = `query WebRun($id: String!) { execution(id: $id) { ${RUN_FIELDS} } }`;
+
+/** The run's metric names alone: the curves' first step, quick, so they need not wait for the rest. */
+export const METRIC_NAMES = `query WebRunMetricNames($id: String!) { execution(id: $id) { id metricNames } }`;
+
+/** What the run page draws besides the curves: batch times per epoch (Q4) and GPU telemetry. */
+export const RUN_STATS = `query WebRunStats($id: String!) {
+  execution(id: $id) {
+    id
+    tasks(first: 20) { nodes { id transformation { name } durationStats(of: "batch") { parentId count minMs avgMs maxMs } } }
+    telemetry(limit: 5000) { recordedAt host gpuIndex gpuUtilization gpuMemoryUsed gpuPower gpuTemperature }
+  }
+}`;
+
+export type DurationRow = {
+  parentId: string | null;
+  count: number;
+  minMs: number | null;
+  avgMs: number | null;
+  maxMs: number | null;
+};
+
+export interface RunStatsData {
+  execution: {
+    id: string;
+    tasks: { nodes: Array<{ id: string; transformation: { name: string } | null; durationStats: DurationRow[] }> };
+    telemetry: TelemetryPoint[];
+  } | null;
 }
 
 /** One query for the named series of up to 10 runs (aliases r0.., m0..): one request per page. */

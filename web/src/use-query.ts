@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { gql, type GqlError } from './graphql';
+import { gql, takePrefetched, type GqlError } from './graphql';
 
 export interface QueryState<T> {
   loading: boolean;
@@ -15,8 +15,11 @@ export function useQuery<T>(query: string, variables: Record<string, unknown>, s
     if (skip) return;
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
-    gql<T>(query, JSON.parse(key) as Record<string, unknown>, ctl.signal).then(
-      (r) => setState({ loading: false, data: r.data, errors: r.errors }),
+    const variables = JSON.parse(key) as Record<string, unknown>;
+    (takePrefetched<T>(query, variables) ?? gql<T>(query, variables, ctl.signal)).then(
+      (r) => {
+        if (!ctl.signal.aborted) setState({ loading: false, data: r.data, errors: r.errors });
+      },
       (err: unknown) => {
         if (!ctl.signal.aborted) setState({ loading: false, data: null, errors: [{ message: String(err) }] });
       },

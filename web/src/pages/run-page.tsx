@@ -5,21 +5,33 @@ import { href } from '../router';
 import { useQuery } from '../use-query';
 import { ErrorList, Loading, Unavailable } from '../components/status';
 import { LineChart, alignSeries } from '../components/line-chart';
-import { RUN_FIELDS, runParameters, seriesQuery, type MetricPoint, type RunData, type TelemetryPoint } from '../run-queries';
-
-const RUN = `query WebRun($id: String!) { execution(id: $id) { ${RUN_FIELDS} } }`;
+import {
+  METRIC_NAMES,
+  RUN,
+  RUN_STATS,
+  runParameters,
+  seriesQuery,
+  type DurationRow,
+  type MetricPoint,
+  type RunData,
+  type RunStatsData,
+  type TelemetryPoint,
+} from '../run-queries';
 
 interface SeriesData {
-  r0: ({ id: string; telemetry: TelemetryPoint[] } & Record<string, MetricPoint[]>) | null;
+  r0: ({ id: string } & Record<string, MetricPoint[]>) | null;
 }
 
 /** A run: metric curves per step, batch times per epoch (Q4), GPU telemetry, tasks and models. */
 export default function RunPage({ params }: { params: URLSearchParams }) {
   const id = params.get('id') ?? '';
+  // Three requests at once; the curves wait only for the metric names, not for the slower rest.
   const q = useQuery<{ execution: RunData | null }>(RUN, { id }, !id);
+  const nq = useQuery<{ execution: { metricNames: string[] } | null }>(METRIC_NAMES, { id }, !id);
+  const stats = useQuery<RunStatsData>(RUN_STATS, { id }, !id);
   const run = q.data?.execution;
-  const names = run?.metricNames ?? [];
-  const sq = useQuery<SeriesData>(seriesQuery(1, names, true), { r0: id }, !run);
+  const names = nq.data?.execution?.metricNames ?? [];
+  const sq = useQuery<SeriesData>(seriesQuery(1, names, false), { r0: id }, !nq.data?.execution);
   if (!id) return <p className="muted">Pick a run on the search page.</p>;
   if (q.loading && !q.data) return <Loading />;
   if (!run)
@@ -103,11 +115,11 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
           )}
         </section>
       </div>
-      <ErrorList errors={sq.errors} />
+      <ErrorList errors={[...sq.errors, ...stats.errors]} />
       {names.map((n, j) => (
         <MetricCurve key={n} name={n} points={sq.data?.r0?.[`m${j}`] as MetricPoint[] | undefined} loading={sq.loading} />
       ))}
-      {run.tasks.nodes.map((t) =>
+      {(stats.data?.execution?.tasks.nodes ?? []).map((t) =>
         t.durationStats.length ? (
           <section key={t.id} className="panel" data-testid="batch-times">
             <h2>
@@ -117,7 +129,7 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
           </section>
         ) : null,
       )}
-      <Telemetry samples={sq.data?.r0?.telemetry} />
+      <Telemetry samples={stats.data?.execution?.telemetry} />
       <section className="panel">
         <h2>Tasks and models</h2>
         <table className="results">
@@ -177,7 +189,7 @@ function MetricCurve({ name, points, loading }: { name: string; points: MetricPo
   );
 }
 
-function BatchTimes({ stats }: { stats: RunData['tasks']['nodes'][number]['durationStats'] }) {
+function BatchTimes({ stats }: { stats: DurationRow[] }) {
   const data = useMemo(() => {
     const x = stats.map((_, i) => i + 1);
     const pick = (f: (s: (typeof stats)[number]) => number | null) => stats.map(f);
