@@ -150,8 +150,8 @@ export default function ModelCardPage({ params }: { params: URLSearchParams }) {
                 ['GPUs', fmtValue(attrs.gpus)],
                 ['task', train.id],
                 ['host', train.host ?? '—'],
-                ['started', fmtTime(train.parent?.startedAt ?? train.startedAt)],
-                ['ended', fmtTime(train.endedAt)],
+                ['training started', fmtTime(train.parent?.startedAt ?? train.startedAt)],
+                ['model epoch ended', fmtTime(train.endedAt)],
                 ['run time', fmtTime(run?.startedAt) + ' → ' + fmtTime(run?.endedAt)],
                 ...train.durationStats.map((d) => [
                   'batches (this epoch)',
