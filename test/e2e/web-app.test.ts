@@ -100,6 +100,16 @@ describe('the web app in a browser, on the demo', () => {
     await graph.locator('g.node', { hasText: 'extract_seismic_metadata' }).waitFor();
     expect(await graph.locator('g.node').count()).toBeGreaterThan(before);
 
+    // Nodes link to their pages: the training run's ↗ opens its run page, with a loss curve of
+    // 300 epochs, batch times per epoch and GPU telemetry.
+    await graph.locator('g.node[data-node-id="run:demo-training-lr0.01"] a').click();
+    await page.waitForURL(/#\/run\?id=run%3Ademo-training-lr0\.01/);
+    const curve = page.getByTestId('chart-metric-loss');
+    await page.waitForSelector('[data-testid="chart-metric-loss"][data-points] canvas');
+    expect(await curve.getAttribute('data-points')).toBe('300');
+    await page.waitForSelector('[data-testid="chart-batch-times"][data-points="300"] canvas');
+    await page.waitForSelector('[data-testid="chart-gpu-utilization"][data-points] canvas');
+
     // A node with more neighbours than the cap: the levels that fit, then "show more" raises the cap.
     await page.goto(
       `${server.base}/#/lineage?start=${encodeURIComponent('task:demo-training-lr0.01.training')}&dir=BOTH&depth=1`,
@@ -112,15 +122,6 @@ describe('the web app in a browser, on the demo', () => {
     await page.getByTestId('show-more').click();
     await summary.filter({ hasText: /^3\d\d nodes, \d+ edges\./ }).waitFor();
     expect(await graph.locator('g.node', { hasText: 'epoch' }).count()).toBe(300);
-
-    // Run page of the training: a loss curve of 300 epochs, batch times per epoch, GPU telemetry.
-    await page.goto(`${server.base}/#/model?uri=${encodeURIComponent('/models/model188.hdf5')}`);
-    await page.getByTestId('training').getByRole('link', { name: 'run:demo-training-lr0.01' }).click();
-    const curve = page.getByTestId('chart-metric-loss');
-    await page.waitForSelector('[data-testid="chart-metric-loss"][data-points] canvas');
-    expect(await curve.getAttribute('data-points')).toBe('300');
-    await page.waitForSelector('[data-testid="chart-batch-times"][data-points="300"] canvas');
-    await page.waitForSelector('[data-testid="chart-gpu-utilization"][data-points] canvas');
 
     // Compare the two trainings, picked on the runs search.
     await page.goto(`${server.base}/#/search?kind=runs&workflow=seismic-training`);
