@@ -60,6 +60,33 @@ describe('the web app in a browser, on the demo', () => {
     expect(post.status).toBe(404);
   });
 
+  it('pages search results by cursor', async () => {
+    await page.goto(`${server.base}/#/search?kind=models&first=5`);
+    const rows = page.getByTestId('model-results').locator('tbody tr');
+    await rows.first().locator('a').first().waitFor();
+    const first = await rows.allInnerTexts();
+    expect(first).toHaveLength(5);
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('page 2', { exact: true }).waitFor();
+    await page.locator('[data-testid="model-results"][aria-busy="false"]').waitFor();
+    const uri = (row: string) => row.split('\t')[0];
+    await rows
+      .filter({ hasNotText: uri(first[0]) })
+      .first()
+      .waitFor();
+    const second = await rows.allInnerTexts();
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.some((r) => first.includes(r))).toBe(false);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('page 1', { exact: true }).waitFor();
+    await page.locator('[data-testid="model-results"][aria-busy="false"]').waitFor();
+    await rows
+      .filter({ hasText: uri(first[0]) })
+      .first()
+      .waitFor();
+    expect(await rows.allInnerTexts()).toEqual(first);
+  });
+
   it('search -> model card -> lineage -> run -> compare', async () => {
     await page.goto(`${server.base}/`);
     // Search: models with loss < 0.01 trained with learning_rate = 0.01, by the API's filter.
@@ -67,6 +94,8 @@ describe('the web app in a browser, on the demo', () => {
     await page.getByLabel('Hyperparameters').fill('learning_rate = 0.01');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/ev=loss/);
+    // aria-busy: the table shows the answer to the current filter, not the previous one.
+    await page.locator('[data-testid="model-results"][aria-busy="false"]').waitFor();
     const results = page.getByTestId('model-results');
     await results.getByRole('link', { name: '/models/model188.hdf5' }).waitFor();
     const rows = await results.locator('tbody tr').allInnerTexts();

@@ -8,6 +8,12 @@ import { Pager, usePager } from '../components/pager';
 
 const PAGE = 20;
 
+/** Rows per page: `first` in the URL (1-100), else 20. */
+function pageSize(params: URLSearchParams): number {
+  const n = Number(params.get('first'));
+  return Number.isInteger(n) && n >= 1 && n <= 100 ? n : PAGE;
+}
+
 interface NameValue {
   name: string;
   value: unknown;
@@ -148,7 +154,7 @@ function ModelSearch({ params }: { params: URLSearchParams }) {
     ...(evParsed.conditions.length ? { evaluations: evParsed.conditions } : {}),
   };
   const pager = usePager(JSON.stringify(filter));
-  const q = useQuery<ModelsData>(MODELS, { filter, first: PAGE, after: pager.after }, problems.length > 0);
+  const q = useQuery<ModelsData>(MODELS, { filter, first: pageSize(params), after: pager.after }, problems.length > 0);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(href('search', { kind: 'models', workflow: workflow || undefined, hp: hp || undefined, ev: ev || undefined }));
@@ -176,7 +182,7 @@ function ModelSearch({ params }: { params: URLSearchParams }) {
       {q.loading && !q.data ? (
         <Loading />
       ) : (
-        <table className="results" data-testid="model-results">
+        <table className="results" data-testid="model-results" aria-busy={q.loading}>
           <thead>
             <tr>
               <th>Model</th>
@@ -225,7 +231,7 @@ function RunSearch({ params }: { params: URLSearchParams }) {
     ...(params.get('status') ? { status: params.get('status') } : {}),
   };
   const pager = usePager(JSON.stringify(filter));
-  const q = useQuery<RunsData>(RUNS, { filter, first: PAGE, after: pager.after });
+  const q = useQuery<RunsData>(RUNS, { filter, first: pageSize(params), after: pager.after });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(href('search', { kind: 'runs', workflow: workflow || undefined, status: status || undefined }));
@@ -261,7 +267,7 @@ function RunSearch({ params }: { params: URLSearchParams }) {
       {q.loading && !q.data ? (
         <Loading />
       ) : (
-        <table className="results" data-testid="run-results">
+        <table className="results" data-testid="run-results" aria-busy={q.loading}>
           <thead>
             <tr>
               <th />
@@ -306,7 +312,7 @@ function ExperimentSearch({ params }: { params: URLSearchParams }) {
   const [name, setName] = useState(params.get('name') ?? '');
   const filter = params.get('name') ? { name: params.get('name') } : {};
   const pager = usePager(JSON.stringify(filter));
-  const q = useQuery<ExperimentsData>(EXPERIMENTS, { filter, first: PAGE, after: pager.after });
+  const q = useQuery<ExperimentsData>(EXPERIMENTS, { filter, first: pageSize(params), after: pager.after });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(href('search', { kind: 'experiments', name: name || undefined }));
