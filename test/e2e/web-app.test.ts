@@ -114,6 +114,8 @@ describe('the web app in a browser, on the demo', () => {
     expect(knowledge).toMatch(/basin\s+Southern North Sea/);
     expect(knowledge).toMatch(/field\s+F3 block/);
     expect(await page.getByTestId('footprint').first().locator('polygon').count()).toBe(1);
+    // Q3 on the card: the least-loss model trained on its training set is this one.
+    expect(await page.getByTestId('best-on-set').first().innerText()).toMatch(/Least loss .*: this model \(loss 0\.0022\)/);
 
     // Lineage backward from the model reaches the raw SEG-Y file; a click expands a node.
     await page.getByRole('link', { name: 'lineage ←' }).click();

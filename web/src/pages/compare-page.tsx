@@ -33,7 +33,7 @@ export default function ComparePage({ params }: { params: URLSearchParams }) {
       <RunPicker ids={ids} />
       {ids.length < 2 ? (
         <p className="muted">Pick 2 to {MAX_RUNS} runs (or tick them on the runs search).</p>
-      ) : q.loading && !q.data ? (
+      ) : q.loading ? (
         <Loading />
       ) : (
         <>

@@ -88,7 +88,8 @@ const PREPARATION_KEYS = ['tile_size', 'noise_threshold', 'inline_range', 'cross
 export default function ModelCardPage({ params }: { params: URLSearchParams }) {
   const uri = params.get('uri') ?? '/models/model188.hdf5';
   const q = useQuery<ModelCardData>(MODEL_CARD, { uri });
-  if (q.loading && !q.data) return <Loading />;
+  // Another model or run is another page: never show the previous one while the next loads.
+  if (q.loading) return <Loading />;
   const m = q.data?.model;
   const fatal = topErrors(q.errors, 'model');
   if (!m) return fatal.length ? <ErrorList errors={fatal} /> : <p className="error">No model at {uri}.</p>;
@@ -193,15 +194,43 @@ export default function ModelCardPage({ params }: { params: URLSearchParams }) {
         </section>
       </div>
       {m.datasets.map((d, i) => (
-        <DatasetSection key={`${d.name}-${i}`} dataset={d} errors={q.errors} path={['model', 'datasets', i, 'dataReference']} />
+        <DatasetSection
+          key={`${d.name}-${i}`}
+          dataset={d}
+          errors={q.errors}
+          path={['model', 'datasets', i, 'dataReference']}
+          model={m.reference?.uri ?? m.id}
+          measure={m.evaluations[0]?.name}
+        />
       ))}
     </article>
   );
 }
 
-function DatasetSection({ dataset, errors, path }: { dataset: Dataset; errors: GqlError[]; path: Array<string | number> }) {
+const BEST_MODEL = `query WebBestModel($dataset: String!, $measure: String!) {
+  bestModel(dataset: $dataset, measure: $measure) { reference { uri } evaluations { name value } }
+}`;
+
+function DatasetSection({
+  dataset,
+  errors,
+  path,
+  model,
+  measure,
+}: {
+  dataset: Dataset;
+  errors: GqlError[];
+  path: Array<string | number>;
+  model: string;
+  measure: string | undefined;
+}) {
   const ref = dataset.dataReference;
+  // Q3: the model with the least value of this model's first measure among those trained on the set.
+  const best = useQuery<{
+    bestModel: { reference: { uri: string } | null; evaluations: Array<{ name: string; value: unknown }> } | null;
+  }>(BEST_MODEL, { dataset: ref?.uri ?? '', measure: measure ?? '' }, !ref || !measure);
   if (!ref) return null;
+  const bestModel = best.data?.bestModel;
   const prep = ref.wasGeneratedBy[0];
   const used = prep?.used ?? [];
   const shown = used.filter((u) => PREPARATION_KEYS.includes(u.name));
@@ -210,6 +239,17 @@ function DatasetSection({ dataset, errors, path }: { dataset: Dataset; errors: G
       <h2>
         {dataset.name}: <code>{ref.uri}</code>
       </h2>
+      {bestModel?.reference && (
+        <p className="muted" data-testid="best-on-set">
+          Least {measure} among the models trained on this set:{' '}
+          {bestModel.reference.uri === model ? (
+            <strong>this model</strong>
+          ) : (
+            <a href={href('model', { uri: bestModel.reference.uri })}>{bestModel.reference.uri}</a>
+          )}{' '}
+          ({measure} {fmtValue(bestModel.evaluations.find((e) => e.name === measure)?.value)})
+        </p>
+      )}
       <div className="cards">
         <section className="card">
           <h3>How it was made</h3>

@@ -33,7 +33,8 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
   const names = nq.data?.execution?.metricNames ?? [];
   const sq = useQuery<SeriesData>(seriesQuery(1, names, false), { r0: id }, !nq.data?.execution);
   if (!id) return <p className="muted">Pick a run on the search page.</p>;
-  if (q.loading && !q.data) return <Loading />;
+  // Another model or run is another page: never show the previous one while the next loads.
+  if (q.loading) return <Loading />;
   if (!run)
     return topErrors(q.errors, 'execution').length ? <ErrorList errors={q.errors} /> : <p className="error">No run {id}.</p>;
   const params_ = runParameters(run);
@@ -117,9 +118,14 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
       </div>
       <ErrorList errors={[...sq.errors, ...stats.errors]} />
       {names.map((n, j) => (
-        <MetricCurve key={n} name={n} points={sq.data?.r0?.[`m${j}`] as MetricPoint[] | undefined} loading={sq.loading} />
+        <MetricCurve
+          key={n}
+          name={n}
+          points={sq.loading ? undefined : (sq.data?.r0?.[`m${j}`] as MetricPoint[] | undefined)}
+          loading={sq.loading}
+        />
       ))}
-      {(stats.data?.execution?.tasks.nodes ?? []).map((t) =>
+      {(stats.loading ? [] : (stats.data?.execution?.tasks.nodes ?? [])).map((t) =>
         t.durationStats.length ? (
           <section key={t.id} className="panel" data-testid="batch-times">
             <h2>
@@ -129,7 +135,7 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
           </section>
         ) : null,
       )}
-      <Telemetry samples={stats.data?.execution?.telemetry} />
+      <Telemetry samples={stats.loading ? undefined : stats.data?.execution?.telemetry} />
       <section className="panel">
         <h2>Tasks and models</h2>
         <table className="results">
