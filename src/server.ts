@@ -14,6 +14,7 @@ import { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
 import { handleProvRoute } from './interop/prov-route';
 import { handleProvLakeRoute } from './interop/provlake/provlake-route';
+import { handleWebRoute } from './webapp/static-route';
 import { startBackgroundWorkers, type BackgroundWorkers } from './background-workers';
 import { queryLimitsRule } from './query-limits';
 import { loadStoreRegistry } from './connectors/store-registry';
@@ -337,6 +338,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     if (await handleProvLakeRoute(req, res, reqDeps)) return;
     // PROV documents (GET /prov/...): export with content negotiation.
     if (await handleProvRoute(req, res, reqDeps)) return;
+    // The web app (static files from dist/app) for GET/HEAD on every other path.
+    if (await handleWebRoute(req, res)) return;
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, {
         errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }],

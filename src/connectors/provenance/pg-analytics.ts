@@ -1,6 +1,7 @@
 import type { Pool, QueryResultRow } from 'pg';
 import { VALUE_COLS, decodeCursor, toMetric, toPage, toValue } from './pg-mappers';
-import type { EdgeKind, LineageDirection, LineageEdge, PageArgs } from './provenance-store';
+import type { EdgeKind, LineageDirection, LineageEdge, ModelListFilter, PageArgs } from './provenance-store';
+import { modelConditionSql } from './pg-model-conditions';
 import type { DurationStatsRow, GpuSummaryRow, MetricRow, Page, RunTaskKey, TelemetryRow, ValueRow } from './rows';
 
 /** The analytical reads: the paper's Q3 (best model) and Q4 (durations), models, lineage steps. */
@@ -100,19 +101,18 @@ export async function metricSeries(
   return byOrdinal(runIds.length, res.rows, toMetric);
 }
 
-// ORDER BY names attribute_value.id: a bare `id` would sort the id::text output column as text.
-export async function models(
-  pool: Pool,
-  filter: { workflowName?: string; runId?: string },
-  page: PageArgs,
-): Promise<Page<ValueRow>> {
+// ORDER BY names m.id: a bare `id` would sort the id::text output column as text.
+export async function models(pool: Pool, filter: ModelListFilter, page: PageArgs): Promise<Page<ValueRow>> {
+  const params: unknown[] = [filter.workflowName ?? null, filter.runId ?? null, decodeCursor(page.after), page.first + 1];
+  const conditions = modelConditionSql(filter, params);
   const res = await pool.query(
-    `SELECT ${VALUE_COLS} FROM attribute_value
-     WHERE role = 'MODEL_REFERENCE' AND direction = 'GENERATED'
-       AND ($1::text IS NULL OR run_id IN (SELECT e.id FROM workflow_execution e JOIN workflow w ON w.id = e.workflow_id WHERE w.name = $1))
-       AND ($2::text IS NULL OR run_id = $2) AND ($3::bigint IS NULL OR id > $3)
-     ORDER BY attribute_value.id LIMIT $4`,
-    [filter.workflowName ?? null, filter.runId ?? null, decodeCursor(page.after), page.first + 1],
+    `SELECT ${VALUE_COLS} FROM attribute_value m
+     WHERE m.role = 'MODEL_REFERENCE' AND m.direction = 'GENERATED'
+       AND ($1::text IS NULL OR m.run_id IN (SELECT e.id FROM workflow_execution e JOIN workflow w ON w.id = e.workflow_id WHERE w.name = $1))
+       AND ($2::text IS NULL OR m.run_id = $2) AND ($3::bigint IS NULL OR m.id > $3)
+       ${conditions.map((t) => `AND ${t}`).join('\n       ')}
+     ORDER BY m.id LIMIT $4`,
+    params,
   );
   return toPage(res.rows.map(toValue), page.first, (v) => v.id);
 }

@@ -26,7 +26,7 @@ import {
   toTask,
   toValue,
 } from './pg-mappers';
-import type { EdgeKind, IngestTx, LineageDirection, PageArgs, ProvenanceStore } from './provenance-store';
+import type { EdgeKind, IngestTx, LineageDirection, ModelListFilter, PageArgs, ProvenanceStore } from './provenance-store';
 import type {
   AgentRow,
   AttributeRow,
@@ -324,7 +324,7 @@ export class PgProvenanceStore implements ProvenanceStore {
     return analytics.gpuSummary(this.pool, keys);
   }
 
-  models(filter: { workflowName?: string; runId?: string }, page: PageArgs): Promise<Page<ValueRow>> {
+  models(filter: ModelListFilter, page: PageArgs): Promise<Page<ValueRow>> {
     return analytics.models(this.pool, filter, page);
   }
 

@@ -10,6 +10,7 @@ import { ModelFilter } from '../../schema/inputs/filters.input';
 import { attributeView, dataRefView, valueView } from '../../schema/views';
 import { findDataRefs, findRun as findRunRow, findValue } from '../../connectors/provenance/id-lookup';
 import { valuesInScope } from './model-lineage';
+import { checkedModelConditions } from './model-conditions';
 import { loadActivity, loadTask, pageArgs } from './views';
 
 const HYPERPARAMETER_ROLES = new Set(['LEARNING_HYPERPARAMETER']);
@@ -47,7 +48,8 @@ export class ModelResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
     const runId = filter?.run ? ((await findRunRow(ctx.store, filter.run))?.id ?? filter.run) : undefined;
-    const page = await ctx.store.models({ workflowName: filter?.workflow, runId }, pageArgs(ctx, first, after));
+    const conditions = checkedModelConditions(filter);
+    const page = await ctx.store.models({ workflowName: filter?.workflow, runId, ...conditions }, pageArgs(ctx, first, after));
     return { nodes: page.items.map(valueView), pageInfo: page };
   }
 
