@@ -41,6 +41,11 @@ const EnvSchema = z.object({
   // Raw-data extraction requested at ingest ({"$ref", "store", "extract": true}).
   PROVML_EXTRACTION_CONCURRENCY: intFrom(2, 1, 64),
   PROVML_EXTRACTION_DOCUMENT_STORE: z.string().min(1).optional(),
+  // Access control (docs/access-control.md): auto = required off loopback, and on loopback once any token exists.
+  PROVML_AUTH: z.enum(['auto', 'required', 'off']).default('auto'),
+  // Per-token requests a minute, in each replica's memory; 0: unlimited.
+  PROVML_RATE_INGEST_PER_MIN: intFrom(600, 0, 1_000_000),
+  PROVML_RATE_EXPENSIVE_PER_MIN: intFrom(120, 0, 1_000_000),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -50,6 +55,8 @@ export interface QueryLimits {
   maxRootFields: number;
   maxSelections: number;
 }
+
+export type AuthMode = 'auto' | 'required' | 'off';
 
 export interface ProvmlConfig {
   port: number;
@@ -74,6 +81,10 @@ export interface ProvmlConfig {
   extractionConcurrency: number;
   /** Document store that receives extracted footprints; default: the registry's first writable one. */
   extractionDocumentStore?: string;
+  /** Access control: required, off, or auto (required unless HOST is loopback and no token exists). */
+  authMode: AuthMode;
+  /** Per-token rate limits, requests a minute (0: unlimited), counted per replica. */
+  rateLimits: { ingestPerMinute: number; expensivePerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -114,5 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     publishIntervalMs: e.PROVML_PUBLISH_INTERVAL_MS,
     extractionConcurrency: e.PROVML_EXTRACTION_CONCURRENCY,
     extractionDocumentStore: e.PROVML_EXTRACTION_DOCUMENT_STORE,
+    authMode: e.PROVML_AUTH,
+    rateLimits: { ingestPerMinute: e.PROVML_RATE_INGEST_PER_MIN, expensivePerMinute: e.PROVML_RATE_EXPENSIVE_PER_MIN },
   };
 }

@@ -1,4 +1,6 @@
 import type { ProvmlConfig } from './config';
+import { OPEN_PRINCIPAL, type Principal } from './auth/scopes';
+import type { ApiTokenStore } from './connectors/provenance/pg-api-tokens';
 import { createProvenanceLoaders, type ProvenanceLoaders } from './connectors/provenance/provenance.loaders';
 import type { ProvenanceStore } from './connectors/provenance/provenance-store';
 import { createStoreLoaders, type StoreLoaders } from './connectors/store.loaders';
@@ -16,6 +18,8 @@ export interface AppDeps {
   dataStores: Map<string, string>;
   /** The users' stores the gateway reads (knowledge, documents, objects, remote GraphQL); absent: none. */
   registry?: StoreRegistry;
+  /** Access tokens (the admin mutations); absent: token management is not offered. */
+  tokens?: ApiTokenStore;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
@@ -23,13 +27,16 @@ export interface RequestContext extends AppDeps {
   loaders: ProvenanceLoaders;
   /** Per-request loaders over the registry's stores. */
   storeLoaders: StoreLoaders;
+  /** Who asks, as the access gate admitted them (src/auth/access-gate.ts); open when access control is off. */
+  principal: Principal;
 }
 
 const EMPTY_REGISTRY = new StoreRegistry([]);
 
-export function createContext(deps: AppDeps): RequestContext {
+export function createContext(deps: AppDeps, principal: Principal = OPEN_PRINCIPAL): RequestContext {
   return {
     ...deps,
+    principal,
     loaders: createProvenanceLoaders(deps.store),
     storeLoaders: createStoreLoaders(deps.registry ?? EMPTY_REGISTRY),
   };

@@ -19,6 +19,9 @@ import { queryLimitsRule } from './query-limits';
 import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
 import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from './schema/stitch';
+import { AccessGate, isLoopbackHost, type Denial } from './auth/access-gate';
+import { RateLimiter } from './auth/rate-limiter';
+import { hasScope } from './auth/scopes';
 
 // Codes Apollo itself gives to malformed requests: shown as they are.
 const APOLLO_CODES = new Set([
@@ -55,6 +58,11 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<string>
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** A refusal of the access gate, in GraphQL's error shape on every route. */
+function sendDenial(res: http.ServerResponse, d: Denial) {
+  sendJson(res, d.status, { errors: [{ message: d.error.message, extensions: d.error.extensions }] }, d.headers);
 }
 
 /** Logs unexpected errors once, with their cause, and masks them for the client. */
@@ -104,6 +112,8 @@ export function createApollo(
     // No field sets cache hints, and Apollo's default cache-control plugin hooks every field
     // resolution (it wraps every resolver of the gateway): measurable on a stitched query.
     plugins: [ApolloServerPluginCacheControlDisabled()],
+    // Automatic persisted queries would run a document the access gate never saw (a hash only).
+    persistedQueries: false,
     // Apollo's own SIGINT/SIGTERM handlers stop it and then re-raise the signal, which kills the
     // process before the CLI has drained requests and stopped the local PostgreSQL.
     stopOnTerminationSignals: false,
@@ -161,7 +171,18 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     log,
     dataStores: new Map([['default', 'fs'], ...registry.kinds()]),
     registry,
+    tokens: opened.tokens,
   };
+  const gate = new AccessGate({
+    mode: config.authMode,
+    host: config.host,
+    tokens: opened.tokens,
+    limiter: new RateLimiter(config.rateLimits),
+    log,
+  });
+  if (config.authMode === 'off' && !isLoopbackHost(config.host)) {
+    log.warn('access control is off on a non-loopback host: anyone who reaches the port can read and write', { host: config.host });
+  }
   try {
     if (config.loadDemo) await loadDemoIfEmpty(deps);
   } catch (err) {
@@ -204,8 +225,23 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         () => true,
         () => false,
       );
-      sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', store: opened.backend });
+      // Liveness is open to load balancers; what the server runs on is for admins only.
+      const who = up && req.headers.authorization ? await gate.authenticate(req, 'GET /healthz details') : null;
+      const details = up && (!(await gate.required().catch(() => true)) || (who?.ok === true && hasScope(who.principal, 'admin')));
+      sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', ...(details ? { store: opened.backend } : {}) });
       return;
+    }
+    // Every other route: who asks, and whether the route allows them (src/auth/access-gate.ts).
+    const authn = await gate.authenticate(req, `${req.method} ${url.pathname}`);
+    if (!authn.ok) {
+      req.resume();
+      return sendDenial(res, authn.denial);
+    }
+    const principal = authn.principal;
+    const routed = gate.admitRoute(principal, req.method ?? 'GET', url.pathname);
+    if (!routed.ok) {
+      req.resume();
+      return sendDenial(res, routed.denial);
     }
     // ProvLake's capture library posts here (/provlake/...-provenance).
     if (await handleProvLakeRoute(req, res, deps)) return;
@@ -253,9 +289,15 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         return;
       }
     }
+    // Every root field of the operation must be allowed before anything runs.
+    const operations = req.method === 'POST' ? (Array.isArray(parsed) ? parsed : [parsed]) : [Object.fromEntries(url.searchParams)];
+    for (const op of operations as Array<{ query?: unknown; operationName?: unknown } | null>) {
+      const admitted = gate.admitGraphQL(principal, op?.query, op?.operationName);
+      if (!admitted.ok) return sendDenial(res, admitted.denial);
+    }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsed },
-      context: async () => createContext(deps),
+      context: async () => createContext(deps, principal),
     });
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;

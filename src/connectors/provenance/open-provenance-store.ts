@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../../logger';
 import { startLocalPostgres } from './local-postgres';
 import { migrate } from './migrate';
+import { PgApiTokenStore, type ApiTokenStore } from './pg-api-tokens';
 import { PgProvenanceStore } from './pg-provenance-store';
 import type { ProvenanceStore } from './provenance-store';
 
@@ -19,6 +20,8 @@ export interface OpenStoreOptions {
 export interface OpenedStore {
   store: ProvenanceStore;
   backend: 'server' | 'local';
+  /** Access tokens, in the same database (migration 011). */
+  tokens: ApiTokenStore;
   /** Connection URL (with the local server's password: never log it). */
   url: string;
   close(): Promise<void>;
@@ -47,6 +50,7 @@ export async function openProvenanceStore(opts: OpenStoreOptions): Promise<Opene
   const store = new PgProvenanceStore(pool);
   return {
     store,
+    tokens: new PgApiTokenStore(pool),
     backend: local ? 'local' : 'server',
     url,
     close: async () => {
