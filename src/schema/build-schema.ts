@@ -8,6 +8,7 @@ import { ExportResolver } from '../resolvers/interop/export.resolver';
 import { IngestResolver } from '../resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
 import { NodeResolver } from '../resolvers/provenance/node.resolver';
+import { ApiTokenResolver } from '../resolvers/auth/api-token.resolver';
 import { SpatialResolver } from '../resolvers/provenance/spatial.resolver';
 import {
   AttributeResolver,
@@ -55,6 +56,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       DataReferenceExtractionResolver,
       ExtractionJobResolver,
       SpatialResolver,
+      ApiTokenResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.
     orphanedTypes: [
