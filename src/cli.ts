@@ -118,7 +118,13 @@ export async function main(argv: string[]): Promise<number> {
       case 'token': {
         const config = loadConfig();
         const { tokenCommand } = await import('./commands/token-command');
-        return await tokenCommand(args, config, createLogger(config.logLevel, { service: 'provml' }), process.stdout, process.stderr);
+        return await tokenCommand(
+          args,
+          config,
+          createLogger(config.logLevel, { service: 'provml' }),
+          process.stdout,
+          process.stderr,
+        );
       }
       case undefined:
       case 'help':

@@ -1,6 +1,9 @@
 import type { ProvmlConfig } from './config';
 import { OPEN_PRINCIPAL, type Principal } from './auth/scopes';
 import type { ApiTokenStore } from './connectors/provenance/pg-api-tokens';
+import type { StudyVisibility } from './connectors/provenance/pg-study-visibility';
+import { StudyScope } from './auth/study-scope';
+import { StudyScopedStore } from './auth/study-scoped-store';
 import { createProvenanceLoaders, type ProvenanceLoaders } from './connectors/provenance/provenance.loaders';
 import type { ProvenanceStore } from './connectors/provenance/provenance-store';
 import { createStoreLoaders, type StoreLoaders } from './connectors/store.loaders';
@@ -20,6 +23,8 @@ export interface AppDeps {
   registry?: StoreRegistry;
   /** Access tokens (the admin mutations); absent: token management is not offered. */
   tokens?: ApiTokenStore;
+  /** Study membership of records; needed to serve study-limited tokens. */
+  visibility?: StudyVisibility;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
@@ -33,7 +38,19 @@ export interface RequestContext extends AppDeps {
 
 const EMPTY_REGISTRY = new StoreRegistry([]);
 
-export function createContext(deps: AppDeps, principal: Principal = OPEN_PRINCIPAL): RequestContext {
+/**
+ * The deps a principal sees: for a study-limited token, the provenance store through the study
+ * filter (src/auth/study-scoped-store.ts), so every read path of the request is limited at once.
+ */
+export function depsFor(deps: AppDeps, principal: Principal): AppDeps {
+  if (!principal.studies) return deps;
+  // Fail closed: without the membership look-ups a limited token would see nothing reliably.
+  if (!deps.visibility) throw new Error('study-limited tokens need the study visibility connector');
+  return { ...deps, store: new StudyScopedStore(deps.store, new StudyScope(principal.studies, deps.visibility)) };
+}
+
+export function createContext(base: AppDeps, principal: Principal = OPEN_PRINCIPAL): RequestContext {
+  const deps = depsFor(base, principal);
   return {
     ...deps,
     principal,

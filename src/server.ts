@@ -5,7 +5,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { ProvmlConfig } from './config';
-import { createContext, type AppDeps, type RequestContext } from './context';
+import { createContext, depsFor, type AppDeps, type RequestContext } from './context';
 import { openProvenanceStore, type OpenedStore } from './connectors/provenance/open-provenance-store';
 import { loadDemoIfEmpty } from './demo/load-demo';
 import { pgConnectionFailure } from './connectors/provenance/pg-connection-error';
@@ -172,6 +172,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     dataStores: new Map([['default', 'fs'], ...registry.kinds()]),
     registry,
     tokens: opened.tokens,
+    visibility: opened.visibility,
   };
   const gate = new AccessGate({
     mode: config.authMode,
@@ -181,7 +182,9 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     log,
   });
   if (config.authMode === 'off' && !isLoopbackHost(config.host)) {
-    log.warn('access control is off on a non-loopback host: anyone who reaches the port can read and write', { host: config.host });
+    log.warn('access control is off on a non-loopback host: anyone who reaches the port can read and write', {
+      host: config.host,
+    });
   }
   try {
     if (config.loadDemo) await loadDemoIfEmpty(deps);
@@ -227,7 +230,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       );
       // Liveness is open to load balancers; what the server runs on is for admins only.
       const who = up && req.headers.authorization ? await gate.authenticate(req, 'GET /healthz details') : null;
-      const details = up && (!(await gate.required().catch(() => true)) || (who?.ok === true && hasScope(who.principal, 'admin')));
+      const details =
+        up && (!(await gate.required().catch(() => true)) || (who?.ok === true && hasScope(who.principal, 'admin')));
       sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', ...(details ? { store: opened.backend } : {}) });
       return;
     }
@@ -243,10 +247,12 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       req.resume();
       return sendDenial(res, routed.denial);
     }
+    // A study-limited token reads and writes through the study filter on every route.
+    const seen = depsFor(deps, principal);
     // ProvLake's capture library posts here (/provlake/...-provenance).
-    if (await handleProvLakeRoute(req, res, deps)) return;
+    if (await handleProvLakeRoute(req, res, seen, principal)) return;
     // PROV documents (GET /prov/...): export with content negotiation.
-    if (await handleProvRoute(req, res, deps)) return;
+    if (await handleProvRoute(req, res, seen)) return;
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, {
         errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }],
@@ -290,7 +296,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       }
     }
     // Every root field of the operation must be allowed before anything runs.
-    const operations = req.method === 'POST' ? (Array.isArray(parsed) ? parsed : [parsed]) : [Object.fromEntries(url.searchParams)];
+    const operations =
+      req.method === 'POST' ? (Array.isArray(parsed) ? parsed : [parsed]) : [Object.fromEntries(url.searchParams)];
     for (const op of operations as Array<{ query?: unknown; operationName?: unknown } | null>) {
       const admitted = gate.admitGraphQL(principal, op?.query, op?.operationName);
       if (!admitted.ok) return sendDenial(res, admitted.denial);

@@ -60,7 +60,12 @@ export class AccessGate {
     if (!(await this.required())) return { ok: true, principal: OPEN_PRINCIPAL };
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!m) return this.refuse(401, new UnauthenticatedError(), { what, token: null, reason: header ? 'malformed header' : 'no token' });
+    if (!m)
+      return this.refuse(401, new UnauthenticatedError(), {
+        what,
+        token: null,
+        reason: header ? 'malformed header' : 'no token',
+      });
     const check = await this.opts.tokens.check(m[1]);
     if (!check.ok) {
       const message =
@@ -122,13 +127,29 @@ export class AccessGate {
 
   private check(principal: Principal, need: Requirement, what: string): Admission | null {
     if (need.scope && !hasScope(principal, need.scope)) return this.forbidScope(principal, need.scope, what);
+    if (need.allStudies && principal.studies) {
+      return this.refuse(
+        403,
+        new ForbiddenError(`${what} needs a token for every study; this one is limited to studies`, { field: what, study: '*' }),
+        {
+          what,
+          token: principal.name,
+          reason: 'study-limited',
+        },
+      );
+    }
     // Rate limits are per token: with access control off there is no token to count.
     if (need.rate && principal.tokenId) {
       const wait = this.opts.limiter.take(principal.tokenId, need.rate);
       if (wait > 0) {
-        return this.refuse(429, new RateLimitedError(this.opts.limiter.label(need.rate), wait), { what, token: principal.name, reason: 'rate' }, {
-          'retry-after': String(wait),
-        });
+        return this.refuse(
+          429,
+          new RateLimitedError(this.opts.limiter.label(need.rate), wait),
+          { what, token: principal.name, reason: 'rate' },
+          {
+            'retry-after': String(wait),
+          },
+        );
       }
     }
     return null;

@@ -12,6 +12,8 @@ export interface Requirement {
   /** null: any authenticated principal. */
   scope: Scope | null;
   rate?: RateClass;
+  /** Refused to a study-limited token: what it reaches is not partitioned by study, or could widen a token. */
+  allStudies?: true;
 }
 
 export const ROOT_FIELD_SCOPES: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Requirement>> = {
@@ -30,10 +32,11 @@ export const ROOT_FIELD_SCOPES: Record<'Query' | 'Mutation' | 'Subscription', Re
     modelsTrainedOnArea: { scope: 'read' },
     node: { scope: 'read' },
     provDocument: { scope: 'read', rate: 'expensive' },
-    sparql: { scope: 'read' },
+    // The knowledge stores are not partitioned by study (published PROV-O of every study may be there).
+    sparql: { scope: 'read', allStudies: true },
     studies: { scope: 'read' },
     task: { scope: 'read' },
-    apiTokens: { scope: 'admin' },
+    apiTokens: { scope: 'admin', allStudies: true },
     // Introspection: tooling (codegen, IDEs) reads the schema with a read token.
     __schema: { scope: 'read' },
     __type: { scope: 'read' },
@@ -42,8 +45,9 @@ export const ROOT_FIELD_SCOPES: Record<'Query' | 'Mutation' | 'Subscription', Re
   Mutation: {
     ingest: { scope: 'ingest', rate: 'ingest' },
     registerWorkflow: { scope: 'register' },
-    createApiToken: { scope: 'admin' },
-    revokeApiToken: { scope: 'admin' },
+    // A study-limited admin must not mint a token for every study.
+    createApiToken: { scope: 'admin', allStudies: true },
+    revokeApiToken: { scope: 'admin', allStudies: true },
     __typename: { scope: null },
   },
   // Subscriptions (issue 12) go through the same table once they exist.
@@ -69,7 +73,12 @@ const DATA_STORES = provlake('provenance/api/data-stores(?:/[^/]+)?');
 /** HTTP routes of src/server.ts, in match order; /graphql is checked per root field. */
 export const ROUTE_RULES: RouteRule[] = [
   { name: 'GET /healthz', match: (_m, p) => p === '/healthz', need: 'open' },
-  { name: 'POST /provlake/prospective-provenance', match: (_m, p) => PROSPECTIVE.test(p), need: { scope: 'register' }, write: true },
+  {
+    name: 'POST /provlake/prospective-provenance',
+    match: (_m, p) => PROSPECTIVE.test(p),
+    need: { scope: 'register' },
+    write: true,
+  },
   {
     name: 'POST /provlake/retrospective-provenance',
     match: (_m, p) => RETROSPECTIVE.test(p),
@@ -81,7 +90,12 @@ export const ROUTE_RULES: RouteRule[] = [
     match: (m, p) => DATA_STORES.test(p) && (m === 'GET' || m === 'HEAD'),
     need: { scope: 'read' },
   },
-  { name: 'POST /provlake/provenance/api/data-stores', match: (_m, p) => DATA_STORES.test(p), need: { scope: 'register' }, write: true },
+  {
+    name: 'POST /provlake/provenance/api/data-stores',
+    match: (_m, p) => DATA_STORES.test(p),
+    need: { scope: 'register' },
+    write: true,
+  },
   {
     name: 'GET /prov',
     match: (_m, p) => (p === '/prov' || p.startsWith('/prov/')) && !p.startsWith('/provlake'),

@@ -15,7 +15,8 @@ export interface TokenRequest {
 
 /** Checks a token request the same way for the CLI and the GraphQL mutation. */
 export function validateTokenRequest(r: TokenRequest, now = new Date()): NewApiToken {
-  if (!NAME.test(r.name)) throw new BadUserInputError('name: 1-100 letters, digits or . _ @ : - (starting with a letter or digit)', 'name');
+  if (!NAME.test(r.name))
+    throw new BadUserInputError('name: 1-100 letters, digits or . _ @ : - (starting with a letter or digit)', 'name');
   if (!r.scopes.length) throw new BadUserInputError(`scopes: at least one of ${SCOPES.join(', ')}`, 'scopes');
   const bad = r.scopes.find((s) => !isScope(s));
   if (bad !== undefined) throw new BadUserInputError(`scopes: unknown scope ${bad}; expected ${SCOPES.join(', ')}`, 'scopes');
@@ -23,7 +24,8 @@ export function validateTokenRequest(r: TokenRequest, now = new Date()): NewApiT
     throw new BadUserInputError('studies: a list of study ids, or absent for all studies', 'studies');
   }
   const days = r.expiresInDays ?? null;
-  if (days !== null && !(days > 0 && days <= 3650)) throw new BadUserInputError('expiresInDays: more than 0, at most 3650', 'expiresInDays');
+  if (days !== null && !(days > 0 && days <= 3650))
+    throw new BadUserInputError('expiresInDays: more than 0, at most 3650', 'expiresInDays');
   return {
     name: r.name,
     owner: r.owner ?? null,

@@ -116,7 +116,9 @@ export async function tokenCommand(args: string[], config: ProvmlConfig, log: Lo
     if (request) {
       try {
         const { row, token } = await tokens.create(request);
-        stderr.write(`created token ${row.name} (${row.id}), scopes ${row.scopes.join(',')}; it is printed once, store it now:\n`);
+        stderr.write(
+          `created token ${row.name} (${row.id}), scopes ${row.scopes.join(',')}; it is printed once, store it now:\n`,
+        );
         stdout.write(`${token}\n`);
         return 0;
       } catch (err) {

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger';
 import { startLocalPostgres } from './local-postgres';
 import { migrate } from './migrate';
 import { PgApiTokenStore, type ApiTokenStore } from './pg-api-tokens';
+import { PgStudyVisibility, type StudyVisibility } from './pg-study-visibility';
 import { PgProvenanceStore } from './pg-provenance-store';
 import type { ProvenanceStore } from './provenance-store';
 
@@ -22,6 +23,8 @@ export interface OpenedStore {
   backend: 'server' | 'local';
   /** Access tokens, in the same database (migration 011). */
   tokens: ApiTokenStore;
+  /** Which records belong to which studies (study-limited tokens). */
+  visibility: StudyVisibility;
   /** Connection URL (with the local server's password: never log it). */
   url: string;
   close(): Promise<void>;
@@ -51,6 +54,7 @@ export async function openProvenanceStore(opts: OpenStoreOptions): Promise<Opene
   return {
     store,
     tokens: new PgApiTokenStore(pool),
+    visibility: new PgStudyVisibility(pool),
     backend: local ? 'local' : 'server',
     url,
     close: async () => {
