@@ -1,5 +1,11 @@
 import type { StudyVisibility } from '../connectors/provenance/pg-study-visibility';
-import { parseGlobalId } from '../schema/views';
+
+// Global ids are `kind:key` (src/schema/views.ts); parsed here without importing the schema
+// classes, which the server's context loads before type-graphql's metadata polyfill.
+function parseGlobalId(id: string): { kind: string; key: string } | null {
+  const i = id.indexOf(':');
+  return i > 0 ? { kind: id.slice(0, i), key: id.slice(i + 1) } : null;
+}
 
 /**
  * What one request of a study-limited token may see, with the answers of the database kept for
