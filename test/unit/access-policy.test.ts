@@ -20,7 +20,8 @@ describe('the access policy table', () => {
 
   it('names no root field the schema does not have (no stale entries)', () => {
     for (const [type, table] of Object.entries(ROOT_FIELD_SCOPES)) {
-      const root = type === 'Query' ? schema.getQueryType() : type === 'Mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+      const root =
+        type === 'Query' ? schema.getQueryType() : type === 'Mutation' ? schema.getMutationType() : schema.getSubscriptionType();
       const fields = new Set(Object.keys(root?.getFields() ?? {}));
       const stale = Object.keys(table).filter((f) => !f.startsWith('__') && !fields.has(f));
       expect(stale).toEqual([]);
@@ -71,7 +72,12 @@ describe('token text', () => {
     const p = parseToken(t.token)!;
     expect(p.id).toBe(t.id);
     expect(secretMatches(p.secret, t.hash)).toBe(true);
-    expect(secretMatches(p.secret.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), t.hash)).toBe(false);
+    expect(
+      secretMatches(
+        p.secret.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+        t.hash,
+      ),
+    ).toBe(false);
     expect(parseToken('pml_zz_abc')).toBeNull();
     expect(newTokenSecret().token).not.toBe(t.token);
   });
