@@ -15,7 +15,7 @@ const boolFrom = (def: boolean) =>
 
 const EnvSchema = z.object({
   PORT: intFrom(4000, 0, 65535),
-  // Loopback by default: until access tokens exist, an open port is an open provenance store.
+  // Loopback by default; on any other host access control is required (PROVML_AUTH=auto).
   HOST: z.string().min(1).default('127.0.0.1'),
   PROVML_DATA_DIR: z.string().min(1).default('./.provml'),
   PROVML_DATABASE_URL: z
