@@ -41,6 +41,8 @@ import type { StudyScope } from './study-scope';
 // A filtered list page reads at most this many pages of the store before it answers a short page
 // (hasNextPage stays true, so a client goes on from its cursor).
 const MAX_ROUNDS = 20;
+// Models a study-limited bestModel ranks (the store's own query ranks all of them in SQL).
+const BEST_MODEL_CANDIDATES = 10_000;
 
 /**
  * Pages of the store, filtered, until `first` items or the end: each round asks only for what is
@@ -291,10 +293,32 @@ export class StudyScopedStore implements ProvenanceStore {
       page,
     );
   }
+  /**
+   * The best among the token's studies, from the same parts as the store's query (models under the
+   * tasks that used the datasets, ranked by the measure their task generated, ties by id), with
+   * the roots limited to visible runs. At most BEST_MODEL_CANDIDATES models are ranked.
+   */
   async bestModel(datasetRefIds: string[], measure: string, order: 'MIN' | 'MAX') {
-    // The best model over all studies, shown only when it is in the token's studies (docs/access-control.md).
-    const m = await this.inner.bestModel(datasetRefIds, measure, order);
-    return m && (await this.byRun([m])).length ? m : null;
+    const used = await this.byRun((await this.inner.valuesByDataRefIds(datasetRefIds, 'USED')).flat());
+    const roots = [...new Set(used.map((v) => v.taskId).filter((t): t is string => t !== null))];
+    if (!roots.length) return null;
+    const models = (await this.modelsUnderTasks(roots, BEST_MODEL_CANDIDATES)).filter((m) => m.taskId !== null);
+    const values = await this.inner.valuesByTaskIds([...new Set(models.map((m) => m.taskId!))]);
+    const score = new Map<string, number>();
+    for (const v of values.flat()) {
+      if (v.direction !== 'GENERATED' || v.name !== measure || typeof v.value !== 'number') continue;
+      const had = score.get(v.taskId!);
+      score.set(v.taskId!, had === undefined ? v.value : order === 'MIN' ? Math.min(had, v.value) : Math.max(had, v.value));
+    }
+    let best: ValueRow | null = null;
+    for (const m of models) {
+      const x = score.get(m.taskId!);
+      if (x === undefined) continue;
+      const y = best ? score.get(best.taskId!)! : undefined;
+      const better = y === undefined || (order === 'MIN' ? x < y : x > y) || (x === y && BigInt(m.id) < BigInt(best!.id));
+      if (better) best = m;
+    }
+    return best;
   }
   async modelsUnderTasks(rootTaskIds: string[], limit: number) {
     const roots = await this.visibleTasks(rootTaskIds);

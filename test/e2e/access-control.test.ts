@@ -42,17 +42,20 @@ const spec = (name: string, study: string) => ({
       kind: 'LEARNING_STAGE',
       stageType: 'TRAINING',
       used: [{ name: 'dataset', role: 'LEARNING_DATASET_REFERENCE' }],
-      generated: [{ name: 'model', role: 'MODEL_REFERENCE' }],
+      generated: [
+        { name: 'model', role: 'MODEL_REFERENCE' },
+        { name: 'loss', role: 'EVALUATION_MEASURE' },
+      ],
     },
   ],
 });
 const REGISTER = 'mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { version } }';
 const INGEST = 'mutation($e: [JSON!]!) { ingest(events: $e) { accepted rejected issues { index code field } } }';
 
-const runEvents = (run: string, wf: string, used: string, generated: string) => [
+const runEvents = (run: string, wf: string, used: string, generated: string, loss = 1) => [
   { id: `${run}:0`, type: 'workflowBegin', run, workflow: wf },
   { id: `${run}:1`, type: 'taskBegin', task: `${run}.train`, run, transformation: 'train', used: { dataset: { $ref: used } } },
-  { id: `${run}:2`, type: 'taskEnd', task: `${run}.train`, generated: { model: { $ref: generated } } },
+  { id: `${run}:2`, type: 'taskEnd', task: `${run}.train`, generated: { model: { $ref: generated }, loss } },
   { id: `${run}:3`, type: 'workflowEnd', run },
 ];
 
@@ -156,12 +159,14 @@ describe('access control over HTTP (two replicas on one database)', () => {
       expect((await call(a.base, tokens.root, REGISTER, { s: spec(wf, st) })).body.errors).toBeUndefined();
     const seeded = await call(a.base, tokens.root, INGEST, {
       e: [
-        ...runEvents('run-a', 'wf-alpha', '/data/raw.h5', '/data/shared.h5'),
+        ...runEvents('run-a', 'wf-alpha', '/data/raw.h5', '/data/shared.h5', 0.5),
         ...runEvents('run-b', 'wf-beta', '/data/shared.h5', '/models/b.h5'),
         ...runEvents('run-b2', 'wf-beta', '/data/beta-only.h5', '/models/b2.h5'),
+        // Beta trains on alpha's raw file too, and better: the best model of that set is beta's.
+        ...runEvents('run-b3', 'wf-beta', '/data/raw.h5', '/models/b3.h5', 0.01),
       ],
     });
-    expect(seeded.body.data!.ingest).toMatchObject({ accepted: 12, rejected: 0 });
+    expect(seeded.body.data!.ingest).toMatchObject({ accepted: 16, rejected: 0 });
   }, 180_000);
 
   afterAll(async () => {
@@ -304,7 +309,29 @@ describe('access control over HTTP (two replicas on one database)', () => {
       // The unlimited token sees both studies.
       const all = await call(a.base, tokens['only-read'], '{ studies { nodes { id } } executions { nodes { id } } }');
       expect((all.body.data!.studies as { nodes: unknown[] }).nodes).toHaveLength(2);
-      expect((all.body.data!.executions as { nodes: unknown[] }).nodes).toHaveLength(3);
+      expect((all.body.data!.executions as { nodes: unknown[] }).nodes).toHaveLength(4);
+    });
+
+    it("ranks only its studies' models in bestModel (Q3)", async () => {
+      const q = '{ bestModel(dataset: "/data/raw.h5", measure: "loss") { reference { uri } evaluations { name value } } }';
+      expect((await call(a.base, tokens['only-read'], q)).body.data!.bestModel).toMatchObject({
+        reference: { uri: '/models/b3.h5' },
+      });
+      const mine = await read(q);
+      expect(mine.body.errors).toBeUndefined();
+      expect(mine.body.data!.bestModel).toEqual({
+        reference: { uri: '/data/shared.h5' },
+        evaluations: [{ name: 'loss', value: 0.5 }],
+      });
+      expect(
+        (await read('{ bestModel(dataset: "/data/raw.h5", measure: "loss", order: "MAX") { reference { uri } } }')).body.data!
+          .bestModel,
+      ).toEqual({
+        reference: { uri: '/data/shared.h5' },
+      });
+      expect(
+        (await read('{ bestModel(dataset: "/data/beta-only.h5", measure: "loss") { id } }')).body.data!.bestModel,
+      ).toBeNull();
     });
 
     it('finds no node of beta by id or URI', async () => {
