@@ -242,7 +242,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       return sendDenial(res, authn.denial);
     }
     const principal = authn.principal;
-    const routed = gate.admitRoute(principal, req.method ?? 'GET', url.pathname);
+    const routed = gate.admitRoute(principal, req.method ?? 'GET', req.url ?? '/');
     if (!routed.ok) {
       req.resume();
       return sendDenial(res, routed.denial);

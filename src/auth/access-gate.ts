@@ -78,13 +78,22 @@ export class AccessGate {
     return { ok: true, principal: { tokenId: t.id, name: t.name, scopes: new Set(t.scopes), studies: t.studies } };
   }
 
-  /** An HTTP route other than /graphql; unknown routes need only authentication (they answer 404). */
-  admitRoute(principal: Principal, method: string, pathname: string): Admission {
-    const rule = routeRule(method, pathname);
-    if (!rule || rule.need === 'open') return { ok: true, principal };
-    const denied = this.check(principal, rule.need, rule.name);
-    if (denied) return denied;
-    if (rule.write) this.audit.info('write', { token: principal.name, route: rule.name, method });
+  /**
+   * An HTTP route other than /graphql; unknown routes need only authentication (they answer 404).
+   * The handlers read the path two ways (WHATWG URL's pathname, and the raw path with repeated
+   * slashes collapsed, as ProvLake's routes do: `//provenance/api/...` is a host to one and a path
+   * to the other), so every rule either form matches must allow the request.
+   */
+  admitRoute(principal: Principal, method: string, rawUrl: string): Admission {
+    const raw = rawUrl.split('?')[0].split('#')[0];
+    const forms = new Set([new URL(rawUrl, 'http://localhost').pathname, raw.replace(/\/{2,}/g, '/') || '/']);
+    const rules = [...forms].map((p) => routeRule(method, p)).filter((r) => r !== undefined && r.need !== 'open');
+    for (const rule of new Set(rules)) {
+      if (!rule || rule.need === 'open') continue;
+      const denied = this.check(principal, rule.need, rule.name);
+      if (denied) return denied;
+      if (rule.write) this.audit.info('write', { token: principal.name, route: rule.name, method });
+    }
     return { ok: true, principal };
   }
 
