@@ -36,7 +36,10 @@ export interface ApiTokenStore {
   revoke(idOrName: string): Promise<ApiTokenRow | null>;
   /** Checks a presented token against the database, every time: revocation and expiry hold at once on every replica. */
   check(text: string): Promise<TokenCheck>;
-  /** True once any token was ever created (revoked ones count: revoking the last token must not open the server). */
+  /**
+   * True once any token was ever created (revoked ones count: revoking the last token must not
+   * open the server). A false answer may be up to a second old.
+   */
   anyExists(): Promise<boolean>;
 }
 
@@ -68,12 +71,15 @@ const toRow = (r: Raw): ApiTokenRow => ({
 
 // last_used_at is written at most once a minute per token: a write per request would make every
 // read a write, and a minute is precise enough to tell a token in use from a forgotten one.
+const NONE_TTL_MS = 1000;
+
 const TOUCH_SQL = `UPDATE api_token SET last_used_at = now()
   WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`;
 
 export class PgApiTokenStore implements ApiTokenStore {
   // Tokens never stop existing (rows are revoked, not deleted), so a true answer is kept.
   private seen = false;
+  private noneAt = -Infinity;
   // When this process last wrote last_used_at of each token: the UPDATE is skipped in between,
   // so a request costs one indexed SELECT and no second round trip.
   private readonly touched = new Map<string, number>();
@@ -129,8 +135,16 @@ export class PgApiTokenStore implements ApiTokenStore {
 
   async anyExists(): Promise<boolean> {
     if (this.seen) return true;
-    const res = await this.pool.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM api_token) AS any`);
+    // "None yet" is kept for a second: on a loopback server with no token (the quick start) this
+    // is asked by every request, and a token made by the CLI in another process turns checking
+    // on within a second. A token made through this process turns it on at once (create()).
+    if (Date.now() - this.noneAt < NONE_TTL_MS) return false;
+    const res = await this.pool.query<{ any: boolean }>({
+      name: 'provml.apiToken.any',
+      text: `SELECT EXISTS (SELECT 1 FROM api_token) AS any`,
+    });
     this.seen = res.rows[0].any;
+    if (!this.seen) this.noneAt = Date.now();
     return this.seen;
   }
 }
