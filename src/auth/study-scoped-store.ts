@@ -48,7 +48,7 @@ const BEST_MODEL_CANDIDATES = 10_000;
  * Pages of the store, filtered, until `first` items or the end: each round asks only for what is
  * still missing, so no item is skipped and the cursor of the last round is right for the next call.
  */
-async function filteredPage<T>(
+export async function filteredPage<T>(
   fetch: (p: PageArgs) => Promise<Page<T>>,
   keep: (items: T[]) => Promise<T[]>,
   page: PageArgs,
