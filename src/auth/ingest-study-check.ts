@@ -12,7 +12,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length ? 
 /**
  * Events of a batch that a study-limited token may not write: a run of a workflow outside its
  * studies, an event of such a run or task, or a run or task id another study already holds (the
- * write would land in that study's run). Relation events are refused: their ends are URIs
+ * write would land in that study's run), an agent event for an agent only other studies' runs
+ * name. Relation events are refused: their ends are URIs
  * that no study owns. Unknown runs and malformed events are left to ingest, which rejects them.
  */
 export async function forbiddenEvents(raw: readonly unknown[], store: ProvenanceStore, scope: StudyScope): Promise<EventIssue[]> {
@@ -21,8 +22,10 @@ export async function forbiddenEvents(raw: readonly unknown[], store: Provenance
   const versioned: Array<[string, number]> = [];
   const runIds = new Set<string>();
   const taskIds = new Set<string>();
+  const agentIds = new Set<string>();
   for (const e of events) {
     if (!e) continue;
+    if (e.type === 'agent' && str(e.agent)) agentIds.add(str(e.agent)!);
     const run = str(e.run);
     const task = str(e.task);
     if (run) runIds.add(run);
@@ -33,12 +36,16 @@ export async function forbiddenEvents(raw: readonly unknown[], store: Provenance
       else latest.add(wf);
     }
   }
-  const [latestRows, versionedRows, runs, tasks] = await Promise.all([
+  const [latestRows, versionedRows, runs, tasks, agents, visibleAgents] = await Promise.all([
     latest.size ? store.latestWorkflows([...latest]) : Promise.resolve(new Map()),
     Promise.all(versioned.map(([n, v]) => store.workflowByNameVersion(n, v))),
     store.runsByIds([...runIds]),
     store.tasksByIds([...taskIds]),
+    store.agentsByIds([...agentIds]),
+    scope.agentsVisible([...agentIds]),
   ]);
+  // An agent event updates the agent's record: one that only other studies' runs name is theirs.
+  const foreignAgents = new Set(agents.filter((a) => a !== null && !visibleAgents.has(a.id)).map((a) => a!.id));
   const workflowStudy = new Map<string, string | null>();
   for (const w of latestRows.values()) workflowStudy.set(w.name, w.studyId);
   for (const w of versionedRows) if (w) workflowStudy.set(`${w.name}@${w.version}`, w.studyId);
@@ -58,6 +65,10 @@ export async function forbiddenEvents(raw: readonly unknown[], store: Provenance
     if (!e) return;
     const run = str(e.run);
     const task = str(e.task);
+    if (e.type === 'agent' && foreignAgents.has(str(e.agent) ?? '')) {
+      forbid(index, e, 'agent', `agent ${String(e.agent)} belongs to studies outside this token's (${studies})`);
+      return;
+    }
     if (e.type === 'relation') {
       forbid(index, e, 'relation', 'relation events need a token for every study: their ends belong to no one study');
       return;

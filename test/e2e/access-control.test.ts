@@ -170,9 +170,11 @@ describe('access control over HTTP (two replicas on one database)', () => {
         ...runEvents('run-b2', 'wf-beta', '/data/beta-only.h5', '/models/b2.h5'),
         // Beta trains on alpha's raw file too, and better: the best model of that set is beta's.
         ...runEvents('run-b3', 'wf-beta', '/data/raw.h5', '/models/b3.h5', 0.01),
+        { id: 'bot', type: 'agent', agent: 'beta-bot', kind: 'SOFTWARE', name: 'Beta bot' },
+        { id: 'b4', type: 'workflowBegin', run: 'run-b4', workflow: 'wf-beta', agent: 'beta-bot' },
       ],
     });
-    expect(seeded.body.data!.ingest).toMatchObject({ accepted: 16, rejected: 0 });
+    expect(seeded.body.data!.ingest).toMatchObject({ accepted: 18, rejected: 0 });
   }, 180_000);
 
   afterAll(async () => {
@@ -427,6 +429,8 @@ describe('access control over HTTP (two replicas on one database)', () => {
           { id: 'w4', type: 'taskEnd', task: 'run-b.train' },
           { id: 'w5', type: 'workflowBegin', run: 'run-b', workflow: 'wf-alpha' },
           { id: 'w6', type: 'metric', run: 'nowhere', name: 'loss', value: 1 },
+          { id: 'w7', type: 'agent', agent: 'beta-bot', kind: 'PERSON', name: 'renamed' },
+          { id: 'w8', type: 'agent', agent: 'alpha-new', kind: 'PERSON' },
         ],
       });
       expect(r.body.errors).toBeUndefined();
@@ -435,13 +439,14 @@ describe('access control over HTTP (two replicas on one database)', () => {
         rejected: number;
         issues: Array<{ index: number; code: string; field: string }>;
       };
-      expect(out.accepted).toBe(2);
+      expect(out.accepted).toBe(3);
       expect(out.issues.map((i) => [i.index, i.code])).toEqual([
         [1, 'FORBIDDEN'],
         [2, 'FORBIDDEN'],
         [4, 'FORBIDDEN'],
         [5, 'FORBIDDEN'],
         [6, 'BAD_USER_INPUT'],
+        [7, 'FORBIDDEN'],
       ]);
       expect(out.issues[0].field).toBe('events[1].run');
       expect(out.issues[4].field).toMatch(/^events\[6\]/);
@@ -451,6 +456,7 @@ describe('access control over HTTP (two replicas on one database)', () => {
       // Nothing reached beta's run.
       const metrics = await pool.query(`SELECT count(*)::int AS n FROM metric_point WHERE run_id = 'run-b'`);
       expect(metrics.rows[0].n).toBe(0);
+      expect((await pool.query(`SELECT name FROM agent WHERE id = 'beta-bot'`)).rows).toEqual([{ name: 'Beta bot' }]);
     });
   });
 
