@@ -19,6 +19,7 @@ const USAGE = `usage: provml <command>
                                 write the whole store, one run, or an entity's lineage as a PROV document
   import FILE.json --url URL    import a PROV-JSON file (yProv4ML runs, provml exports); twice changes nothing
   replay SPOOL.jsonl|DIR... --url URL   send a capture spool's unacknowledged events
+  token create|list|revoke      manage access tokens in the database (docs/access-control.md)
 `;
 
 function flag(args: string[], name: string): string | undefined {
@@ -113,6 +114,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'replay': {
         const { replayCommand } = await import('./client/replay-command');
         return await replayCommand(args, process.stdout, process.stderr);
+      }
+      case 'token': {
+        const config = loadConfig();
+        const { tokenCommand } = await import('./commands/token-command');
+        return await tokenCommand(
+          args,
+          config,
+          createLogger(config.logLevel, { service: 'provml' }),
+          process.stdout,
+          process.stderr,
+        );
       }
       case undefined:
       case 'help':

@@ -15,7 +15,7 @@ const boolFrom = (def: boolean) =>
 
 const EnvSchema = z.object({
   PORT: intFrom(4000, 0, 65535),
-  // Loopback by default: until access tokens exist, an open port is an open provenance store.
+  // Loopback by default; on any other host access control is required (PROVML_AUTH=auto).
   HOST: z.string().min(1).default('127.0.0.1'),
   PROVML_DATA_DIR: z.string().min(1).default('./.provml'),
   PROVML_DATABASE_URL: z
@@ -48,6 +48,11 @@ const EnvSchema = z.object({
     .optional(),
   PROVML_LIVE_MAX_PENDING: intFrom(50_000, 1, 10_000_000),
   PROVML_LIVE_BATCH_MS: intFrom(100, 0, 60_000),
+  // Access control (docs/access-control.md): auto = required off loopback, and on loopback once any token exists.
+  PROVML_AUTH: z.enum(['auto', 'required', 'off']).default('auto'),
+  // Per-token requests a minute, in each replica's memory; 0: unlimited.
+  PROVML_RATE_INGEST_PER_MIN: intFrom(600, 0, 1_000_000),
+  PROVML_RATE_EXPENSIVE_PER_MIN: intFrom(120, 0, 1_000_000),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // A drain longer than the service manager's stop timeout would be cut by SIGKILL.
   PROVML_DRAIN_MS: intFrom(10_000, 0, 600_000),
@@ -59,6 +64,8 @@ export interface QueryLimits {
   maxRootFields: number;
   maxSelections: number;
 }
+
+export type AuthMode = 'auto' | 'required' | 'off';
 
 export interface ProvmlConfig {
   port: number;
@@ -91,6 +98,10 @@ export interface ProvmlConfig {
   liveBatchMs: number;
   /** How long a graceful stop lets requests in flight finish (ms). */
   drainMs: number;
+  /** Access control: required, off, or auto (required unless HOST is loopback and no token exists). */
+  authMode: AuthMode;
+  /** Per-token rate limits, requests a minute (0: unlimited), counted per replica. */
+  rateLimits: { ingestPerMinute: number; expensivePerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -135,5 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     liveMaxPending: e.PROVML_LIVE_MAX_PENDING,
     liveBatchMs: e.PROVML_LIVE_BATCH_MS,
     drainMs: e.PROVML_DRAIN_MS,
+    authMode: e.PROVML_AUTH,
+    rateLimits: { ingestPerMinute: e.PROVML_RATE_INGEST_PER_MIN, expensivePerMinute: e.PROVML_RATE_EXPENSIVE_PER_MIN },
   };
 }

@@ -1,4 +1,9 @@
 import type { ProvmlConfig } from './config';
+import { OPEN_PRINCIPAL, type Principal } from './auth/scopes';
+import type { ApiTokenStore } from './connectors/provenance/pg-api-tokens';
+import type { StudyVisibility } from './connectors/provenance/pg-study-visibility';
+import { StudyScope } from './auth/study-scope';
+import { StudyScopedStore } from './auth/study-scoped-store';
 import { createProvenanceLoaders, type ProvenanceLoaders } from './connectors/provenance/provenance.loaders';
 import type { ProvenanceStore } from './connectors/provenance/provenance-store';
 import { createStoreLoaders, type StoreLoaders } from './connectors/store.loaders';
@@ -22,6 +27,10 @@ export interface AppDeps {
   metrics?: ServerMetrics;
   /** Live subscriptions' fan-out; its `published` is the ingest path's after-commit callback. */
   live?: LiveHub;
+  /** Access tokens (the admin mutations); absent: token management is not offered. */
+  tokens?: ApiTokenStore;
+  /** Study membership of records; needed to serve study-limited tokens. */
+  visibility?: StudyVisibility;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
@@ -31,13 +40,28 @@ export interface RequestContext extends AppDeps {
   storeLoaders: StoreLoaders;
   /** The WebSocket connection of a subscription (absent over HTTP). */
   connection?: { drop(code: number, reason: string): void };
+  /** Who asks, as the access gate admitted them (src/auth/access-gate.ts); open when access control is off. */
+  principal: Principal;
 }
 
 const EMPTY_REGISTRY = new StoreRegistry([]);
 
-export function createContext(deps: AppDeps): RequestContext {
+/**
+ * The deps a principal sees: for a study-limited token, the provenance store through the study
+ * filter (src/auth/study-scoped-store.ts), so every read path of the request is limited at once.
+ */
+export function depsFor(deps: AppDeps, principal: Principal): AppDeps {
+  if (!principal.studies) return deps;
+  // Fail closed: without the membership look-ups a limited token would see nothing reliably.
+  if (!deps.visibility) throw new Error('study-limited tokens need the study visibility connector');
+  return { ...deps, store: new StudyScopedStore(deps.store, new StudyScope(principal.studies, deps.visibility)) };
+}
+
+export function createContext(base: AppDeps, principal: Principal = OPEN_PRINCIPAL): RequestContext {
+  const deps = depsFor(base, principal);
   return {
     ...deps,
+    principal,
     loaders: createProvenanceLoaders(deps.store),
     storeLoaders: createStoreLoaders(deps.registry ?? EMPTY_REGISTRY),
   };

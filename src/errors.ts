@@ -13,6 +13,9 @@ export const ErrorCode = {
   STORE_TIMEOUT: 'STORE_TIMEOUT',
   STORE_CONFLICT: 'STORE_CONFLICT',
   UNKNOWN_WORKFLOW: 'UNKNOWN_WORKFLOW',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -103,6 +106,27 @@ export class UnknownWorkflowError extends ProvmlError {
       workflow: name,
       ...(version === undefined ? {} : { version }),
     });
+  }
+}
+
+/** No valid token with a request that needs one (HTTP 401). The message never says which part of a token was wrong. */
+export class UnauthenticatedError extends ProvmlError {
+  constructor(message = 'a valid access token is required: send Authorization: Bearer <token>') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+/** The token lacks a scope or a study (HTTP 403); `scope` or `study` names what is missing. */
+export class ForbiddenError extends ProvmlError {
+  constructor(message: string, missing: { scope?: string; study?: string; field?: string }) {
+    super(ErrorCode.FORBIDDEN, message, missing);
+  }
+}
+
+/** A token's rate limit is spent (HTTP 429); retryAfter is in seconds, also sent as Retry-After. */
+export class RateLimitedError extends ProvmlError {
+  constructor(limit: string, retryAfter: number) {
+    super(ErrorCode.RATE_LIMITED, `rate limit ${limit} reached; retry after ${retryAfter} s`, { limit, retryAfter });
   }
 }
 

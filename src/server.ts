@@ -5,7 +5,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { ProvmlConfig } from './config';
-import { createContext, type AppDeps, type RequestContext } from './context';
+import { createContext, depsFor, type AppDeps, type RequestContext } from './context';
 import { openProvenanceStore, type OpenedStore } from './connectors/provenance/open-provenance-store';
 import { loadDemoIfEmpty } from './demo/load-demo';
 import { pgConnectionFailure } from './connectors/provenance/pg-connection-error';
@@ -29,6 +29,9 @@ import { ShutdownSteps } from './ops/shutdown-steps';
 import { openLive } from './live/open-live';
 import type { LiveHub } from './live/live-hub';
 import { attachLiveServer, type LiveServer } from './live/live-server';
+import { AccessGate, isLoopbackHost, type Denial } from './auth/access-gate';
+import { RateLimiter } from './auth/rate-limiter';
+import { hasScope } from './auth/scopes';
 
 // Codes Apollo itself gives to malformed requests: shown as they are.
 const APOLLO_CODES = new Set([
@@ -70,6 +73,11 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<string>
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** A refusal of the access gate, in GraphQL's error shape on every route. */
+function sendDenial(res: http.ServerResponse, d: Denial) {
+  sendJson(res, d.status, { errors: [{ message: d.error.message, extensions: d.error.extensions }] }, d.headers);
 }
 
 /** Logs unexpected errors once, with their cause, and masks them for the client. */
@@ -120,6 +128,8 @@ export function createApollo(
     // resolution (it wraps every resolver of the gateway): measurable on a stitched query.
     // The landing page loads from Apollo's CDN; browsers get our self-hosted GraphiQL instead.
     plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
+    // Automatic persisted queries would run a document the access gate never saw (a hash only).
+    persistedQueries: false,
     // Apollo's own SIGINT/SIGTERM handlers stop it and then re-raise the signal, which kills the
     // process before the CLI has drained requests and stopped the local PostgreSQL.
     stopOnTerminationSignals: false,
@@ -235,7 +245,21 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     registry,
     metrics,
     live: hub,
+    tokens: opened.tokens,
+    visibility: opened.visibility,
   };
+  const gate = new AccessGate({
+    mode: config.authMode,
+    host: config.host,
+    tokens: opened.tokens,
+    limiter: new RateLimiter(config.rateLimits),
+    log,
+  });
+  if (config.authMode === 'off' && !isLoopbackHost(config.host)) {
+    log.warn('access control is off on a non-loopback host: anyone who reaches the port can read and write', {
+      host: config.host,
+    });
+  }
   try {
     if (config.loadDemo) await loadDemoIfEmpty(deps);
   } catch (err) {
@@ -299,10 +323,15 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   });
 
   /**
-   * Whether this request may see /readyz's details (store names, backends, errors). Everyone,
-   * for now: the access-control work gates it here (admin only), in one place.
+   * Whether this request may see /readyz's details (store names, backends, errors) and /metrics:
+   * everyone while access control is off, else admin tokens only; decided here, in one place.
    */
-  const readinessDetailsFor = (_req: http.IncomingMessage): boolean => true;
+  const readinessDetailsFor = async (req: http.IncomingMessage): Promise<boolean> => {
+    if (!(await gate.required().catch(() => true))) return true;
+    if (!req.headers.authorization) return false;
+    const who = await gate.authenticate(req, `${req.method} ${req.url ?? ''} details`);
+    return who.ok && hasScope(who.principal, 'admin');
+  };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, reqLog: Logger) {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -315,10 +344,20 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         workers: () => workers.status(),
         draining: () => draining,
       });
-      sendJson(res, report.ready ? 200 : 503, readinessBody(report, readinessDetailsFor(req)), { 'cache-control': 'no-store' });
+      sendJson(res, report.ready ? 200 : 503, readinessBody(report, await readinessDetailsFor(req)), {
+        'cache-control': 'no-store',
+      });
       return;
     }
     if (url.pathname === '/metrics') {
+      // Scrapers send an admin token (Prometheus `authorization: credentials`) once access control is on.
+      if (!(await readinessDetailsFor(req))) {
+        const denial = req.headers.authorization
+          ? { status: 403, code: ErrorCode.FORBIDDEN, message: 'GET /metrics needs scope admin', scope: 'admin' }
+          : { status: 401, code: ErrorCode.UNAUTHENTICATED, message: 'GET /metrics needs a token (Authorization: Bearer)' };
+        sendJson(res, denial.status, { errors: [{ message: denial.message, extensions: { code: denial.code } }] });
+        return;
+      }
       const { contentType, body } = await metrics.text();
       res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
       res.end(body);
@@ -329,17 +368,37 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         () => true,
         () => false,
       );
-      sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', store: opened.backend });
+      // Liveness is open to load balancers; what the server runs on is for admins only.
+      const who = up && req.headers.authorization ? await gate.authenticate(req, 'GET /healthz details') : null;
+      const details =
+        up && (!(await gate.required().catch(() => true)) || (who?.ok === true && hasScope(who.principal, 'admin')));
+      sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', ...(details ? { store: opened.backend } : {}) });
       return;
     }
+    // The pages are code with no data (GraphiQL, the web app): open, since a browser's navigation
+    // carries no token; what they fetch from /graphql passes the gate like any client.
     // Browsers asking for /graphql as HTML get GraphiQL; POST and JSON GETs go on to Apollo.
     if (graphiql.handle(req, res, url)) return;
-    // ProvLake's capture library posts here (/provlake/...-provenance).
-    if (await handleProvLakeRoute(req, res, reqDeps)) return;
-    // PROV documents (GET /prov/...): export with content negotiation.
-    if (await handleProvRoute(req, res, reqDeps)) return;
-    // The web app (static files from dist/app) for GET/HEAD on every other path.
+    // The web app (static files from dist/app) for GET/HEAD on every path the API does not own.
     if (await handleWebRoute(req, res)) return;
+    // Every other route: who asks, and whether the route allows them (src/auth/access-gate.ts).
+    const authn = await gate.authenticate(req, `${req.method} ${url.pathname}`);
+    if (!authn.ok) {
+      req.resume();
+      return sendDenial(res, authn.denial);
+    }
+    const principal = authn.principal;
+    const routed = gate.admitRoute(principal, req.method ?? 'GET', req.url ?? '/');
+    if (!routed.ok) {
+      req.resume();
+      return sendDenial(res, routed.denial);
+    }
+    // A study-limited token reads and writes through the study filter on every route.
+    const seen = depsFor(reqDeps, principal);
+    // ProvLake's capture library posts here (/provlake/...-provenance).
+    if (await handleProvLakeRoute(req, res, seen, principal)) return;
+    // PROV documents (GET /prov/...): export with content negotiation.
+    if (await handleProvRoute(req, res, seen)) return;
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, {
         errors: [{ message: `no route ${url.pathname}; GraphQL is at /graphql`, extensions: { code: ErrorCode.NOT_FOUND } }],
@@ -382,9 +441,16 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         return;
       }
     }
+    // Every root field of the operation must be allowed before anything runs.
+    const operations =
+      req.method === 'POST' ? (Array.isArray(parsed) ? parsed : [parsed]) : [Object.fromEntries(url.searchParams)];
+    for (const op of operations as Array<{ query?: unknown; operationName?: unknown } | null>) {
+      const admitted = gate.admitGraphQL(principal, op?.query, op?.operationName);
+      if (!admitted.ok) return sendDenial(res, admitted.denial);
+    }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsed },
-      context: async () => createContext(reqDeps),
+      context: async () => createContext(reqDeps, principal),
     });
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;
@@ -404,6 +470,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     limits: config.queryLimits,
     formatError: formatErrorFor(log),
     log: log.child({ source: 'live' }),
+    gate,
   });
   shutdown.add('subscriptions', 'connections', () => live.close());
   metrics.countSubscriptionsWith(() => live.activeSubscriptions());

@@ -17,7 +17,8 @@ import { createContext, type AppDeps } from '../context';
 import { BadUserInputError } from '../errors';
 import type { Logger } from '../logger';
 import { queryLimitsRule } from '../query-limits';
-import { authorizeSubscription } from './authorize-subscription';
+import { OPEN_PRINCIPAL, type Principal } from '../auth/scopes';
+import { authorizeSubscription, type SubscriptionGate } from './authorize-subscription';
 import { LiveCloseCode } from './close-codes';
 import type { LiveHub } from './live-hub';
 
@@ -42,6 +43,8 @@ export interface LiveServerOptions {
   /** The HTTP endpoint's error masking, applied to subscription errors too. */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
+  /** Access control: who connects (connection_init) and which root fields they may subscribe to. */
+  gate: SubscriptionGate;
 }
 
 /**
@@ -61,15 +64,21 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
   };
   opts.httpServer.on('upgrade', onUpgrade);
   const rules = [...specifiedRules, queryLimitsRule(opts.limits)];
+  // Who each connection is, from its connection_init (held as long as the socket).
+  const principals = new WeakMap<WebSocket, Principal>();
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => opts.formatError(e.toJSON(), e));
 
   const graphqlWs = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: http.IncomingMessage }>(
     {
       schema: opts.schema,
       validate: (schema, document) => validate(schema, document, rules),
-      onConnect: (ctx) => authorizeSubscription(ctx.connectionParams, ctx.extra.request),
+      onConnect: async (ctx) => {
+        const admitted = await authorizeSubscription(opts.gate, ctx.connectionParams, ctx.extra.request);
+        if (admitted.ok) principals.set(ctx.extra.socket, admitted.principal);
+        return admitted.ok;
+      },
       context: (ctx) => ({
-        ...createContext(opts.deps),
+        ...createContext(opts.deps, principals.get(ctx.extra.socket) ?? OPEN_PRINCIPAL),
         connection: { drop: (code: number, reason: string) => ctx.extra.socket.close(code, reason) },
       }),
       onSubscribe: (_ctx, _id, payload) => {
@@ -81,6 +90,11 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
         }
         if (op && op.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [new BadUserInputError('only subscriptions are served over WebSocket; send queries and mutations over HTTP')];
+        }
+        const principal = principals.get(_ctx.extra.socket);
+        if (principal) {
+          const admitted = opts.gate.admitDocument(principal, parse(payload.query), payload.operationName ?? null);
+          if (!admitted.ok) return [admitted.denial.error];
         }
         return undefined;
       },

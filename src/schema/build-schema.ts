@@ -9,6 +9,7 @@ import { IngestResolver } from '../resolvers/provenance/ingest.resolver';
 import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
 import { LiveResolver } from '../resolvers/live/live.resolver';
 import { NodeResolver } from '../resolvers/provenance/node.resolver';
+import { ApiTokenResolver } from '../resolvers/auth/api-token.resolver';
 import { SpatialResolver } from '../resolvers/provenance/spatial.resolver';
 import {
   AttributeResolver,
@@ -70,6 +71,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       ExtractionJobResolver,
       SpatialResolver,
       LiveResolver,
+      ApiTokenResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.
     orphanedTypes: [

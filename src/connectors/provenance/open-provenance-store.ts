@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { Logger } from '../../logger';
 import { startLocalPostgres } from './local-postgres';
 import { migrate } from './migrate';
+import { PgApiTokenStore, type ApiTokenStore } from './pg-api-tokens';
+import { PgStudyVisibility, type StudyVisibility } from './pg-study-visibility';
 import { PgProvenanceStore } from './pg-provenance-store';
 import type { ProvenanceStore } from './provenance-store';
 
@@ -19,6 +21,10 @@ export interface OpenStoreOptions {
 export interface OpenedStore {
   store: ProvenanceStore;
   backend: 'server' | 'local';
+  /** Access tokens, in the same database (migration 011). */
+  tokens: ApiTokenStore;
+  /** Which records belong to which studies (study-limited tokens). */
+  visibility: StudyVisibility;
   /** Connection URL (with the local server's password: never log it). */
   url: string;
   close(): Promise<void>;
@@ -47,6 +53,8 @@ export async function openProvenanceStore(opts: OpenStoreOptions): Promise<Opene
   const store = new PgProvenanceStore(pool);
   return {
     store,
+    tokens: new PgApiTokenStore(pool),
+    visibility: new PgStudyVisibility(pool),
     backend: local ? 'local' : 'server',
     url,
     close: async () => {

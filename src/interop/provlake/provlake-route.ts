@@ -10,6 +10,8 @@ import { OpenTasks } from './provlake-nesting';
 import { prospectiveToSpec } from './provlake-prospective';
 import { parseRetrospectiveBody } from './provlake-requests';
 import { ensureProvLakeSpecs } from './provlake-specs';
+import { ingestWithinStudies } from '../../auth/ingest-study-check';
+import { OPEN_PRINCIPAL, type Principal } from '../../auth/scopes';
 
 /**
  * The ProvLake service API, so a script instrumented with IBM's ProvLake library switches to
@@ -26,7 +28,12 @@ const ROUTE = /^(?:\/provlake)?\/(prospective|retrospective)-provenance\/?$/;
 // Open tasks looked up per run at a cycle begin; a script has a handful (training, epoch, batch).
 const OPEN_TASKS_PER_RUN = 100;
 
-export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.ServerResponse, deps: AppDeps): Promise<boolean> {
+export async function handleProvLakeRoute(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  deps: AppDeps,
+  principal: Principal = OPEN_PRINCIPAL,
+): Promise<boolean> {
   const pathname = pathOf(req);
   const stores = DATA_STORES.exec(pathname);
   if (stores) return handleDataStores(req, res, deps, stores[1]);
@@ -86,15 +93,19 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
     const step = deps.config.maxBatchEvents;
     for (let from = 0; from < mapped.events.length; from += step) {
       const chunk = mapped.events.slice(from, from + step);
-      const r = await ingestBatch(
+      // A study-limited token writes only its studies' events (deps.store is then the scoped store).
+      const r = await ingestWithinStudies(
         chunk.map((e) => e.event),
-        {
-          store: deps.store,
-          catalog: deps.catalog,
-          maxBatchEvents: step,
-          observer: deps.metrics,
-          onCommitted: deps.live?.published,
-        },
+        deps.store,
+        (allowed) =>
+          ingestBatch(allowed, {
+            store: deps.store,
+            catalog: deps.catalog,
+            maxBatchEvents: step,
+            observer: deps.metrics,
+            onCommitted: deps.live?.published,
+          }),
+        { log: deps.log.child({ source: 'audit' }), token: principal.name },
       );
       total.accepted += r.accepted;
       total.duplicates += r.duplicates;
@@ -115,7 +126,7 @@ export async function handleProvLakeRoute(req: http.IncomingMessage, res: http.S
     return send(res, 200, { ...total, requests: requests.length, events: mapped.events.length, error });
   } catch (err) {
     if (err instanceof ProvmlError) {
-      const status = err.code === ErrorCode.LIMIT_EXCEEDED ? 413 : 400;
+      const status = err.code === ErrorCode.LIMIT_EXCEEDED ? 413 : err.code === ErrorCode.FORBIDDEN ? 403 : 400;
       return fail(res, status, err.code, err.message, err.extensions as Record<string, unknown>);
     }
     throw err;

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../context';
 import { ingestBatch } from '../../ingest/ingest-batch';
+import { ingestWithinStudies } from '../../auth/ingest-study-check';
 import { parseWorkflowSpec, specHash } from '../../ingest/workflow-spec';
 import { IngestResult } from '../../schema/ingest-result.type';
 import { Experiment } from '../../schema/ml/experiment.type';
@@ -25,12 +26,19 @@ export class IngestResolver {
       'Writes a batch of provenance events (docs/ingest.md) in one transaction; resent events are duplicates, invalid ones are rejected alone.',
   })
   ingest(@Ctx() ctx: RequestContext, @Arg('events', () => [JSONScalar]) events: unknown[]) {
-    return ingestBatch(events, {
-      store: ctx.store,
-      catalog: ctx.catalog,
-      maxBatchEvents: ctx.config.maxBatchEvents,
-      observer: ctx.metrics,
-      onCommitted: ctx.live?.published,
-    });
+    // A study-limited token writes only events of its studies; the others are rejected one by one.
+    return ingestWithinStudies(
+      events,
+      ctx.store,
+      (allowed) =>
+        ingestBatch(allowed, {
+          store: ctx.store,
+          catalog: ctx.catalog,
+          maxBatchEvents: ctx.config.maxBatchEvents,
+          observer: ctx.metrics,
+          onCommitted: ctx.live?.published,
+        }),
+      { log: ctx.log.child({ source: 'audit' }), token: ctx.principal.name },
+    );
   }
 }

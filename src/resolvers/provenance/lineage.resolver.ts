@@ -6,6 +6,7 @@ import { EdgeKindEnum, Lineage, LineageDirectionEnum } from '../../schema/ml/lin
 import { findDataRefs } from '../../connectors/provenance/id-lookup';
 import { parseGlobalId } from '../../schema/views';
 import { loadNode } from './views';
+import { StudyScopedStore } from '../../auth/study-scoped-store';
 
 const NODE_KINDS = new Set(['ref', 'task', 'run', 'agent']);
 
@@ -44,6 +45,9 @@ export class LineageResolver {
       frontier = refs.map((r) => `ref:${r.id}`);
     }
 
+    // A study-limited token's store leaves out edges that cross its studies' boundary, and counts them.
+    const scope = ctx.store instanceof StudyScopedStore ? ctx.store.scope : null;
+    const boundaryBefore = scope?.boundaryEdges ?? 0;
     const depthOf = new Map(frontier.map((n) => [n, 0]));
     const edges: Array<StoreEdge & { depth: number }> = [];
     const seenEdges = new Set<string>();
@@ -73,6 +77,7 @@ export class LineageResolver {
       nodes: nodes.filter((n): n is { node: NonNullable<typeof n.node>; depth: number } => n.node !== null),
       edges: edges.map((e) => ({ kind: e.kind as EdgeKindEnum, from: e.from, to: e.to, depth: e.depth })),
       depth: Math.max(0, ...[...depthOf.values()]),
+      studyBoundaryEdges: (scope?.boundaryEdges ?? 0) - boundaryBefore,
     };
   }
 }

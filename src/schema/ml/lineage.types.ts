@@ -54,4 +54,9 @@ export class Lineage {
   edges!: LineageEdge[];
   @Field(() => Int, { description: 'Deepest level reached.' })
   depth!: number;
+  @Field(() => Int, {
+    description:
+      'Edges not followed because they lead out of the studies the access token is limited to: the lineage stops at that boundary (always 0 for a token of every study).',
+  })
+  studyBoundaryEdges!: number;
 }
