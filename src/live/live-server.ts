@@ -19,6 +19,7 @@ import type { Logger } from '../logger';
 import { queryLimitsRule } from '../query-limits';
 import { authorizeSubscription } from './authorize-subscription';
 import { LiveCloseCode } from './close-codes';
+import { sharedSubscribe } from './shared-subscribe';
 import type { LiveHub } from './live-hub';
 
 const CLOSE_GRACE_MS = 2000;
@@ -66,6 +67,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
   const graphqlWs = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: http.IncomingMessage }>(
     {
       schema: opts.schema,
+      subscribe: sharedSubscribe,
       validate: (schema, document) => validate(schema, document, rules),
       onConnect: (ctx) => authorizeSubscription(ctx.connectionParams, ctx.extra.request),
       context: (ctx) => ({

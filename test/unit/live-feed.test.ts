@@ -28,11 +28,17 @@ describe('live feed (one subscription)', () => {
   });
 
   it('keeps a subscriber that is waiting for its next message, however much lands meanwhile', async () => {
-    const feed = new LiveFeed({ maxPending: 100, batchMs: 50, toMessages: metricMessages('r', null), onOverflow: () => fail('dropped') });
+    const feed = new LiveFeed({
+      maxPending: 100,
+      batchMs: 50,
+      toMessages: metricMessages('r', null),
+      onOverflow: () => fail('dropped'),
+    });
     feed.push([change(1, 10)]);
     await feed.next();
     const next = feed.next(); // waits out the batch window
-    for (let s = 2; s < 10; s++) feed.push([change(s, 60)]);
+    const at = Date.now();
+    for (let s = 2; s < 10; s++) feed.push([change(s, 60)], false, at);
     expect(((await next).value as { points: unknown[] }).points).toHaveLength(480);
     await feed.return();
   });

@@ -24,7 +24,13 @@ export class LiveResolver {
     description: 'Task executions of a run beginning and ending, and the run itself starting and ending, as they commit.',
     subscribe: ({ args, context }: Data<RunArgs>) => {
       const after = parseCursor(args.after);
-      return openFeed(context, runStream(args.run), joinAfter(after), runEventMessages(args.run, after));
+      return openFeed(
+        context,
+        runStream(args.run),
+        joinAfter(after),
+        runEventMessages(args.run, after),
+        `events:${args.after ?? ''}`,
+      );
     },
   })
   runEvents(
@@ -41,11 +47,13 @@ export class LiveResolver {
       if (args.names && args.names.length > MAX_NAMES) throw new LimitExceededError('metric names', MAX_NAMES, args.names.length);
       const after = parseCursor(args.after);
       const names = args.names?.length ? new Set(args.names) : null;
+      const variant = `metrics:${names ? JSON.stringify([...names].sort()) : '*'}`;
       return openFeed(
         context,
         runStream(args.run),
         joinAfter(after),
         metricMessages(args.run, names),
+        variant,
         context.config.liveBatchMs,
       );
     },
@@ -63,7 +71,7 @@ export class LiveResolver {
     description: 'Workflow executions of a study starting and ending, as they commit.',
     subscribe: ({ args, context }: Data<{ study: string; after?: string | null }>) => {
       const after = parseCursor(args.after);
-      return openFeed(context, studyStream(args.study), joinAfter(after), runChangeMessages(after));
+      return openFeed(context, studyStream(args.study), joinAfter(after), runChangeMessages(after), `runs:${args.after ?? ''}`);
     },
   })
   runs(
