@@ -1,6 +1,5 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { useServer } from 'graphql-ws/use/ws';
 import {
   GraphQLError,
   OperationTypeNode,
@@ -11,7 +10,7 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { QueryLimits } from '../config';
 import { createContext, type AppDeps } from '../context';
 import { BadUserInputError } from '../errors';
@@ -20,6 +19,7 @@ import { queryLimitsRule } from '../query-limits';
 import { authorizeSubscription } from './authorize-subscription';
 import { LiveCloseCode } from './close-codes';
 import { sharedSubscribe } from './shared-subscribe';
+import { serveGraphqlWs } from './ws-transport';
 import type { LiveHub } from './live-hub';
 
 const CLOSE_GRACE_MS = 2000;
@@ -64,7 +64,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
   const rules = [...specifiedRules, queryLimitsRule(opts.limits)];
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => opts.formatError(e.toJSON(), e));
 
-  const graphqlWs = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: http.IncomingMessage }>(
+  const stopGraphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
       schema: opts.schema,
       subscribe: sharedSubscribe,
@@ -107,7 +107,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
         for (const client of wss.clients) client.terminate();
       }, CLOSE_GRACE_MS);
       try {
-        await graphqlWs.dispose();
+        await stopGraphqlWs();
       } finally {
         clearTimeout(cut);
       }
