@@ -11,12 +11,34 @@ interface Start {
   url: string;
   run: string;
   n: number;
+  /** Count points in the raw frames instead of parsing them (clients whose CPU is elsewhere). */
+  raw: boolean;
+}
+
+const QUERY = `subscription($run: ID!) { metrics(run: $run) { cursor points { name value step recordedAt } } }`;
+
+/** graphql-transport-ws by hand; counts `"step":` in each frame (one per point). */
+function rawSubscriber(url: string, run: string, i: number): { dispose(): Promise<void> } {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const marker = Buffer.from('"step":');
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
+  ws.on('message', (raw: Buffer) => {
+    if (raw.length < 64 && raw.includes('connection_ack')) {
+      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY, variables: { run } } }));
+      return;
+    }
+    for (let at = raw.indexOf(marker); at >= 0; at = raw.indexOf(marker, at + marker.length)) counts[i]++;
+  });
+  ws.on('close', (code) => {
+    if (code !== 1000 && code !== 1005) closedAbnormally++;
+  });
+  return { dispose: async () => ws.close(1000) };
 }
 interface Stop {
   cmd: 'stop';
 }
 
-let clients: Client[] = [];
+let clients: Array<Pick<Client, 'dispose'>> = [];
 let counts: number[] = [];
 let closedAbnormally = 0;
 
@@ -24,6 +46,7 @@ process.on('message', (msg: Start | Stop | { cmd: 'count' }) => {
   if (msg.cmd === 'start') {
     counts = Array.from({ length: msg.n }, () => 0);
     clients = counts.map((_, i) => {
+      if (msg.raw) return rawSubscriber(msg.url, msg.run, i);
       const c = createClient({
         url: msg.url.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,

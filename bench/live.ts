@@ -10,6 +10,7 @@
  *
  *   npm run build && npx tsx bench/live.ts [--points 300] [--gap 20] [--poll 100]
  *                                          [--subscribers 200] [--events 40000] [--batch 2000] [--clients 2] [--rounds 3]
+ *                                          [--raw-subscribers]
  *
  * Uses the machine's PostgreSQL (PROVML_BENCH_DATABASE_URL), a fresh database dropped at the end;
  * the server runs in this process, in production mode, with LISTEN/NOTIFY (PROVML_REDIS_URL: Redis).
@@ -37,6 +38,9 @@ const EVENTS = arg('events', 40_000);
 const BATCH = arg('batch', 2000);
 const CLIENTS = arg('clients', 2);
 const ROUNDS = arg('rounds', 3);
+// Subscribers count points in the raw frames instead of parsing them: remote clients' parsing is
+// not this machine's CPU (with 2 cores, 200 parsing clients compete with the server and PostgreSQL).
+const RAW = process.argv.includes('--raw-subscribers');
 const ADMIN = process.env.PROVML_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const SPEC = { name: 'livebench', kind: 'LEARNING', transformations: [{ name: 'training', kind: 'LEARNING_STAGE' }] };
@@ -134,7 +138,7 @@ async function throughput(url: string, liveCount: () => number) {
     const run = `tp-${round}-${randomBytes(3).toString('hex')}`;
     await begin(url, run);
     if (subscribed) {
-      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS });
+      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW });
       while (liveCount() < SUBSCRIBERS) await sleep(20);
     }
     const perClient = Math.ceil(EVENTS / CLIENTS);
