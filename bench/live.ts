@@ -80,7 +80,9 @@ async function latency(url: string) {
         const now = performance.now();
         for (const p of r.data?.metrics.points ?? []) {
           const s = Number(p.step);
-          if (!seenSub.has(s)) (viaSub.push(now - sentAt.get(s)!), seenSub.add(s));
+          if (seenSub.has(s)) continue;
+          viaSub.push(now - sentAt.get(s)!);
+          seenSub.add(s);
         }
       },
       error: (e) => console.error('subscription error', e),
@@ -107,7 +109,9 @@ async function latency(url: string) {
       const now = performance.now();
       for (const p of d.execution?.metrics ?? []) {
         const s = Number(p.step);
-        if (!seenPoll.has(s) && sentAt.has(s)) (viaPoll.push(now - sentAt.get(s)!), seenPoll.add(s));
+        if (seenPoll.has(s) || !sentAt.has(s)) continue;
+        viaPoll.push(now - sentAt.get(s)!);
+        seenPoll.add(s);
       }
       await sleep(Math.max(0, POLL - (performance.now() - t)));
     }

@@ -60,7 +60,10 @@ describe.each([
     const run = 'replica-run';
     const events = await subscribe<EventMsg>(b.url, `subscription { runEvents(run: "${run}") { cursor kind task } }`);
     const metrics = await subscribe<MetricsMsg>(b.url, `subscription { metrics(run: "${run}") { cursor points { name step } } }`);
-    const runs = await subscribe<RunsMsg>(b.url, `subscription { runs(study: "replica-study") { cursor kind run workflow status } }`);
+    const runs = await subscribe<RunsMsg>(
+      b.url,
+      `subscription { runs(study: "replica-study") { cursor kind run workflow status } }`,
+    );
     const batches = [
       [
         { id: 'r-b', type: 'workflowBegin', run, workflow: 'replicated' },
@@ -80,7 +83,9 @@ describe.each([
     await metrics.until((d) => d.flatMap((m) => m.metrics.points).length === 100);
     await runs.until((d) => d.length === 2);
     expect(events.data.map((m) => m.runEvents.kind)).toEqual(['RUN_STARTED', 'TASK_BEGUN', 'TASK_ENDED', 'RUN_ENDED']);
-    expect(metrics.data.flatMap((m) => m.metrics.points.map((p) => Number(p.step)))).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(metrics.data.flatMap((m) => m.metrics.points.map((p) => Number(p.step)))).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     expect(runs.data.map((m) => [m.runs.kind, m.runs.run, m.runs.workflow, m.runs.status])).toEqual([
       ['STARTED', run, 'replicated', 'RUNNING'],
       ['ENDED', run, 'replicated', 'FINISHED'],

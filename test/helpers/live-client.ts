@@ -40,7 +40,9 @@ export async function subscribe<T>(
         if (pred(data)) return resolve();
         const timer = setTimeout(() => {
           watchers.delete(check);
-          reject(new Error(`condition not met within ${timeoutMs} ms; ${data.length} messages, errors ${JSON.stringify(errors)}`));
+          reject(
+            new Error(`condition not met within ${timeoutMs} ms; ${data.length} messages, errors ${JSON.stringify(errors)}`),
+          );
         }, timeoutMs);
         const check = () => {
           if (!pred(data)) return;

@@ -41,7 +41,11 @@ export function liveBusContract(name: string, makeBus: (opened: OpenedStore) => 
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'provml-live-bus-'));
       const o = await openProvenanceStore({ databaseUrl: db.url, dataDir, poolSize: 2, log: silentLogger });
       opened.push(o);
-      const spec = parseWorkflowSpec({ name: 'bus', kind: 'LEARNING', transformations: [{ name: 'train', kind: 'LEARNING_STAGE' }] });
+      const spec = parseWorkflowSpec({
+        name: 'bus',
+        kind: 'LEARNING',
+        transformations: [{ name: 'train', kind: 'LEARNING_STAGE' }],
+      });
       await o.store.registerWorkflow(spec, specHash(spec));
       catalog = new SpecCatalog(o.store);
     });
@@ -109,7 +113,14 @@ export function liveBusContract(name: string, makeBus: (opened: OpenedStore) => 
       await ingestA([{ id: `${run}-b`, type: 'workflowBegin', run, workflow: 'bus' }]);
       // Concurrent batches of one run: their seqs must still follow commit order, gap-free.
       const batches = Array.from({ length: 12 }, (_, b) =>
-        Array.from({ length: 20 }, (_, i) => ({ id: `${run}-m${b}-${i}`, type: 'metric', run, name: `m${b % 3}`, value: i, step: b * 100 + i })),
+        Array.from({ length: 20 }, (_, i) => ({
+          id: `${run}-m${b}-${i}`,
+          type: 'metric',
+          run,
+          name: `m${b % 3}`,
+          value: i,
+          step: b * 100 + i,
+        })),
       );
       await Promise.all(batches.map((batch) => ingestA(batch)));
       await live.until(() => live.rows.length === 13);
@@ -123,7 +134,9 @@ export function liveBusContract(name: string, makeBus: (opened: OpenedStore) => 
       // Resume on B from seq 4 while A keeps ingesting: the missed ones from the store, then live.
       const resumed = collect();
       resumed.feed.attach(await B.hub.join(runStream(run), 4, resumed.feed));
-      const more = Array.from({ length: 6 }, (_, b) => [{ id: `${run}-x${b}`, type: 'metric', run, name: 'm0', value: b, step: 9000 + b }]);
+      const more = Array.from({ length: 6 }, (_, b) => [
+        { id: `${run}-x${b}`, type: 'metric', run, name: 'm0', value: b, step: 9000 + b },
+      ]);
       for (const batch of more) await ingestA(batch);
       await resumed.until(() => resumed.rows.length === 15);
       expect(resumed.rows.map((r) => r.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 5));
