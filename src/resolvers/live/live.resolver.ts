@@ -42,7 +42,8 @@ export class LiveResolver {
   }
 
   @Subscription(() => MetricBatch, {
-    description: 'Metric points of a run as they commit, batched (one message per 100 ms at most), in ingest order.',
+    description:
+      'Metric points of a run as they commit, one message per 100 ms window of the clock (PROVML_LIVE_BATCH_MS), in ingest order.',
     subscribe: ({ args, context }: Data<RunArgs & { names?: string[] | null }>) => {
       if (args.names && args.names.length > MAX_NAMES) throw new LimitExceededError('metric names', MAX_NAMES, args.names.length);
       const after = parseCursor(args.after);
