@@ -7,7 +7,7 @@ export interface LiveFeedOptions<T> {
    * messages; past it, it is dropped.
    */
   maxPending: number;
-  /** Least time between two messages (ms): changes that land meanwhile go out together. */
+  /** Batch window (ms): the changes that land in one window of the clock go out as one message. */
   batchMs: number;
   /** The messages for some changes, in order (possibly none: filtered out). */
   toMessages(rows: LiveChangeRow[]): T[];
@@ -26,10 +26,12 @@ export const weightOf = (r: LiveChangeRow): number =>
  * `onOverflow` closes the connection, instead of buffering without bound.
  */
 export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
-  private rows: LiveChangeRow[] = [];
-  private ready: T[] = [];
+  /** Changes not yet made into messages, by batch window. */
+  private windows: Array<{ tick: number; rows: LiveChangeRow[] }> = [];
+  /** Messages made for the last window; shared with other feeds (LiveHub.shared): never mutated. */
+  private ready: readonly T[] = [];
+  private readyAt = 0;
   private pending = 0;
-  private lastEmit = 0;
   private wake: (() => void) | null = null;
   private roomWaiters: Array<() => void> = [];
   private done = false;
@@ -50,10 +52,14 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     else this.leave = leave;
   }
 
-  push(rows: LiveChangeRow[], paced = false): void {
+  push(rows: LiveChangeRow[], paced = false, at = Date.now()): void {
     if (this.done) return;
     const before = this.pending;
-    this.rows.push(...rows);
+    // Replay pages and unbatched feeds: a window each. Live changes of one clock window: together.
+    const tick = paced || this.opts.batchMs <= 0 ? -1 : Math.floor(at / this.opts.batchMs);
+    const last = this.windows[this.windows.length - 1];
+    if (tick >= 0 && last?.tick === tick) last.rows.push(...rows);
+    else this.windows.push({ tick, rows: [...rows] });
     for (const r of rows) this.pending += weightOf(r);
     // Slow: it is still busy sending what it had (not waiting in next()), that was not all, and
     // the backlog is now past the bound. One big commit to a subscriber that keeps up is no backlog.
@@ -93,33 +99,35 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
         throw err;
       }
       if (this.done) return { done: true, value: undefined };
-      const ready = this.ready.shift();
-      if (ready !== undefined) {
+      if (this.readyAt < this.ready.length) {
+        const ready = this.ready[this.readyAt++];
         this.pending--;
         this.freeRoom();
         return { done: false, value: ready };
       }
-      if (!this.rows.length) {
+      const w = this.windows[0];
+      if (!w) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
-      const wait = this.lastEmit + this.opts.batchMs - Date.now();
+      // A window closes at the clock's next multiple of batchMs, the same instant for every
+      // subscriber: all of them then hold the same changes and share one message (LiveHub.shared)
+      // and its execution. One that lags sends the windows one after another, still shared.
+      const wait = w.tick >= 0 ? (w.tick + 1) * this.opts.batchMs - Date.now() : 0;
       if (wait > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, wait);
           this.wake = () => (clearTimeout(t), resolve());
         });
-        if (this.done) continue;
-        if (this.lastEmit + this.opts.batchMs > Date.now()) continue; // woken by a push: wait on
+        continue;
       }
-      const rows = this.rows;
-      this.rows = [];
+      this.windows.shift();
       let weight = 0;
-      for (const r of rows) weight += weightOf(r);
-      this.ready = this.opts.toMessages(rows);
+      for (const r of w.rows) weight += weightOf(r);
+      this.ready = this.opts.toMessages(w.rows);
+      this.readyAt = 0;
       // The backlog is now counted in messages ready to go.
       this.pending += this.ready.length - weight;
-      this.lastEmit = Date.now();
       this.freeRoom();
     }
   }
@@ -154,8 +162,9 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    this.rows = [];
+    this.windows = [];
     this.ready = [];
+    this.readyAt = 0;
     this.pending = 0;
     this.leave?.();
     this.leave = null;

@@ -7,7 +7,7 @@ import type { LiveBus } from './live-bus';
 /** Where the hub hands a subscriber its changes (a LiveFeed). */
 export interface LiveSink {
   /** Changes in seq order, each once. `paced`: a replay page the sink made room for. */
-  push(rows: LiveChangeRow[], paced?: boolean): void;
+  push(rows: LiveChangeRow[], paced?: boolean, at?: number): void;
   /** Resolves when the sink can take another replay page (or is closed). */
   room(): Promise<void>;
   /** The replay from the store failed: end the subscription with this error. */
@@ -36,6 +36,7 @@ interface Channel {
 }
 
 const EVERYTHING = Number.MAX_SAFE_INTEGER;
+const SHARED_MESSAGES = 256;
 
 /**
  * Fans live changes out to the subscribers of this replica. A bus message says only that a
@@ -47,6 +48,7 @@ const EVERYTHING = Number.MAX_SAFE_INTEGER;
 export class LiveHub {
   private readonly channels = new Map<string, Channel>();
   private readonly opening = new Map<string, Promise<Channel>>();
+  private readonly messages = new Map<string, unknown[]>();
 
   constructor(
     private readonly store: LiveLog,
@@ -66,6 +68,24 @@ export class LiveHub {
         for (const ch of this.channels.values()) this.want(ch, EVERYTHING);
       },
     });
+  }
+
+  /**
+   * The messages of a run of changes, made once for every subscriber that takes exactly these
+   * changes with the same filter (`variant`), so that they also share one execution
+   * (shared-subscribe.ts). A feed's rows are a gap-free seq range of one stream: stream, first
+   * and last seq name them.
+   */
+  shared<T>(rows: readonly LiveChangeRow[], variant: string, make: () => T[]): T[] {
+    if (!rows.length) return make();
+    const key = `${rows[0].stream}\u0000${rows[0].seq}\u0000${rows[rows.length - 1].seq}\u0000${variant}`;
+    const hit = this.messages.get(key);
+    if (hit) return hit as T[];
+    const made = make();
+    this.messages.set(key, made);
+    // Only the recent windows are shared: a small, insertion-ordered cache.
+    if (this.messages.size > SHARED_MESSAGES) this.messages.delete(this.messages.keys().next().value!);
+    return made;
   }
 
   /** Stops listening; subscriptions get nothing more (close their connections first). */
@@ -195,6 +215,7 @@ export class LiveHub {
   }
 
   private fanOut(ch: Channel, rows: LiveChangeRow[]): void {
+    const at = Date.now(); // one instant for all: the same batch window in every feed
     for (const m of ch.members) {
       if (m.buffered) {
         m.buffered.push(...rows);
@@ -203,7 +224,7 @@ export class LiveHub {
       const fresh = rows[0].seq > m.last ? rows : rows.filter((r) => r.seq > m.last);
       if (!fresh.length) continue;
       m.last = fresh[fresh.length - 1].seq;
-      m.sink.push(fresh);
+      m.sink.push(fresh, false, at);
     }
   }
 }

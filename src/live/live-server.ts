@@ -1,6 +1,5 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { useServer } from 'graphql-ws/use/ws';
 import {
   GraphQLError,
   OperationTypeNode,
@@ -20,6 +19,8 @@ import { queryLimitsRule } from '../query-limits';
 import { OPEN_PRINCIPAL, type Principal } from '../auth/scopes';
 import { authorizeSubscription, type SubscriptionGate } from './authorize-subscription';
 import { LiveCloseCode } from './close-codes';
+import { sharedSubscribe } from './shared-subscribe';
+import { serveGraphqlWs } from './ws-transport';
 import type { LiveHub } from './live-hub';
 
 const CLOSE_GRACE_MS = 2000;
@@ -68,9 +69,10 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
   const principals = new WeakMap<WebSocket, Principal>();
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => opts.formatError(e.toJSON(), e));
 
-  const graphqlWs = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: http.IncomingMessage }>(
+  const stopGraphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
       schema: opts.schema,
+      subscribe: sharedSubscribe,
       validate: (schema, document) => validate(schema, document, rules),
       onConnect: async (ctx) => {
         const admitted = await authorizeSubscription(opts.gate, ctx.connectionParams, ctx.extra.request);
@@ -119,7 +121,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
         for (const client of wss.clients) client.terminate();
       }, CLOSE_GRACE_MS);
       try {
-        await graphqlWs.dispose();
+        await stopGraphqlWs();
       } finally {
         clearTimeout(cut);
       }

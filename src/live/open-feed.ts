@@ -13,6 +13,8 @@ export async function openFeed<T>(
   stream: string,
   after: number | null,
   toMessages: (rows: LiveChangeRow[]) => T[],
+  /** What besides the rows decides the messages (filter, cursor): subscribers alike share them. */
+  variant: string,
   batchMs = 0,
 ): Promise<AsyncIterableIterator<T>> {
   const hub = ctx.live;
@@ -21,7 +23,7 @@ export async function openFeed<T>(
   const feed = new LiveFeed<T>({
     maxPending: max,
     batchMs,
-    toMessages,
+    toMessages: (rows) => hub.shared(rows, variant, () => toMessages(rows)),
     onOverflow: () => {
       ctx.log.warn('slow subscriber dropped', { stream, maxPending: max });
       ctx.connection?.drop(LiveCloseCode.SLOW_SUBSCRIBER, `subscriber too slow: more than ${max} items waiting`);

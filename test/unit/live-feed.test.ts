@@ -37,7 +37,8 @@ describe('live feed (one subscription)', () => {
     feed.push([change(1, 10)]);
     await feed.next();
     const next = feed.next(); // waits out the batch window
-    for (let s = 2; s < 10; s++) feed.push([change(s, 60)]);
+    const at = Date.now();
+    for (let s = 2; s < 10; s++) feed.push([change(s, 60)], false, at);
     expect(((await next).value as { points: unknown[] }).points).toHaveLength(480);
     await feed.return();
   });

@@ -24,7 +24,13 @@ export class LiveResolver {
     description: 'Task executions of a run beginning and ending, and the run itself starting and ending, as they commit.',
     subscribe: ({ args, context }: Data<RunArgs>) => {
       const after = parseCursor(args.after);
-      return openFeed(context, runStream(args.run), joinAfter(after), runEventMessages(args.run, after));
+      return openFeed(
+        context,
+        runStream(args.run),
+        joinAfter(after),
+        runEventMessages(args.run, after),
+        `events:${args.after ?? ''}`,
+      );
     },
   })
   runEvents(
@@ -36,16 +42,19 @@ export class LiveResolver {
   }
 
   @Subscription(() => MetricBatch, {
-    description: 'Metric points of a run as they commit, batched (one message per 100 ms at most), in ingest order.',
+    description:
+      'Metric points of a run as they commit, one message per 100 ms window of the clock (PROVML_LIVE_BATCH_MS), in ingest order.',
     subscribe: ({ args, context }: Data<RunArgs & { names?: string[] | null }>) => {
       if (args.names && args.names.length > MAX_NAMES) throw new LimitExceededError('metric names', MAX_NAMES, args.names.length);
       const after = parseCursor(args.after);
       const names = args.names?.length ? new Set(args.names) : null;
+      const variant = `metrics:${names ? JSON.stringify([...names].sort()) : '*'}`;
       return openFeed(
         context,
         runStream(args.run),
         joinAfter(after),
         metricMessages(args.run, names),
+        variant,
         context.config.liveBatchMs,
       );
     },
@@ -63,7 +72,7 @@ export class LiveResolver {
     description: 'Workflow executions of a study starting and ending, as they commit.',
     subscribe: ({ args, context }: Data<{ study: string; after?: string | null }>) => {
       const after = parseCursor(args.after);
-      return openFeed(context, studyStream(args.study), joinAfter(after), runChangeMessages(after));
+      return openFeed(context, studyStream(args.study), joinAfter(after), runChangeMessages(after), `runs:${args.after ?? ''}`);
     },
   })
   runs(

@@ -50,7 +50,7 @@ export class RunEvent {
 
 @ObjectType({
   simpleResolvers: true,
-  description: 'Metric points of a run committed since the previous batch (at most one batch per 100 ms), in ingest order.',
+  description: 'Metric points of a run committed in one batch window (100 ms of the clock by default), in ingest order.',
 })
 export class MetricBatch {
   @Field({ description: CURSOR })

@@ -1,0 +1,236 @@
+/**
+ * Live subscriptions (issue 13), two figures, each with its baseline in the same run:
+ *  1. latency, event -> subscriber: a producer ingests one metric point every --gap ms (as a job's
+ *     client does when idle); p50 / p99 from just before its ingest request to its arrival at a
+ *     metrics(run) subscriber, and, in the same run, at a client polling the query API every
+ *     --poll ms (the MLflow-UI way).
+ *  2. ingest throughput with --subscribers concurrent subscribers (each its own WebSocket, in a
+ *     child process, as remote clients) on the run being written, against no subscribers,
+ *     rounds interleaved; every subscriber must receive every point.
+ *
+ *   npm run build && npx tsx bench/live.ts [--points 300] [--gap 20] [--poll 100]
+ *                                          [--subscribers 200] [--events 40000] [--batch 2000] [--clients 2] [--rounds 3]
+ *                                          [--raw-subscribers]
+ *
+ * Uses the machine's PostgreSQL (PROVML_BENCH_DATABASE_URL), a fresh database dropped at the end;
+ * the server runs in this process, in production mode, with LISTEN/NOTIFY (PROVML_REDIS_URL: Redis).
+ */
+import './production-env';
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { loadConfig } from '../dist/config';
+import { createLogger } from '../dist/logger';
+import { startServer } from '../dist/server';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const POINTS = arg('points', 300);
+const GAP = arg('gap', 20);
+const POLL = arg('poll', 100);
+const SUBSCRIBERS = arg('subscribers', 200);
+const EVENTS = arg('events', 40_000);
+const BATCH = arg('batch', 2000);
+const CLIENTS = arg('clients', 2);
+const ROUNDS = arg('rounds', 3);
+// Subscribers count points in the raw frames instead of parsing them: remote clients' parsing is
+// not this machine's CPU (with 2 cores, 200 parsing clients compete with the server and PostgreSQL).
+const RAW = process.argv.includes('--raw-subscribers');
+const ADMIN = process.env.PROVML_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+const SPEC = { name: 'livebench', kind: 'LEARNING', transformations: [{ name: 'training', kind: 'LEARNING_STAGE' }] };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const median = (xs: number[]) => pct(xs, 50);
+const fmt = (x: number) => Math.round(x).toLocaleString('en');
+
+async function post<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}
+const INGEST = 'mutation($e: [JSON!]!) { ingest(events: $e) { accepted rejected } }';
+const ingest = (url: string, e: unknown[]) => post<{ ingest: { accepted: number; rejected: number } }>(url, INGEST, { e });
+const begin = (url: string, run: string) =>
+  ingest(url, [{ id: `${run}-begin`, type: 'workflowBegin', run, workflow: 'livebench' }]);
+
+async function latency(url: string) {
+  const run = `lat-${randomBytes(3).toString('hex')}`;
+  await begin(url, run);
+  const sentAt = new Map<number, number>();
+  const viaSub: number[] = [];
+  const viaPoll: number[] = [];
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false });
+  const seenSub = new Set<number>();
+  const stopSub = client.subscribe<{ metrics: { points: Array<{ step: string }> } }>(
+    { query: 'subscription($run: ID!) { metrics(run: $run, names: ["loss"]) { cursor points { step } } }', variables: { run } },
+    {
+      next: (r) => {
+        const now = performance.now();
+        for (const p of r.data?.metrics.points ?? []) {
+          const s = Number(p.step);
+          if (seenSub.has(s)) continue;
+          viaSub.push(now - sentAt.get(s)!);
+          seenSub.add(s);
+        }
+      },
+      error: (e) => console.error('subscription error', e),
+      complete: () => undefined,
+    },
+  );
+  // Wait until the subscription is live: a probe point must arrive.
+  sentAt.set(-1, performance.now());
+  await ingest(url, [{ id: `${run}-probe`, type: 'metric', run, name: 'loss', value: 0, step: -1 }]);
+  while (!seenSub.has(-1)) await sleep(5);
+  viaSub.length = 0;
+  const seenPoll = new Set<number>([-1]);
+  let polls = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const t = performance.now();
+      const d = await post<{ execution: { metrics: Array<{ step: string }> } | null }>(
+        url,
+        'query($id: String!) { execution(id: $id) { metrics(name: "loss", limit: 5000) { step } } }',
+        { id: run },
+      );
+      polls++;
+      const now = performance.now();
+      for (const p of d.execution?.metrics ?? []) {
+        const s = Number(p.step);
+        if (seenPoll.has(s) || !sentAt.has(s)) continue;
+        viaPoll.push(now - sentAt.get(s)!);
+        seenPoll.add(s);
+      }
+      await sleep(Math.max(0, POLL - (performance.now() - t)));
+    }
+  })();
+  for (let i = 0; i < POINTS; i++) {
+    sentAt.set(i, performance.now());
+    await ingest(url, [{ id: `${run}-${i}`, type: 'metric', run, name: 'loss', value: i, step: i }]);
+    await sleep(GAP);
+  }
+  const deadline = Date.now() + 10_000;
+  while ((seenSub.size < POINTS + 1 || seenPoll.size < POINTS + 1) && Date.now() < deadline) await sleep(20);
+  polling = false;
+  await poller;
+  stopSub();
+  await client.dispose();
+  return { viaSub, viaPoll, polls, missingSub: POINTS + 1 - seenSub.size };
+}
+
+async function throughput(url: string, liveCount: () => number) {
+  const child = fork(path.join(__dirname, 'live-subscribers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve) => child.once('message', (m) => resolve(m as Record<string, unknown>)));
+  await next(); // ready
+  const rates = { none: [] as number[], subscribed: [] as number[] };
+  const incomplete: string[] = [];
+  for (let round = 0; round < ROUNDS * 2; round++) {
+    const subscribed = round % 2 === 1;
+    const run = `tp-${round}-${randomBytes(3).toString('hex')}`;
+    await begin(url, run);
+    if (subscribed) {
+      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW });
+      while (liveCount() < SUBSCRIBERS) await sleep(20);
+    }
+    const perClient = Math.ceil(EVENTS / CLIENTS);
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        for (let from = 0; from < perClient; from += BATCH) {
+          const n = Math.min(BATCH, perClient - from);
+          const e = Array.from({ length: n }, (_, i) => {
+            const step = c * perClient + from + i;
+            return { id: `${run}-${step}`, type: 'metric', run, name: 'loss', value: step, step };
+          });
+          const r = await ingest(url, e);
+          if (r.ingest.accepted !== n) throw new Error(`accepted ${r.ingest.accepted} of ${n}`);
+        }
+      }),
+    );
+    const rate = (perClient * CLIENTS) / ((performance.now() - t0) / 1000);
+    (subscribed ? rates.subscribed : rates.none).push(rate);
+    if (subscribed) {
+      // Every subscriber must get every point (or the figure would flatter us).
+      let state: { counts: number[]; closedAbnormally: number } = { counts: [], closedAbnormally: 0 };
+      const deadline = Date.now() + 120_000;
+      const delivered0 = performance.now();
+      do {
+        await sleep(100);
+        child.send({ cmd: 'count' });
+        state = (await next()) as typeof state;
+      } while (state.counts.some((n) => n < perClient * CLIENTS) && Date.now() < deadline && state.closedAbnormally === 0);
+      const behind = state.counts.filter((n) => n < perClient * CLIENTS).length;
+      if (behind || state.closedAbnormally)
+        incomplete.push(`round ${round}: ${behind} subscribers short, ${state.closedAbnormally} closed`);
+      console.log(
+        `  round ${round} (${SUBSCRIBERS} subscribers): ${fmt(rate)} events/s; all points at all subscribers ${fmt(performance.now() - delivered0)} ms after the last ingest returned`,
+      );
+      child.send({ cmd: 'stop' });
+      await next();
+      while (liveCount() > 0) await sleep(20);
+    } else console.log(`  round ${round} (no subscribers): ${fmt(rate)} events/s`);
+  }
+  child.kill();
+  return { rates, incomplete };
+}
+
+async function main() {
+  const name = `provml_live_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(ADMIN);
+  u.pathname = `/${name}`;
+  const config = loadConfig({
+    PROVML_DATABASE_URL: u.toString(),
+    PORT: '0',
+    PROVML_DEMO: '0',
+    PROVML_LOG_LEVEL: 'warn',
+    PROVML_MAX_BATCH_EVENTS: String(Math.max(BATCH, 5000)),
+    ...(process.env.PROVML_REDIS_URL ? { PROVML_REDIS_URL: process.env.PROVML_REDIS_URL } : {}),
+  });
+  const server = await startServer(config, createLogger('warn'));
+  try {
+    await post(server.url, 'mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { version } }', { s: SPEC });
+    console.log(`live benchmark (bus: ${process.env.PROVML_REDIS_URL ? 'redis' : 'postgres'}, NODE_ENV=${process.env.NODE_ENV})`);
+    console.log(`1. latency, ${POINTS} points one every ${GAP} ms; poller every ${POLL} ms`);
+    const lat = await latency(server.url);
+    console.log(
+      `   subscription: p50 ${lat.viaSub.length ? median(lat.viaSub).toFixed(1) : '-'} ms, p99 ${lat.viaSub.length ? pct(lat.viaSub, 99).toFixed(1) : '-'} ms (${lat.viaSub.length} points, ${lat.missingSub} missing)`,
+    );
+    console.log(
+      `   polling:      p50 ${median(lat.viaPoll).toFixed(1)} ms, p99 ${pct(lat.viaPoll, 99).toFixed(1)} ms (${lat.viaPoll.length} points, ${lat.polls} queries)`,
+    );
+    console.log(
+      `2. ingest throughput, ${EVENTS} metric events per round, batches of ${BATCH}, ${CLIENTS} clients, ${ROUNDS} rounds each, interleaved`,
+    );
+    const tp = await throughput(server.url, () => server.live.activeSubscriptions());
+    const a = median(tp.rates.none);
+    const b = median(tp.rates.subscribed);
+    console.log(
+      `   median: no subscribers ${fmt(a)} events/s; ${SUBSCRIBERS} subscribers ${fmt(b)} events/s (ratio ${(b / a).toFixed(2)})${tp.incomplete.length ? `; INCOMPLETE: ${tp.incomplete.join('; ')}` : '; every subscriber got every point'}`,
+    );
+  } finally {
+    await server.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
