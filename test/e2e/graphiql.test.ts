@@ -122,6 +122,9 @@ describe('GraphiQL in Chromium with no network', () => {
     expect(outside).toEqual(['http://192.0.2.1/probe']);
     outside.length = 0;
     page = await context.newPage();
+    page.on('response', async (r) => {
+      if (r.status() >= 400) console.log('DEBUG', r.status(), r.url(), r.request().postData(), await r.text().catch(() => ''));
+    });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
@@ -181,12 +184,17 @@ describe('GraphiQL in Chromium with no network', () => {
     await page.locator('.graphiql-query-editor .CodeMirror').evaluate((el, q) => {
       (el as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(q);
     }, `subscription Live { metrics(run: "${run}", names: ["loss"]) { cursor points { name value step } } }`);
-    const opened = page.waitForEvent('websocket');
+    // Frames are recorded from the socket's creation: connection_init goes out at once.
+    const sockets: string[] = [];
+    const sent: string[] = [];
+    page.on('websocket', (ws) => {
+      sockets.push(ws.url());
+      ws.on('framesent', (f) => sent.push(String(f.payload)));
+    });
     await page.locator('.graphiql-execute-button').click();
-    const socket = await opened;
-    expect(socket.url()).toBe(server.url.replace(/^http/, 'ws'));
-    const init = await socket.waitForEvent('framesent', (f) => String(f.payload).includes('connection_init'));
-    expect(JSON.parse(String(init.payload))).toEqual({
+    await waitFor(async () => sent.some((f) => f.includes('"subscribe"')));
+    expect(sockets).toEqual([server.url.replace(/^http/, 'ws')]);
+    expect(sent.map((f) => JSON.parse(f) as { type: string; payload?: unknown })[0]).toEqual({
       type: 'connection_init',
       payload: { authorization: 'Bearer graphiql-live-token' },
     });
