@@ -122,9 +122,6 @@ describe('GraphiQL in Chromium with no network', () => {
     expect(outside).toEqual(['http://192.0.2.1/probe']);
     outside.length = 0;
     page = await context.newPage();
-    page.on('response', async (r) => {
-      if (r.status() >= 400) console.log('DEBUG', r.status(), r.url(), r.request().postData(), await r.text().catch(() => ''));
-    });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);

@@ -64,8 +64,7 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
             live
           </span>
         ) : null}{' '}
-        ·{' '}
-        {fmtTime(run.startedAt)} → {fmtTime(run.endedAt)} ·{' '}
+        · {fmtTime(run.startedAt)} → {fmtTime(run.endedAt)} ·{' '}
         <a href={href('lineage', { start: run.id, dir: 'BOTH', depth: 2 })}>lineage</a>
       </p>
       <div className="cards">
