@@ -21,6 +21,21 @@ const CDN = /unpkg\.com|jsdelivr|cdnjs|googleapis|gstatic|apollographql\.com|esm
 let db: TestDatabase;
 let server: ServerProcess;
 
+const INGEST = `mutation($e: [JSON!]!) { ingest(events: $e) { accepted rejected } }`;
+async function ingestOk(events: unknown[]): Promise<void> {
+  const res = await gql<{ ingest: { accepted: number; rejected: number } }>(server.url, INGEST, { e: events });
+  expect(res.body.errors).toBeUndefined();
+  expect(res.body.data!.ingest.rejected).toBe(0);
+}
+/** Polls a condition the test cannot be told about (a gauge on /metrics) until it holds. */
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   server = await startServerProcess({ PROVML_DATABASE_URL: db.url, PROVML_DATA_DIR: os.tmpdir() });
@@ -150,6 +165,46 @@ describe('GraphiQL in Chromium with no network', () => {
     await docs.getByText('bestModel', { exact: true }).first().waitFor();
     const dir = process.env.PROVML_UI_SCREENSHOTS;
     if (dir) await page.screenshot({ path: path.join(dir, 'graphiql.png') });
+  });
+
+  it('runs a subscription over a WebSocket, token as connectionParams, and shows a metric ingested over HTTP', async () => {
+    const run = 'graphiql-live';
+    const reg = await gql(server.url, 'mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { id } }', {
+      s: { name: 'graphiql-live-job', kind: 'LEARNING', transformations: [{ name: 't', kind: 'LEARNING_STAGE' }] },
+    });
+    expect(reg.body.errors).toBeUndefined();
+    await ingestOk([{ id: `${run}-begin`, type: 'workflowBegin', run, workflow: 'graphiql-live-job' }]);
+
+    await page.getByLabel('Access token').fill('graphiql-live-token');
+    await page.getByLabel('New tab').click();
+    // GraphiQL 4's editors are CodeMirror 5, which hangs its instance on its element.
+    await page.locator('.graphiql-query-editor .CodeMirror').evaluate((el, q) => {
+      (el as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(q);
+    }, `subscription Live { metrics(run: "${run}", names: ["loss"]) { cursor points { name value step } } }`);
+    // Frames are recorded from the socket's creation: connection_init goes out at once.
+    const sockets: string[] = [];
+    const sent: string[] = [];
+    page.on('websocket', (ws) => {
+      sockets.push(ws.url());
+      ws.on('framesent', (f) => sent.push(String(f.payload)));
+    });
+    await page.locator('.graphiql-execute-button').click();
+    await waitFor(async () => sent.some((f) => f.includes('"subscribe"')));
+    expect(sockets).toEqual([server.url.replace(/^http/, 'ws')]);
+    expect(sent.map((f) => JSON.parse(f) as { type: string; payload?: unknown })[0]).toEqual({
+      type: 'connection_init',
+      payload: { authorization: 'Bearer graphiql-live-token' },
+    });
+    // Ingest only once the server holds the subscription (its gauge), so the point arrives live.
+    await waitFor(async () => /^provml_active_subscriptions [1-9]/m.test(await (await fetch(`${server.base}/metrics`)).text()));
+    await ingestOk([{ id: `${run}-m1`, type: 'metric', run, name: 'loss', value: 0.4242, step: 7 }]);
+    const response = page.locator('.graphiql-response');
+    await response.getByText('0.4242').first().waitFor();
+    await response.getByText('"loss"').first().waitFor();
+    // The same button stops it; the server then holds no subscription.
+    await page.locator('.graphiql-execute-button').click();
+    await waitFor(async () => /^provml_active_subscriptions 0/m.test(await (await fetch(`${server.base}/metrics`)).text()));
+    await page.getByLabel('Access token').fill('');
   });
 
   it('asked for nothing outside this machine, and nothing failed', () => {

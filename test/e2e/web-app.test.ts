@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type LaunchedBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
 
 // The web app at `/` in headless Chromium, against `provml serve` with the demo, as a user
 // would click through it: search -> model card -> lineage -> run -> compare; and a store that is
@@ -165,6 +165,77 @@ describe('the web app in a browser, on the demo', () => {
 
     expect(pageErrors).toEqual([]);
     expect(offsite).toEqual([]);
+  });
+});
+
+describe('the run page of a running run, live', () => {
+  let db: TestDatabase;
+  let server: ServerProcess;
+  let chromium: LaunchedBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const INGEST = `mutation($e: [JSON!]!) { ingest(events: $e) { accepted rejected } }`;
+  const ingest = async (events: unknown[]) => {
+    const res = await gql<{ ingest: { rejected: number } }>(server.url, INGEST, { e: events });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.ingest.rejected).toBe(0);
+  };
+  const loss = (run: string, from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `${run}-loss-${from + i}`,
+      type: 'metric',
+      run,
+      name: 'loss',
+      value: 1 / (from + i + 1),
+      step: from + i,
+    }));
+
+  beforeAll(async () => {
+    db = await createTestDatabase('provml_web_live');
+    server = await startServerProcess({ PROVML_DATABASE_URL: db.url, PROVML_DEMO: '0', PROVML_DATA_DIR: os.tmpdir() });
+    const reg = await gql(server.url, 'mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { id } }', {
+      s: { name: 'web-live-job', kind: 'LEARNING', transformations: [{ name: 'training', kind: 'LEARNING_STAGE' }] },
+    });
+    expect(reg.body.errors).toBeUndefined();
+    chromium = await launchBrowser();
+    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, 120_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('grows the curve as points are ingested and shows the status change when the run ends', async () => {
+    const run = 'web-live';
+    await ingest([{ id: `${run}-begin`, type: 'workflowBegin', run, workflow: 'web-live-job' }]);
+    await ingest(loss(run, 0, 5));
+    const seriesReads: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && /WebRunSeries/.test(r.postData() ?? '')) seriesReads.push(r.url());
+    });
+    await page.goto(`${server.base}/#/run?id=run:${run}`);
+    await page.waitForSelector('[data-testid="chart-metric-loss"][data-points="5"] canvas');
+    await page.getByTestId('run-live').waitFor();
+    expect(await page.getByTestId('run-status').innerText()).toBe('RUNNING');
+
+    await ingest(loss(run, 5, 10));
+    await page.waitForSelector('[data-testid="chart-metric-loss"][data-points="15"] canvas');
+    await ingest(loss(run, 15, 5));
+    await page.waitForSelector('[data-testid="chart-metric-loss"][data-points="20"] canvas');
+    // The new points came over the socket: the page read the series over HTTP once.
+    expect(seriesReads).toHaveLength(1);
+
+    const reread = page.waitForResponse((r) => /WebRunSeries/.test(r.request().postData() ?? ''));
+    await ingest([{ id: `${run}-end`, type: 'workflowEnd', run, status: 'FINISHED' }]);
+    await page.getByTestId('run-status').getByText('FINISHED').waitFor();
+    await page.getByTestId('run-live').waitFor({ state: 'detached' });
+    // Once ended, the page reads the run again: the same 20 points, drawn once each.
+    await reread;
+    await page.waitForSelector('[data-testid="chart-metric-loss"][data-points="20"] canvas');
+    expect(seriesReads).toHaveLength(2);
+    expect(pageErrors).toEqual([]);
   });
 });
 

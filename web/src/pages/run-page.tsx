@@ -1,8 +1,9 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { errorsAt, topErrors } from '../graphql';
 import { fmtBytes, fmtDuration, fmtTime, fmtValue } from '../format';
 import { href } from '../router';
 import { useQuery } from '../use-query';
+import { mergePoints, useLiveRun } from '../live-run';
 import { ErrorList, Loading, Unavailable } from '../components/status';
 import { LineChart, alignSeries } from '../components/line-chart';
 import {
@@ -25,16 +26,27 @@ interface SeriesData {
 /** A run: metric curves per step, batch times per epoch (Q4), GPU telemetry, tasks and models. */
 export default function RunPage({ params }: { params: URLSearchParams }) {
   const id = params.get('id') ?? '';
+  // While the run is RUNNING its page is live (live-run.ts); once it ends, everything is read again.
+  const [liveFor, setLiveFor] = useState('');
+  const live = useLiveRun(id.replace(/^run:/, ''), liveFor === id);
+  const refresh = live.ended ? 1 : 0;
   // Three requests at once; the curves wait only for the metric names, not for the slower rest.
-  const q = useQuery<{ execution: RunData | null }>(RUN, { id }, !id);
-  const nq = useQuery<{ execution: { metricNames: string[] } | null }>(METRIC_NAMES, { id }, !id);
-  const stats = useQuery<RunStatsData>(RUN_STATS, { id }, !id);
+  const q = useQuery<{ execution: RunData | null }>(RUN, { id }, !id, refresh);
+  const nq = useQuery<{ execution: { metricNames: string[] } | null }>(METRIC_NAMES, { id }, !id, refresh);
+  const stats = useQuery<RunStatsData>(RUN_STATS, { id }, !id, refresh);
   const run = q.data?.execution;
-  const names = nq.data?.execution?.metricNames ?? [];
-  const sq = useQuery<SeriesData>(seriesQuery(1, names, false), { r0: id }, !nq.data?.execution);
+  const fetchedNames = nq.data?.execution?.metricNames ?? [];
+  const sq = useQuery<SeriesData>(seriesQuery(1, fetchedNames, false), { r0: id }, !nq.data?.execution, refresh);
+  const running = !q.loading && run?.status === 'RUNNING';
+  useEffect(() => {
+    if (running) setLiveFor(id);
+  }, [running, id]);
+  // A metric the run began logging after the page loaded gets its curve too.
+  const names = [...new Set([...fetchedNames, ...(liveFor === id ? live.points.keys() : [])])];
   if (!id) return <p className="muted">Pick a run on the search page.</p>;
-  // Another model or run is another page: never show the previous one while the next loads.
-  if (q.loading) return <Loading />;
+  // Another model or run is another page: never show the previous one while the next loads (but
+  // the second read after a live run ended keeps the page on screen).
+  if (q.loading && !(refresh && run)) return <Loading />;
   if (!run)
     return topErrors(q.errors, 'execution').length ? <ErrorList errors={q.errors} /> : <p className="error">No run {id}.</p>;
   const params_ = runParameters(run);
@@ -45,8 +57,14 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
         Run <code>{run.id.replace(/^run:/, '')}</code>
       </h1>
       <p className="muted">
-        {run.__typename} · {run.experiment ? `${run.experiment.name} v${run.experiment.version}` : '—'} · {run.status} ·{' '}
-        {fmtTime(run.startedAt)} → {fmtTime(run.endedAt)} ·{' '}
+        {run.__typename} · {run.experiment ? `${run.experiment.name} v${run.experiment.version}` : '—'} ·{' '}
+        <span data-testid="run-status">{(liveFor === id && live.status) || run.status}</span>
+        {liveFor === id && !live.ended ? (
+          <span className="chip" data-testid="run-live">
+            live
+          </span>
+        ) : null}{' '}
+        · {fmtTime(run.startedAt)} → {fmtTime(run.endedAt)} ·{' '}
         <a href={href('lineage', { start: run.id, dir: 'BOTH', depth: 2 })}>lineage</a>
       </p>
       <div className="cards">
@@ -117,14 +135,15 @@ export default function RunPage({ params }: { params: URLSearchParams }) {
         </section>
       </div>
       <ErrorList errors={[...sq.errors, ...stats.errors]} />
-      {names.map((n, j) => (
-        <MetricCurve
-          key={n}
-          name={n}
-          points={sq.loading ? undefined : (sq.data?.r0?.[`m${j}`] as MetricPoint[] | undefined)}
-          loading={sq.loading}
-        />
-      ))}
+      {live.error ? <p className="error">{live.error}</p> : null}
+      {names.map((n) => {
+        const j = fetchedNames.indexOf(n);
+        const fetched = j < 0 ? [] : (sq.data?.r0?.[`m${j}`] as MetricPoint[] | undefined);
+        const livePoints = liveFor === id ? live.points.get(n) : undefined;
+        // While live, the query's points (once in) and the socket's are one curve.
+        const shown = sq.loading && !livePoints ? undefined : mergePoints(fetched ?? [], livePoints);
+        return <MetricCurve key={n} name={n} points={shown} loading={sq.loading} />;
+      })}
       {(stats.loading ? [] : (stats.data?.execution?.tasks.nodes ?? [])).map((t) =>
         t.durationStats.length ? (
           <section key={t.id} className="panel" data-testid="batch-times">

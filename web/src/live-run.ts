@@ -1,0 +1,109 @@
+// The run page while its run is RUNNING: the `metrics` and `runEvents` subscriptions (graphql-ws
+// on /graphql, docs/live.md) bring the points and the status as they commit, until the run ends.
+import { useEffect, useState } from 'react';
+import { createClient } from 'graphql-ws';
+import { GRAPHQL_URL } from './graphql';
+import type { MetricPoint } from './run-queries';
+
+const METRICS = `subscription WebRunMetrics($run: ID!, $after: String) {
+  metrics(run: $run, after: $after) { cursor points { name step value context recordedAt } } }`;
+const EVENTS = `subscription WebRunEvents($run: ID!, $after: String) { runEvents(run: $run, after: $after) { cursor kind status } }`;
+
+interface LivePoint extends MetricPoint {
+  name: string;
+}
+
+export interface LiveRun {
+  /** Points that came over the socket, per metric name, in commit order. */
+  points: ReadonlyMap<string, readonly MetricPoint[]>;
+  /** The run's status from its RUN_STARTED / RUN_ENDED events; null before any came. */
+  status: string | null;
+  /** A subscription's error (the socket closed, the server refused), shown by the page. */
+  error: string | null;
+  /** A RUN_ENDED came: the subscriptions are closed and the page reads the run again. */
+  ended: boolean;
+}
+
+const socketUrl = () => {
+  const url = new URL(GRAPHQL_URL, window.location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+};
+
+/**
+ * Subscribes while `active` (the run is RUNNING) and stops when a RUN_ENDED arrives. Both streams
+ * start from the beginning (`after: "0"`), not from now: what committed between the page's query
+ * and the subscription's start comes too, so there is no gap; the page merges the two by step,
+ * which drops the repeats.
+ */
+export function useLiveRun(run: string, active: boolean): LiveRun {
+  const [state, setState] = useState<LiveRun>({ points: new Map(), status: null, error: null, ended: false });
+  useEffect(() => {
+    if (!active || !run) return;
+    setState({ points: new Map(), status: null, error: null, ended: false });
+    const client = createClient({ url: socketUrl(), retryAttempts: 0, lazy: true });
+    let ended = false;
+    const fail = (err: unknown) => {
+      if (ended) return;
+      const message = Array.isArray(err)
+        ? err.map((e: { message?: string }) => e.message).join('; ')
+        : err instanceof CloseEvent
+          ? `live updates stopped: socket closed (${err.code}${err.reason ? ` ${err.reason}` : ''})`
+          : String(err);
+      setState((s) => ({ ...s, error: message }));
+    };
+    const stopMetrics = client.subscribe<{ metrics: { points: LivePoint[] } }>(
+      { query: METRICS, variables: { run, after: '0' } },
+      {
+        next: ({ data }) => {
+          const batch = data?.metrics.points ?? [];
+          if (!batch.length) return;
+          setState((s) => {
+            const points = new Map(s.points);
+            for (const p of batch) points.set(p.name, [...(points.get(p.name) ?? []), p]);
+            return { ...s, points };
+          });
+        },
+        error: fail,
+        complete: () => undefined,
+      },
+    );
+    const stopEvents = client.subscribe<{ runEvents: { kind: string; status: string } }>(
+      { query: EVENTS, variables: { run, after: '0' } },
+      {
+        next: ({ data }) => {
+          const e = data?.runEvents;
+          if (!e || (e.kind !== 'RUN_STARTED' && e.kind !== 'RUN_ENDED')) return;
+          setState((s) => ({ ...s, status: e.status, ended: s.ended || e.kind === 'RUN_ENDED' }));
+          if (e.kind === 'RUN_ENDED') {
+            // The two streams are not ordered with each other: the metrics stream may not have
+            // sent the run's last points yet. The page's second read of the series has them.
+            ended = true;
+            stopEvents();
+            stopMetrics();
+            void client.dispose();
+          }
+        },
+        error: fail,
+        complete: () => undefined,
+      },
+    );
+    return () => {
+      ended = true;
+      stopMetrics();
+      stopEvents();
+      void client.dispose();
+    };
+  }, [run, active]);
+  return state;
+}
+
+/** The query's points and the live ones as one series: a live point replaces the query's at its step and context. */
+export function mergePoints(fetched: readonly MetricPoint[], live: readonly MetricPoint[] | undefined): MetricPoint[] {
+  if (!live?.length) return [...fetched];
+  const key = (p: MetricPoint, i: number) => `${p.context ?? ''}\u0000${p.step ?? `#${i}`}`;
+  const merged = new Map<string, MetricPoint>();
+  fetched.forEach((p, i) => merged.set(key(p, i), p));
+  live.forEach((p, i) => merged.set(key(p, i), p));
+  return [...merged.values()].sort((a, b) => Number(a.step ?? 0) - Number(b.step ?? 0));
+}
