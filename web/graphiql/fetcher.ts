@@ -30,6 +30,24 @@ export function isSubscription(params: FetcherParams): boolean {
   }
 }
 
+/**
+ * The operation name to send: GraphiQL keeps a tab's operationName from the editor's last parse,
+ * so right after switching tabs it can still name the previous tab's operation (the server then
+ * answers 400 "Unknown operation named Q1"). A name the document does not define is dropped when
+ * the document has only one operation, which is then the one to run.
+ */
+export function operationNameFor(params: FetcherParams): string | null {
+  const name = params.operationName ?? null;
+  if (!name) return null;
+  try {
+    const ops = parse(params.query).definitions.filter((d) => d.kind === 'OperationDefinition');
+    if (ops.some((d) => d.name?.value === name)) return name;
+    return ops.length === 1 ? null : name;
+  } catch {
+    return name;
+  }
+}
+
 export function createFetcher(endpoint: string, token: string): Fetcher {
   // One socket per Authorization (the token field's, or a tab's own header), opened on its first
   // subscription and closed by graphql-ws once none is left on it (lazy). No retries: a dropped
@@ -48,7 +66,8 @@ export function createFetcher(endpoint: string, token: string): Fetcher {
     return ws;
   };
 
-  return async (params, opts) => {
+  return async (asked, opts) => {
+    const params = { ...asked, operationName: operationNameFor(asked) };
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     for (const [k, v] of Object.entries(opts?.headers ?? {})) headers[k.toLowerCase()] = String(v);
