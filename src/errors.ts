@@ -13,6 +13,9 @@ export const ErrorCode = {
   STORE_TIMEOUT: 'STORE_TIMEOUT',
   STORE_CONFLICT: 'STORE_CONFLICT',
   UNKNOWN_WORKFLOW: 'UNKNOWN_WORKFLOW',
+  FORBIDDEN_LOCATION: 'FORBIDDEN_LOCATION',
+  FORBIDDEN_ORIGIN: 'FORBIDDEN_ORIGIN',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -103,6 +106,24 @@ export class UnknownWorkflowError extends ProvmlError {
       workflow: name,
       ...(version === undefined ? {} : { version }),
     });
+  }
+}
+
+/**
+ * A location a client named (a data reference URI, an extraction target) that lies outside every
+ * configured store and root: `..`, a symlink out of the root, another bucket, `file:///etc/passwd`.
+ * The server refuses to read it; what the client recorded about it is kept (docs/security.md).
+ */
+export class ForbiddenLocationError extends ProvmlError {
+  constructor(location: string, how: string, field = 'uri', extra: Record<string, unknown> = {}) {
+    super(
+      ErrorCode.FORBIDDEN_LOCATION,
+      `${field} ${JSON.stringify(location.slice(0, 200))} is outside the store's root: ${how}`,
+      {
+        field,
+        ...extra,
+      },
+    );
   }
 }
 

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadUserInputError, NotFoundError, ProvmlError } from '../../errors';
@@ -8,6 +7,7 @@ import { contentTypeFor } from './content-type';
 import { ObjectPathEscapeError } from './object-errors';
 import { DEFAULT_MAX_RANGE_BYTES, STAT_CONCURRENCY, type ObjectMetadata, type ObjectStore } from './object-store';
 import { checkRange } from './range-check';
+import { isUnder, openUnderRoot } from './confined-open';
 
 export interface FsObjectStoreOptions extends StoreCallOptions {
   /** Directory every object must lie under, after symlinks are resolved. */
@@ -69,8 +69,8 @@ export class FsObjectStore implements ObjectStore {
       return await this.call(async () => {
         const file = await this.resolve(uri);
         if (!file) throw new NotFoundError('object', uri);
-        // O_NOFOLLOW: a symlink swapped in after the check above is not followed.
-        const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+        // Checked again on the open descriptor: a link swapped in after resolve() is refused.
+        const handle = await openUnderRoot(file, await this.realRoot!, uri);
         try {
           const out = Buffer.alloc(length);
           let filled = 0;
@@ -141,11 +141,6 @@ export class FsObjectStore implements ObjectStore {
   private call<T>(fn: () => Promise<T>): Promise<T> {
     return withDeadline(this.id, this.timeoutMs, fn);
   }
-}
-
-function isUnder(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 async function nearestExisting(dir: string): Promise<string> {

@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../../connectors/objects/object-store';
 import { DEFAULT_MAX_RANGE_BYTES } from '../../connectors/objects/object-store';
 import type { RangeReader } from './range-reader';
+import { ForbiddenLocationError } from '../../errors';
 import { ExtractError } from './extract-error';
 
 /**
@@ -59,8 +60,13 @@ export class ObjectStoreRangeReader implements RangeReader {
 
 function unreadable(source: string, e: unknown, offset?: number): ExtractError {
   const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  return new ExtractError('UNREADABLE', `cannot read ${source}: ${why}`, {
-    source,
-    offset,
-  });
+  // A refusal of the store (path escape) is permanent: the job fails once, with its own code.
+  return new ExtractError(
+    e instanceof ForbiddenLocationError ? 'FORBIDDEN_LOCATION' : 'UNREADABLE',
+    `cannot read ${source}: ${why}`,
+    {
+      source,
+      offset,
+    },
+  );
 }
