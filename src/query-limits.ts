@@ -1,13 +1,16 @@
 import {
   GraphQLError,
   Kind,
+  Lexer,
+  Source,
+  TokenKind,
   type DocumentNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ASTVisitor,
 } from 'graphql';
-import type { QueryLimits } from './config';
+import type { ParseLimits, QueryLimits } from './config';
 import { ErrorCode } from './errors';
 
 interface Shape {
@@ -84,4 +87,48 @@ export function queryLimitsRule(limits: QueryLimits) {
       },
     };
   };
+}
+
+/** A document refused before parsing, with the HTTP status to answer it with. */
+export interface ParseLimitRefusal {
+  status: number;
+  error: GraphQLError;
+}
+
+/**
+ * Size and token limits on the document text, checked before graphql-js builds an AST: a
+ * 10 000-alias or megabyte document costs a byte count and at most `maxTokens` lexer steps,
+ * never a parse and a validation walk. Text that does not lex is left to the parser, which
+ * reports the syntax error itself. Apollo is also given `parseOptions.maxTokens` (server.ts),
+ * so a path that reaches the parser without this check is bounded the same way.
+ */
+export function checkParseLimits(query: unknown, limits: ParseLimits): ParseLimitRefusal | null {
+  if (typeof query !== 'string') return null;
+  // UTF-8 takes at least one byte a UTF-16 unit, so length alone can settle a long text.
+  const bytes = query.length > limits.maxDocumentBytes ? query.length : Buffer.byteLength(query);
+  if (bytes > limits.maxDocumentBytes) {
+    return {
+      status: 413,
+      error: new GraphQLError(`query document of ${bytes} bytes exceeds the limit of ${limits.maxDocumentBytes}`, {
+        extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'document bytes', max: limits.maxDocumentBytes, actual: bytes },
+      }),
+    };
+  }
+  const lexer = new Lexer(new Source(query));
+  let tokens = 0;
+  try {
+    while (lexer.advance().kind !== TokenKind.EOF) {
+      if (++tokens > limits.maxTokens) {
+        return {
+          status: 400,
+          error: new GraphQLError(`query document has more than ${limits.maxTokens} tokens; parsing was not attempted`, {
+            extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'tokens', max: limits.maxTokens },
+          }),
+        };
+      }
+    }
+  } catch {
+    return null; // a syntax error: Apollo's parse reports it with its location
+  }
+  return null;
 }

@@ -15,7 +15,8 @@ import type { Logger } from './logger';
 import { handleProvRoute } from './interop/prov-route';
 import { handleProvLakeRoute } from './interop/provlake/provlake-route';
 import { startBackgroundWorkers, type BackgroundWorkers } from './background-workers';
-import { queryLimitsRule } from './query-limits';
+import { checkParseLimits, queryLimitsRule } from './query-limits';
+import { guardCrossSite } from './security/cross-site';
 import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
 import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from './schema/stitch';
@@ -99,6 +100,8 @@ export function createApollo(
     schema,
     introspection: true,
     validationRules: [queryLimitsRule(config.queryLimits)],
+    // Also checked on the text before Apollo (checkParseLimits); this bounds any other path.
+    parseOptions: { maxTokens: config.parseLimits.maxTokens },
     formatError: formatErrorFor(log),
     includeStacktraceInErrorResponses: false,
     // No field sets cache hints, and Apollo's default cache-control plugin hooks every field
@@ -199,6 +202,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // CSRF and CORS for every route, before any body is read (docs/security.md).
+    if (guardCrossSite(req, res, config.corsOrigins)) return;
     if (url.pathname === '/healthz') {
       const up = await deps.store.ping().then(
         () => true,
@@ -252,6 +257,14 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         });
         return;
       }
+    }
+    const overLimit = checkParseLimits(
+      req.method === 'POST' ? (parsed as { query?: unknown } | null)?.query : url.searchParams.get('query'),
+      config.parseLimits,
+    );
+    if (overLimit) {
+      sendJson(res, overLimit.status, { errors: [{ message: overLimit.error.message, extensions: overLimit.error.extensions }] });
+      return;
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsed },
