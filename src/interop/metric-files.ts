@@ -77,7 +77,14 @@ export async function readMetricFile(written: string, baseDir: string, row?: num
     message: null,
     ...r,
   });
-  if (!foundAt) return { report: report({ status: 'not-found', message: 'no such file beside the document (files outside its folder are never read)' }), points: [] };
+  if (!foundAt)
+    return {
+      report: report({
+        status: 'not-found',
+        message: 'no such file beside the document (files outside its folder are never read)',
+      }),
+      points: [],
+    };
   if (ext === '.zarr')
     return { report: report({ status: 'not-read', format: 'zarr', message: 'Zarr metric stores are not read' }), points: [] };
   try {
