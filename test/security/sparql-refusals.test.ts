@@ -1,5 +1,14 @@
 import { startVirtuoso, type VirtuosoServer } from '../helpers/virtuoso';
-import { startAttackServer, startTrap, type AttackServer, type Trap } from './attack-server';
+import {
+  CURATION_SPEC,
+  INGEST,
+  REGISTER,
+  curationEvents,
+  startAttackServer,
+  startTrap,
+  type AttackServer,
+  type Trap,
+} from './attack-server';
 
 /**
  * Attack suite, the `sparql` field (issue 11, item 5): a real Virtuoso, which does fetch what
@@ -7,6 +16,7 @@ import { startAttackServer, startTrap, type AttackServer, type Trap } from './at
  * refusal is BAD_USER_INPUT at `query` with a reason, made before the store is asked: after
  * all of them, the trap has seen only the control's connections.
  */
+const PUBLISH_GRAPH = 'https://w3id.org/provml/graph/attack';
 const SPARQL = `query($q: String!) { sparql(store: "kg", query: $q) { form rows { bindings { variable } } } }`;
 
 describe('attack suite: SPARQL that would leave the store, or change it, is refused', () => {
@@ -18,7 +28,11 @@ describe('attack suite: SPARQL that would leave the store, or change it, is refu
     trap = await startTrap();
     virtuoso = await startVirtuoso();
     await virtuoso.update('INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> "kept" } }');
-    s = await startAttackServer({ sparqlEndpoint: virtuoso.sparqlUrl });
+    // Publishing on: ended runs are written to the same Virtuoso as SPARQL Update.
+    s = await startAttackServer({
+      sparqlEndpoint: virtuoso.sparqlUrl,
+      env: { PROVML_PUBLISH_STORE: 'kg', PROVML_PUBLISH_GRAPH: PUBLISH_GRAPH, PROVML_PUBLISH_INTERVAL_MS: '200' },
+    });
   }, 120_000);
   afterAll(async () => {
     await s?.close();
@@ -89,5 +103,30 @@ describe('attack suite: SPARQL that would leave the store, or change it, is refu
     expect(res.body.data!.sparql.rows).toHaveLength(2);
     const over = await s.gql(`{ sparql(store: "kg", query: "ASK {}", rowCap: 2000000) { form } }`);
     expect(over.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rowCap' });
+  });
+
+  it('publishes hostile ids, URIs and values as data: the updates it writes cannot be broken out of', async () => {
+    const before = trap.hits();
+    const breakOut = (tag: string) => `> } } ; LOAD <${trap.url}/${tag}> ; INSERT DATA { GRAPH <urn:g> { <urn:x> <urn:y> <urn:z`;
+    expect((await s.gql(REGISTER, { s: CURATION_SPEC })).body.errors).toBeUndefined();
+    const events = curationEvents(`pub${breakOut('run')}`, [{ $ref: `/data/a${breakOut('uri')}`, store: 'files' }]);
+    (events[0] as Record<string, unknown>).attributes = {
+      note: `" } } ; LOAD <${trap.url}/value> ; INSERT DATA { GRAPH <urn:g> { <urn:q> <urn:r> "s`,
+    };
+    const r = await s.gql<{ ingest: { accepted: number; rejected: number } }>(INGEST, { e: events });
+    expect(r.body.data!.ingest).toMatchObject({ accepted: 3, rejected: 0 });
+    // Wait until the run's note is in the published graph, verbatim: the update ran to its end.
+    const note = `SELECT ?v WHERE { GRAPH <${PUBLISH_GRAPH}> { ?s ?p ?v FILTER(CONTAINS(STR(?v), "/value> ; INSERT DATA")) } }`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await s.gql<{ sparql: { rows: unknown[] } }>(SPARQL, { q: note });
+      expect(res.body.errors).toBeUndefined();
+      if (res.body.data!.sparql.rows.length > 0) break;
+      if (Date.now() > deadline) throw new Error('the run was not published');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const g = await s.gql<{ sparql: { rows: unknown[] } }>(SPARQL, { q: 'SELECT * WHERE { GRAPH <urn:g> { ?s ?p ?o } }' });
+    expect(g.body.data!.sparql.rows).toHaveLength(1); // only "kept": nothing was inserted beside the publish
+    expect(trap.hits()).toBe(before);
   });
 });
