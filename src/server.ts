@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { ProvmlConfig } from './config';
 import { createContext, type AppDeps, type RequestContext } from './context';
@@ -20,6 +20,7 @@ import { guardCrossSite } from './security/cross-site';
 import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
 import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from './schema/stitch';
+import { loadGraphiQLPage } from './web/graphiql-page';
 
 // Codes Apollo itself gives to malformed requests: shown as they are.
 const APOLLO_CODES = new Set([
@@ -106,7 +107,8 @@ export function createApollo(
     includeStacktraceInErrorResponses: false,
     // No field sets cache hints, and Apollo's default cache-control plugin hooks every field
     // resolution (it wraps every resolver of the gateway): measurable on a stitched query.
-    plugins: [ApolloServerPluginCacheControlDisabled()],
+    // The landing page loads from Apollo's CDN; browsers get our self-hosted GraphiQL instead.
+    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
     // Apollo's own SIGINT/SIGTERM handlers stop it and then re-raise the signal, which kills the
     // process before the CLI has drained requests and stopped the local PostgreSQL.
     stopOnTerminationSignals: false,
@@ -183,6 +185,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   const schema = remotes.length ? buildGatewaySchema(buildSubschemaConfigs({ remotes })) : defaultGatewaySchema();
   const apollo = createApollo(config, log, schema);
   await apollo.start();
+  const graphiql = loadGraphiQLPage({ log: log.child({ source: 'graphiql' }) });
 
   const httpServer = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -212,6 +215,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
       sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', store: opened.backend });
       return;
     }
+    // Browsers asking for /graphql as HTML get GraphiQL; POST and JSON GETs go on to Apollo.
+    if (graphiql.handle(req, res, url)) return;
     // ProvLake's capture library posts here (/provlake/...-provenance).
     if (await handleProvLakeRoute(req, res, deps)) return;
     // PROV documents (GET /prov/...): export with content negotiation.

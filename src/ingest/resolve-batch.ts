@@ -58,6 +58,8 @@ export async function resolveBatch(
       else versioned.push([e.workflow, e.version]);
       begunRuns.add(e.run);
     } else if ('run' in e && e.run && !begunRuns.has(e.run)) runRefs.add(e.run);
+    // An association names a run or a task as its subject: which, the store says (writeBatch).
+    if (e.type === 'relation' && e.relation === 'WAS_ASSOCIATED_WITH' && !begunRuns.has(e.subject)) runRefs.add(e.subject);
     if (e.type === 'taskBegin') begunTasks.add(e.task);
     if ((e.type === 'taskEnd' || (e.type === 'values' && e.task)) && !begunTasks.has(e.task!)) taskRefs.add(e.task!);
   }

@@ -38,6 +38,21 @@ function startGenerated(task: TaskRow, begin: TaskRow): void {
 const refKey = (r: DataRefValue) => `${r.store}\u0000${r.uri}`;
 
 /**
+ * Ends folded into begin rows that the store did not write: the run or task was already stored
+ * (a begin resent under a new event id, with its end, in one batch), so the end must update it.
+ */
+function endsNotWritten(
+  rows: Map<string, { id: string; status: string; endedAt: Date | null; attributes: Record<string, unknown> }>,
+  written: Set<string>,
+): Ending[] {
+  const out: Ending[] = [];
+  for (const r of rows.values()) {
+    if (r.endedAt && !written.has(r.id)) out.push({ id: r.id, status: r.status, endedAt: r.endedAt, attributes: r.attributes });
+  }
+  return out;
+}
+
+/**
  * Maps the accepted, non-duplicate events of a batch to PROV-ML rows and writes them with one
  * statement per table. Returns attributes it had to create (names no spec declared), so the
  * caller can cache them once the transaction has committed.
@@ -245,10 +260,10 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
   // Each table once, in one fixed order for every batch (with each table's rows in key order),
   // so concurrent batches lock shared rows in the same order.
   await tx.upsertAgents([...agents.values()]);
-  await tx.insertRuns([...runs.values()]);
-  await tx.endRuns(runEnds);
-  await tx.insertTasks([...tasks.values()]);
-  await tx.endTasks(taskEnds);
+  const runsWritten = await tx.insertRuns([...runs.values()]);
+  await tx.endRuns([...runEnds, ...endsNotWritten(runs, runsWritten)]);
+  const tasksWritten = await tx.insertTasks([...tasks.values()]);
+  await tx.endTasks([...taskEnds, ...endsNotWritten(tasks, tasksWritten)]);
   await tx.insertValues(valueRows);
   await tx.insertMetrics(metrics);
   await tx.insertTelemetry(telemetry);

@@ -4,7 +4,7 @@ import { NS } from './namespaces';
 import type { MetricPoint } from './metric-csv';
 import { isMetricFile, type MetricFileRead } from './metric-files';
 import { eventIds, specName, type ImportPlan } from './import-plan';
-import { asText, end, first, type PAttrs, type ProvJsonDoc } from './prov-json-reader';
+import { asText, end, first, type PAttrs, type PRelation, type ProvJsonDoc } from './prov-json-reader';
 import { attr, isMetricList, isStructural, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
 
 /**
@@ -62,6 +62,33 @@ function contextOf(s: string | undefined): { context: string | null; stage: 'TRA
   if (c.startsWith('VALID')) return { context: 'VALIDATION', stage: 'VALIDATION' };
   if (c.startsWith('TEST') || c.startsWith('EVAL')) return { context: 'TEST', stage: 'TEST' };
   return { context: c, stage: null };
+}
+
+/** provml's agent kinds from prov:type (a person unless the document says otherwise). */
+function agentKind(type: string | undefined): 'PERSON' | 'SOFTWARE' | 'ORGANIZATION' {
+  if (type && /SoftwareAgent$/.test(type)) return 'SOFTWARE';
+  if (type && /Organi[sz]ation$/.test(type)) return 'ORGANIZATION';
+  return 'PERSON';
+}
+
+/**
+ * Statements provml has no place for (attribution, delegation, specialization, invalidation,
+ * bundles, a usage's role, ...) are kept as written, by section and id, in the run's attributes
+ * under `statements`, and the import says how many: nothing in the document is dropped.
+ */
+function keepUnmapped(doc: ProvJsonDoc, mapped: Set<PRelation>, runAttributes: Record<string, unknown>, warnings: string[]) {
+  const statements: Record<string, Record<string, unknown>> = {};
+  const counts: string[] = [];
+  for (const r of doc.relations) {
+    if (mapped.has(r)) continue;
+    (statements[r.type] ??= {})[r.id] = r.body;
+  }
+  for (const [section, body] of Object.entries(doc.other)) statements[section] = body as Record<string, unknown>;
+  for (const [section, byId] of Object.entries(statements))
+    counts.push(`${section} ${byId && typeof byId === 'object' ? Object.keys(byId).length : 1}`);
+  if (!counts.length) return;
+  runAttributes.statements = statements;
+  warnings.push(`kept as written in the run's attributes (statements), with no provml equivalent: ${counts.join(', ')}`);
 }
 
 /** What an entity is, from its attributes (both attribute spellings). */
@@ -293,15 +320,34 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     for (const v of vals) if (v.direction === dir && !(v.name in o)) o[v.name] = v.value;
     return o;
   };
+  // Statements mapped onto provml's own; the others are kept as written (`statements`, below).
+  const mapped = new Set<PRelation>();
+  // Every agent, declared or only named by an association, with its kind and attributes.
+  const agentIds = new Map<string, string>();
+  const agentOf = (a: string) => {
+    let out = agentIds.get(a);
+    if (!out) {
+      const attrs = doc.agent.get(a);
+      out = specName(local(a));
+      agentIds.set(a, out);
+      events.push({
+        id: id(),
+        type: 'agent',
+        agent: out,
+        kind: agentKind(asText(first(attrs, `${NS.prov}type`))),
+        name: asText(first(attrs, `${NS.prov}label`)) ?? local(a),
+        ...(attrs && attrs.size ? { attributes: record(attrs) } : {}),
+      });
+    }
+    return out;
+  };
   let agent: string | undefined;
   for (const r of doc.relations) {
     if (r.type !== 'wasAssociatedWith') continue;
     const a = end(r, 'agent');
-    if (a && !agent) {
-      agent = specName(local(a));
-      events.push({ id: id(), type: 'agent', agent, kind: 'PERSON', name: local(a) });
-    }
+    if (a && !agent) agent = agentOf(a);
   }
+  for (const a of doc.agent.keys()) agentOf(a);
   const runAttrs = runEntry?.[1];
   const t0 = timeOf(first(runAttrs, 'execution_start_time', `${NS.prov}startTime`)) ?? 0;
   const t1 = timeOf(first(runAttrs, 'execution_end_time', `${NS.prov}endTime`)) ?? t0;
@@ -309,11 +355,13 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   const attributesOf = (actId: string | null, a: PAttrs | undefined, extra: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...extra };
     if (actId !== null) out.activity = actId;
-    for (const [k, v] of Object.entries(a ? record(a) : {})) out[k in out || k === 'entities' ? `attribute:${k}` : k] = v;
+    for (const [k, v] of Object.entries(a ? record(a) : {}))
+      out[k in out || k === 'entities' || k === 'statements' ? `attribute:${k}` : k] = v;
     const ents = entitiesOf.get(actId === runActId ? null : actId);
     if (ents) out.entities = ents;
     return out;
   };
+  const runAttributes = attributesOf(runActId, runAttrs, { source: 'yProv4ML', document: opts.fileName });
   events.push({
     id: id(),
     type: 'workflowBegin',
@@ -321,7 +369,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     workflow,
     time: t0,
     ...(agent ? { agent } : {}),
-    attributes: attributesOf(runActId, runAttrs, { source: 'yProv4ML', document: opts.fileName }),
+    attributes: runAttributes,
     used: toObject(values.get(null) ?? [], 'USED'),
   });
   for (const [actId, t] of taskOf) {
@@ -355,22 +403,56 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   }
   for (const [actId, t] of taskOf)
     events.push({ id: id(), type: 'taskEnd', task: t.task, time: t1, generated: toObject(values.get(actId) ?? [], 'GENERATED') });
+  // An entity that is no value (a collection, a plan) is still a node: a reference in the `prov` store.
+  const refFor = (e: string | undefined) => (e ? (refOf.get(e) ?? { $ref: e, store: 'prov' }) : undefined);
+  const nodeOf = (act: string | undefined) => (act === runActId ? runId : act ? taskOf.get(act)?.task : undefined);
+  const relation = (r: PRelation, kind: string, subject: unknown, object: unknown) => {
+    mapped.add(r);
+    events.push({ id: id(), type: 'relation', relation: kind, ...(subject as object), ...(object as object) });
+  };
   for (const r of doc.relations) {
-    if (r.type !== 'wasDerivedFrom') continue;
-    const g = refOf.get(end(r, 'generatedEntity') ?? '');
-    const u = refOf.get(end(r, 'usedEntity') ?? '');
-    if (g && u)
-      events.push({
-        id: id(),
-        type: 'relation',
-        relation: 'WAS_DERIVED_FROM',
-        subject: g.$ref,
-        subjectStore: g.store,
-        object: u.$ref,
-        objectStore: u.store,
-      });
+    if (r.type === 'wasDerivedFrom' || r.type === 'hadMember') {
+      const [s0, o0] = r.type === 'wasDerivedFrom' ? ['generatedEntity', 'usedEntity'] : ['collection', 'entity'];
+      const g = refFor(end(r, s0));
+      const u = refFor(end(r, o0));
+      // A derivation that says more than which entity came from which (its activity, usage or
+      // generation) keeps that as written too.
+      const qualified = [...r.attrs.keys()].some((k) => k !== `${NS.prov}${s0}` && k !== `${NS.prov}${o0}`);
+      if (g && u)
+        relation(
+          r,
+          r.type === 'wasDerivedFrom' ? 'WAS_DERIVED_FROM' : 'HAD_MEMBER',
+          { subject: g.$ref, subjectStore: g.store },
+          { object: u.$ref, objectStore: u.store },
+        );
+      if (qualified) mapped.delete(r);
+    } else if (r.type === 'wasInformedBy') {
+      const informed = end(r, 'informed');
+      const informant = end(r, 'informant');
+      // A context activity informed by the run activity is a task of the run: the nesting says it.
+      if (informed === runActId || informant === runActId) {
+        if (taskOf.has(informed ?? '') || taskOf.has(informant ?? '')) mapped.add(r);
+      } else if (taskOf.has(informed ?? '') && taskOf.has(informant ?? ''))
+        relation(r, 'WAS_INFORMED_BY', { subject: nodeOf(informed) }, { object: nodeOf(informant) });
+    } else if (r.type === 'wasAssociatedWith') {
+      const a = end(r, 'agent');
+      const subject = nodeOf(end(r, 'activity'));
+      const plan = first(r.attrs, `${NS.prov}plan`);
+      if (a && subject) relation(r, 'WAS_ASSOCIATED_WITH', { subject }, { object: agentOf(a) });
+      if (plan !== undefined || r.attrs.size > 2) mapped.delete(r);
+    } else if (r.type === 'used' || r.type === 'wasGeneratedBy') {
+      // The usage or generation that placed the entity's value (see `owner` above).
+      const e = end(r, 'entity');
+      const placedBy = e ? (genBy.get(e)?.[0] ?? usedBy.get(e)?.[0]) : undefined;
+      const kind = e && genBy.has(e) ? 'wasGeneratedBy' : 'used';
+      const onlyEnds = [...r.attrs.keys()].every(
+        (k) => k === `${NS.prov}entity` || k === `${NS.prov}activity` || k === `${NS.prov}time`,
+      );
+      if (e && r.type === kind && end(r, 'activity') === placedBy && onlyEnds) mapped.add(r);
+    }
   }
   events.push({ id: id(), type: 'workflowEnd', run: runId, time: t1, generated: toObject(values.get(null) ?? [], 'GENERATED') });
+  keepUnmapped(doc, mapped, runAttributes, warnings);
   const files = [...opts.metricFiles.values()].map((f) => f.report);
   return { source: runEntry ? 'yprov4ml' : 'prov-json', specs: [{ spec }], events, warnings, files };
 }

@@ -13,6 +13,8 @@ export interface PRelation {
   type: string;
   id: string;
   attrs: PAttrs;
+  /** The statement as written, for what an importer keeps verbatim. */
+  body: unknown;
 }
 
 export interface ProvJsonDoc {
@@ -21,6 +23,8 @@ export interface ProvJsonDoc {
   activity: Map<string, PAttrs>;
   agent: Map<string, PAttrs>;
   relations: PRelation[];
+  /** Top-level sections read as they are, not as statements (`bundle`, sections of later PROV versions). */
+  other: Record<string, unknown>;
 }
 
 const PREDEFINED: Record<string, string> = { prov: NS.prov, xsd: NS.xsd };
@@ -36,6 +40,11 @@ const RELATION_SECTIONS = [
   'wasEndedBy',
   'wasAttributedTo',
   'actedOnBehalfOf',
+  'wasInvalidatedBy',
+  'wasInfluencedBy',
+  'specializationOf',
+  'alternateOf',
+  'mentionOf',
 ];
 
 export function expand(q: string, prefixes: Record<string, string>): string {
@@ -121,7 +130,7 @@ export function readProvJson(data: unknown): ProvJsonDoc {
     for (const [p, ns] of Object.entries(d.prefix as Record<string, unknown>)) if (typeof ns === 'string') prefixes[p] = ns;
   }
   const all = { ...prefixes, ...PREDEFINED };
-  const doc: ProvJsonDoc = { prefixes, entity: new Map(), activity: new Map(), agent: new Map(), relations: [] };
+  const doc: ProvJsonDoc = { prefixes, entity: new Map(), activity: new Map(), agent: new Map(), relations: [], other: {} };
   for (const s of NODE_SECTIONS) {
     const sec = d[s];
     if (sec === undefined) continue;
@@ -134,9 +143,11 @@ export function readProvJson(data: unknown): ProvJsonDoc {
     if (sec === undefined) continue;
     if (!sec || typeof sec !== 'object' || Array.isArray(sec)) throw new BadUserInputError(`${s} is not an object`, s);
     for (const [id, body] of Object.entries(sec as Record<string, unknown>)) {
-      doc.relations.push({ type: s, id, attrs: attrsOf(body, prefixes, `${s}.${id}`) });
+      doc.relations.push({ type: s, id, attrs: attrsOf(body, prefixes, `${s}.${id}`), body });
     }
   }
+  const read = new Set<string>(['prefix', ...NODE_SECTIONS, ...RELATION_SECTIONS]);
+  for (const [k, v] of Object.entries(d)) if (!read.has(k)) doc.other[k] = v;
   return doc;
 }
 

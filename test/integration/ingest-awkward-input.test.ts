@@ -72,6 +72,33 @@ describe('ingest of awkward input (PostgreSQL)', () => {
       expect(res.data!.ingest).toMatchObject({ accepted: 2, rejected: 0 });
       expect(await taskStatus('old-t4')).toBe('FINISHED');
     });
+
+    // A client that lost the answer to its begin resends it, under a new event id (ProvLake's
+    // library makes ids from the clock), in the same batch as the end.
+    it('a begin resent under a new id with its end, for a task already running, ends the task', async () => {
+      await ingest([{ id: 'e-t5', type: 'taskBegin', task: 'old-t5', run: 'awk-old', transformation: 'batch' }]);
+      const res = await ingest([
+        { id: 'e-t5-resent', type: 'taskBegin', task: 'old-t5', run: 'awk-old', transformation: 'batch' },
+        { id: 'e-t5-end', type: 'taskEnd', task: 'old-t5', status: 'FAILED', generated: { loss: 0.25 } },
+      ]);
+      expect(res.data!.ingest).toMatchObject({ accepted: 2, rejected: 0 });
+      expect(await taskStatus('old-t5')).toBe('FAILED');
+    });
+
+    it('a workflowBegin resent under a new id with its end, for a run already running, ends the run', async () => {
+      await ingest([{ id: 'e-r6', type: 'workflowBegin', run: 'awk-r6', workflow: 'awk' }]);
+      const res = await ingest([
+        { id: 'e-r6-resent', type: 'workflowBegin', run: 'awk-r6', workflow: 'awk' },
+        { id: 'e-r6-end', type: 'workflowEnd', run: 'awk-r6', status: 'FINISHED' },
+      ]);
+      expect(res.data!.ingest).toMatchObject({ accepted: 2, rejected: 0 });
+      const run = await app.run<{ execution: { status: string } | null }>(
+        `query($id: String!) { execution(id: $id) { status } }`,
+        { id: 'awk-r6' },
+      );
+      expect(run.errors).toBeUndefined();
+      expect(run.data!.execution?.status).toBe('FINISHED');
+    });
   });
 
   describe('one bad value is rejected alone, naming its field; the rest of the batch lands', () => {

@@ -426,6 +426,31 @@ describe('a lifecycle script instrumented with the ProvLake library, replayed re
     expect(unknown.status).toBe(404);
   });
 
+  it('declared data stores are DataStoreInstances over GraphQL, in the list and on the references they hold', async () => {
+    // One the server also reads (fs, configured in this app) and one only declared.
+    const tape = { id: 'tape', name: 'Tape archive', type: 'HPSS', custom_metadata: { tier: 'cold' } };
+    expect((await send(s, 'POST', '/provlake/provenance/api/data-stores', tape)).status).toBe(201);
+    const r = await s.app.run<{
+      dataStores: Array<{
+        id: string;
+        configured: boolean;
+        kind: string | null;
+        name: string | null;
+        declaredType: string | null;
+      }>;
+      dataReferences: { nodes: Array<{ dataStore: { id: string; name: string | null; declaredType: string | null } }> };
+    }>(
+      `{ dataStores { id configured kind name declaredType }
+         dataReferences(filter: { store: "fs" }, first: 1) { nodes { dataStore { id name declaredType } } } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.dataStores).toEqual([
+      { id: 'fs', configured: true, kind: 'fs', name: 'HPC file system', declaredType: 'Lustre' },
+      { id: 'tape', configured: false, kind: null, name: 'Tape archive', declaredType: 'HPSS' },
+    ]);
+    expect(r.data!.dataReferences.nodes[0].dataStore).toEqual({ id: 'fs', name: 'HPC file system', declaredType: 'Lustre' });
+  });
+
   it('replaying the whole session again changes nothing', async () => {
     const before = await Promise.all([...runs.values(), 'global'].map((id) => run(s, id)));
     let accepted = 0;

@@ -34,3 +34,10 @@ export async function declaredDataStoreById(pool: Pool, id: string): Promise<Dec
   const res = await pool.query(`SELECT ${COLS} FROM declared_data_store WHERE id = $1`, [id]);
   return res.rows[0] ? toRow(res.rows[0]) : null;
 }
+
+/** Declarations by id, in the order asked (null where none): for DataReference.dataStore. */
+export async function declaredDataStoresByIds(pool: Pool, ids: readonly string[]): Promise<Array<DeclaredDataStoreRow | null>> {
+  const res = await pool.query(`SELECT ${COLS} FROM declared_data_store WHERE id = ANY($1::text[])`, [ids]);
+  const byId = new Map(res.rows.map((r) => [r.id as string, toRow(r)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}

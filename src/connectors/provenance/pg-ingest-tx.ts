@@ -48,13 +48,14 @@ export class PgIngestTx implements IngestTx {
     );
   }
 
-  async insertRuns(unsorted: RunRow[]): Promise<void> {
-    if (!unsorted.length) return;
+  async insertRuns(unsorted: RunRow[]): Promise<Set<string>> {
+    if (!unsorted.length) return new Set();
     const rows = byKey(unsorted, (r) => r.id);
-    await this.client.query(
+    const res = await this.client.query<{ id: string }>(
       `INSERT INTO workflow_execution (id, workflow_id, agent_id, status, started_at, ended_at, attributes)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::jsonb[])
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.workflowId),
@@ -65,6 +66,7 @@ export class PgIngestTx implements IngestTx {
         rows.map((r) => json(r.attributes)),
       ],
     );
+    return new Set(res.rows.map((r) => r.id));
   }
 
   async endRuns(
@@ -83,10 +85,10 @@ export class PgIngestTx implements IngestTx {
     );
   }
 
-  async insertTasks(unsorted: TaskRow[]): Promise<void> {
-    if (!unsorted.length) return;
+  async insertTasks(unsorted: TaskRow[]): Promise<Set<string>> {
+    if (!unsorted.length) return new Set();
     const rows = byKey(unsorted, (r) => r.id);
-    await this.client.query(
+    const res = await this.client.query<{ id: string }>(
       `INSERT INTO task_execution AS t (id, run_id, transformation_id, parent_id, status, host, started_at, ended_at, attributes)
        SELECT id, "runId", "transformationId", "parentId", status, host, "startedAt", "endedAt", coalesce(attributes, '{}')
        FROM json_to_recordset($1::json) AS r(id text, "runId" text, "transformationId" bigint, "parentId" text, status text,
@@ -96,9 +98,11 @@ export class PgIngestTx implements IngestTx {
          host = coalesce(t.host, EXCLUDED.host), attributes = t.attributes || EXCLUDED.attributes
        -- A task begun again keeps its first begin, unless it was only generated (known, not started):
        -- then this batch starts it (and may have ended it too, folded into the row by writeBatch).
-       WHERE t.status = 'GENERATED' AND EXCLUDED.status <> 'GENERATED'`,
+       WHERE t.status = 'GENERATED' AND EXCLUDED.status <> 'GENERATED'
+       RETURNING id`,
       [JSON.stringify(rows)],
     );
+    return new Set(res.rows.map((r) => r.id));
   }
 
   async endTasks(

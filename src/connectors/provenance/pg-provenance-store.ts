@@ -225,6 +225,10 @@ export class PgProvenanceStore implements ProvenanceStore {
     return declared.declaredDataStoreById(this.pool, id);
   }
 
+  declaredDataStoresByIds(ids: readonly string[]): Promise<Array<DeclaredDataStoreRow | null>> {
+    return declared.declaredDataStoresByIds(this.pool, ids);
+  }
+
   async topTasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>> {
     const res = await this.pool.query(
       `SELECT ${TASK_COLS} FROM task_execution WHERE run_id = $1 AND parent_id IS NULL AND ($2::text IS NULL OR id > $2)

@@ -50,10 +50,14 @@ export interface IngestTx {
   /** Claims event ids; returns those already stored (duplicates). */
   claimEventIds(ids: string[]): Promise<Set<string>>;
   upsertAgents(rows: AgentRow[]): Promise<void>;
-  insertRuns(rows: RunRow[]): Promise<void>;
+  /** New runs; a run already stored keeps its row. Returns the ids this call wrote. */
+  insertRuns(rows: RunRow[]): Promise<Set<string>>;
   endRuns(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void>;
-  /** New tasks; a task already stored keeps its row, unless it is GENERATED and this row starts it. */
-  insertTasks(rows: TaskRow[]): Promise<void>;
+  /**
+   * New tasks; a task already stored keeps its row, unless it is GENERATED and this row starts it.
+   * Returns the ids this call wrote (inserted or started).
+   */
+  insertTasks(rows: TaskRow[]): Promise<Set<string>>;
   endTasks(rows: Array<{ id: string; status: string; endedAt: Date; attributes: Record<string, unknown> }>): Promise<void>;
   /** Ids of data references, created where missing, keyed `${store}\u0000${uri}`. */
   ensureDataRefs(refs: Array<{ uri: string; store: string }>): Promise<Map<string, string>>;
@@ -140,6 +144,7 @@ export interface ProvenanceStore {
   declareDataStore(row: DeclaredDataStoreRow): Promise<{ row: DeclaredDataStoreRow; created: boolean }>;
   declaredDataStores(limit: number): Promise<DeclaredDataStoreRow[]>;
   declaredDataStoreById(id: string): Promise<DeclaredDataStoreRow | null>;
+  declaredDataStoresByIds(ids: readonly string[]): Promise<Array<DeclaredDataStoreRow | null>>;
 
   // Whole-table pages for export (src/interop): keyset pages in id order.
   tasksOfRun(runId: string, page: PageArgs): Promise<Page<TaskRow>>;

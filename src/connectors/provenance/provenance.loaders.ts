@@ -38,6 +38,7 @@ export function createProvenanceLoaders(store: ProvenanceStore) {
     taskAncestors: new DataLoader((ids: readonly string[]) => store.taskAncestors(ids), opts),
     agent: new DataLoader((ids: readonly string[]) => store.agentsByIds(ids), opts),
     dataRef: new DataLoader((ids: readonly string[]) => store.dataRefsByIds(ids), opts),
+    declaredDataStore: new DataLoader((ids: readonly string[]) => store.declaredDataStoresByIds(ids), opts),
     dataRefsByUri: new DataLoader((uris: readonly string[]) => store.dataRefsByUris(uris), opts),
     derivedFrom: new DataLoader((ids: readonly string[]) => store.derivedFrom(ids), opts),
     modelsByUri: new DataLoader((uris: readonly string[]) => store.modelsByUris(uris), opts),

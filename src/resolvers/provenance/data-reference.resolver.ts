@@ -7,7 +7,20 @@ import { DataReferenceConnection } from '../../schema/connections';
 import { DataReferenceFilter } from '../../schema/inputs/filters.input';
 import { dataRefView, valueView } from '../../schema/views';
 import { findDataRefs } from '../../connectors/provenance/id-lookup';
+import type { DeclaredDataStoreRow } from '../../connectors/provenance/rows';
 import { loadActivity, pageArgs } from './views';
+
+// Declarations listed by `dataStores`; a site declares a handful (one per file system or bucket).
+const MAX_DECLARED_STORES = 1000;
+
+const storeInstance = (id: string, kind: string | null, declared: DeclaredDataStoreRow | null): DataStoreInstance => ({
+  id,
+  kind,
+  configured: kind !== null,
+  name: declared?.name ?? null,
+  declaredType: declared?.type ?? null,
+  declaredAttributes: declared?.attributes ?? null,
+});
 
 const uniqueActivities = async (ctx: RequestContext, rows: Array<{ runId: string; taskId: string | null }>) => {
   const keys = new Map(rows.map((r) => [`${r.runId}\u0000${r.taskId ?? ''}`, r]));
@@ -48,15 +61,19 @@ export class DataReferenceResolver {
   }
 
   @Query(() => [DataStoreInstance], {
-    description: 'PROV-ML DataStoreInstances: configured stores and those named by references.',
+    description:
+      'PROV-ML DataStoreInstances: the configured stores, then those clients declared (ProvLake data-store catalog), by id.',
   })
-  dataStores(@Ctx() ctx: RequestContext) {
-    return [...ctx.dataStores.entries()].map(([id, kind]) => ({ id, kind }));
+  async dataStores(@Ctx() ctx: RequestContext): Promise<DataStoreInstance[]> {
+    const declared = new Map((await ctx.store.declaredDataStores(MAX_DECLARED_STORES)).map((r) => [r.id, r]));
+    const configured = [...ctx.dataStores.entries()].map(([id, kind]) => storeInstance(id, kind, declared.get(id) ?? null));
+    const onlyDeclared = [...declared.values()].filter((r) => !ctx.dataStores.has(r.id)).map((r) => storeInstance(r.id, null, r));
+    return [...configured, ...onlyDeclared];
   }
 
   @FieldResolver(() => DataStoreInstance)
-  dataStore(@Root() d: DataReference, @Ctx() ctx: RequestContext) {
-    return { id: d.store, kind: ctx.dataStores.get(d.store) ?? null };
+  async dataStore(@Root() d: DataReference, @Ctx() ctx: RequestContext): Promise<DataStoreInstance> {
+    return storeInstance(d.store, ctx.dataStores.get(d.store) ?? null, await ctx.loaders.declaredDataStore.load(d.store));
   }
 
   @FieldResolver(() => [Activity], { description: 'prov:wasGeneratedBy: the tasks (or runs) that generated it.' })

@@ -1,4 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
+import { JSONScalar } from '../scalars';
 import type { DataRefRow } from '../../connectors/provenance/rows';
 import { Entity } from '../prov/entity.interface';
 import { Node } from '../prov/node.interface';
@@ -28,4 +29,19 @@ export class DataStoreInstance {
 
   @Field(() => String, { nullable: true, description: 'sparql, mongodb, s3, fs or graphql, when configured.' })
   kind!: string | null;
+
+  @Field({ description: 'True when provml reads this store (its configuration); false when a client only declared it.' })
+  configured!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The name a client declared (ProvLake DataStoreCatalog).' })
+  name!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The store type a client declared, e.g. Lustre, AWSS3, PostgreSQL.' })
+  declaredType!: string | null;
+
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description: 'What else the declaration carried (url, bucket, host_address, custom_metadata).',
+  })
+  declaredAttributes!: Record<string, unknown> | null;
 }
