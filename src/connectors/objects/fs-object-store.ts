@@ -1,4 +1,5 @@
-import { realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadUserInputError, NotFoundError, ProvmlError } from '../../errors';
@@ -45,8 +46,8 @@ export class FsObjectStore implements ObjectStore {
         return await this.call(async () => {
           const file = await this.resolve(uri);
           if (!file) return null;
-          const st = await stat(file);
-          if (!st.isFile()) return null;
+          const st = await this.statUnderRoot(file, uri);
+          if (!st?.isFile()) return null;
           return {
             uri,
             size: st.size,
@@ -93,6 +94,29 @@ export class FsObjectStore implements ObjectStore {
 
   async close(): Promise<void> {
     // Nothing held open between calls.
+  }
+
+  /**
+   * Metadata taken from the open descriptor (openUnderRoot), so a link swapped in after
+   * resolve() cannot reveal the size of a file outside the root; null for anything but a file.
+   * A file the server may not open is stat'ed by name: its metadata is all the server has.
+   */
+  private async statUnderRoot(file: string, uri: string): Promise<Stats | null> {
+    let handle: FileHandle;
+    try {
+      handle = await openUnderRoot(file, await this.realRoot!, uri);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') return stat(file);
+      if (code === 'ELOOP' || code === 'ENOENT') return null; // swapped or removed since resolve()
+      throw err;
+    }
+    try {
+      return await handle.stat();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** The real path of `uri` under the root, null when nothing is there; throws on escapes. */
