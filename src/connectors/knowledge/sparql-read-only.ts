@@ -62,6 +62,14 @@ function hasService(root: unknown): boolean {
   return false;
 }
 
+/**
+ * Verdicts by query text: the resolver and the connector both check (so the refusal names the
+ * argument, and a connector used alone is safe), and dashboards resend the same text; a SPARQL
+ * parse costs far more than a lookup (bench/security-checks.ts). Oldest entries go first.
+ */
+const VERDICTS = new Map<string, SparqlQueryForm | BadUserInputError>();
+const MAX_VERDICTS = 512;
+
 /** Returns the query form, or throws BadUserInputError (field `sparql`, with `reason`) saying why it is refused. */
 export function assertReadOnlyQuery(sparql: unknown): SparqlQueryForm {
   if (typeof sparql !== 'string' || sparql.trim() === '') {
@@ -70,6 +78,23 @@ export function assertReadOnlyQuery(sparql: unknown): SparqlQueryForm {
   if (sparql.length > MAX_QUERY_LENGTH) {
     throw new BadUserInputError(`sparql is longer than ${MAX_QUERY_LENGTH} characters`, 'sparql');
   }
+  let verdict = VERDICTS.get(sparql);
+  if (verdict === undefined) {
+    try {
+      verdict = check(sparql);
+    } catch (err) {
+      if (!(err instanceof BadUserInputError)) throw err;
+      verdict = err;
+    }
+    if (VERDICTS.size >= MAX_VERDICTS) VERDICTS.delete(VERDICTS.keys().next().value!);
+    VERDICTS.set(sparql, verdict);
+  }
+  if (typeof verdict === 'string') return verdict;
+  // A fresh error each time: callers rethrow it with their own field and path.
+  throw new BadUserInputError(verdict.message, 'sparql', { reason: (verdict.extensions as { reason?: unknown }).reason });
+}
+
+function check(sparql: string): SparqlQueryForm {
   const parsed = parse(sparql);
   if (parsed.type === 'update') {
     const ops = parsed.updates.map((u) => ('updateType' in u ? u.updateType : u.type).toUpperCase());
