@@ -69,6 +69,12 @@ describe('parse-time limits (before graphql-js parses)', () => {
     });
   });
 
+  it('refuses nesting past 200 levels before the recursive parser can overflow its stack', () => {
+    const nest = (n: number) => `{ ${'a { '.repeat(n)}b${' }'.repeat(n)} }`;
+    expect(checkParseLimits(nest(199), parseLimits)).toBeNull();
+    expect(checkParseLimits(nest(200), parseLimits)?.error.extensions).toMatchObject({ limit: 'nesting', max: 200 });
+  });
+
   it('lets ordinary documents and syntax errors through (the parser reports those)', () => {
     expect(checkParseLimits('{ study(id: "s") { id name } }', parseLimits)).toBeNull();
     expect(checkParseLimits('{ "unterminated', parseLimits)).toBeNull();
