@@ -13,6 +13,16 @@ const boolFrom = (def: boolean) =>
     .default(def ? '1' : '0')
     .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
+/** `https://app.example.org` or `http://127.0.0.1:5173`: what a browser sends in `Origin`. */
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  } catch {
+    return false;
+  }
+}
+
 const EnvSchema = z.object({
   PORT: intFrom(4000, 0, 65535),
   // Loopback by default; on any other host access control is required (PROVML_AUTH=auto).
@@ -31,6 +41,23 @@ const EnvSchema = z.object({
   PROVML_MAX_ALIASES: intFrom(10, 0, 1000),
   PROVML_MAX_ROOT_FIELDS: intFrom(10, 1, 1000),
   PROVML_MAX_SELECTIONS: intFrom(1000, 1, 100_000),
+  // Parse-time limits, checked before graphql-js builds an AST (docs/security.md).
+  PROVML_MAX_DOCUMENT_BYTES: intFrom(100_000, 1024, 16 * 1024 * 1024),
+  PROVML_MAX_TOKENS: intFrom(10_000, 100, 1_000_000),
+  // Browser origins allowed to call the server (CORS), comma-separated; none by default.
+  PROVML_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const origins = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const o of origins) {
+        if (!isOrigin(o)) ctx.addIssue({ code: 'custom', message: `${o} is not an origin (scheme://host[:port], no path)` });
+      }
+      return origins;
+    }),
   PROVML_MAX_PAGE_SIZE: intFrom(500, 1, 100_000),
   PROVML_LINEAGE_MAX_DEPTH: intFrom(50, 1, 1000),
   PROVML_LINEAGE_NODE_CAP: intFrom(10_000, 1, 1_000_000),
@@ -66,6 +93,11 @@ export interface QueryLimits {
 }
 
 export type AuthMode = 'auto' | 'required' | 'off';
+/** Limits checked on the document text before it is parsed (src/query-limits.ts). */
+export interface ParseLimits {
+  maxDocumentBytes: number;
+  maxTokens: number;
+}
 
 export interface ProvmlConfig {
   port: number;
@@ -79,6 +111,9 @@ export interface ProvmlConfig {
   maxBatchEvents: number;
   maxBodyBytes: number;
   queryLimits: QueryLimits;
+  parseLimits: ParseLimits;
+  /** Browser origins allowed by CORS (exact match); empty: cross-origin browser calls are refused. */
+  corsOrigins: string[];
   maxPageSize: number;
   lineageMaxDepth: number;
   lineageNodeCap: number;
@@ -133,6 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
       maxRootFields: e.PROVML_MAX_ROOT_FIELDS,
       maxSelections: e.PROVML_MAX_SELECTIONS,
     },
+    parseLimits: { maxDocumentBytes: e.PROVML_MAX_DOCUMENT_BYTES, maxTokens: e.PROVML_MAX_TOKENS },
+    corsOrigins: e.PROVML_CORS_ORIGINS,
     maxPageSize: e.PROVML_MAX_PAGE_SIZE,
     lineageMaxDepth: e.PROVML_LINEAGE_MAX_DEPTH,
     lineageNodeCap: e.PROVML_LINEAGE_NODE_CAP,

@@ -16,6 +16,9 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   RATE_LIMITED: 'RATE_LIMITED',
+  FORBIDDEN_LOCATION: 'FORBIDDEN_LOCATION',
+  FORBIDDEN_ORIGIN: 'FORBIDDEN_ORIGIN',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -127,6 +130,24 @@ export class ForbiddenError extends ProvmlError {
 export class RateLimitedError extends ProvmlError {
   constructor(limit: string, retryAfter: number) {
     super(ErrorCode.RATE_LIMITED, `rate limit ${limit} reached; retry after ${retryAfter} s`, { limit, retryAfter });
+  }
+}
+
+/**
+ * A location a client named (a data reference URI, an extraction target) that lies outside every
+ * configured store and root: `..`, a symlink out of the root, another bucket, `file:///etc/passwd`.
+ * The server refuses to read it; what the client recorded about it is kept (docs/security.md).
+ */
+export class ForbiddenLocationError extends ProvmlError {
+  constructor(location: string, how: string, field = 'uri', extra: Record<string, unknown> = {}) {
+    super(
+      ErrorCode.FORBIDDEN_LOCATION,
+      `${field} ${JSON.stringify(location.slice(0, 200))} is outside the store's root: ${how}`,
+      {
+        field,
+        ...extra,
+      },
+    );
   }
 }
 

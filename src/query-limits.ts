@@ -1,13 +1,16 @@
 import {
   GraphQLError,
   Kind,
+  Lexer,
+  Source,
+  TokenKind,
   type DocumentNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ASTVisitor,
 } from 'graphql';
-import type { QueryLimits } from './config';
+import type { ParseLimits, QueryLimits } from './config';
 import { ErrorCode } from './errors';
 
 interface Shape {
@@ -84,4 +87,67 @@ export function queryLimitsRule(limits: QueryLimits) {
       },
     };
   };
+}
+
+/**
+ * Braces, brackets and parentheses open at once. graphql-js parses recursively and overflows the
+ * stack near 1 100 nested selections (about 6 600 tokens, under any sensible token limit), so
+ * nesting is bounded too; 200 is far past the validation depth limit (at most 100) and the
+ * nesting of introspection queries or inline input objects.
+ */
+export const MAX_NESTING = 200;
+
+/** A document refused before parsing, with the HTTP status to answer it with. */
+export interface ParseLimitRefusal {
+  status: number;
+  error: GraphQLError;
+}
+
+/**
+ * Size, token and nesting limits on the document text, checked before graphql-js builds an AST: a
+ * 10 000-alias or megabyte document costs a byte count and at most `maxTokens` lexer steps,
+ * never a parse and a validation walk. Text that does not lex is left to the parser, which
+ * reports the syntax error itself. Apollo is also given `parseOptions.maxTokens` (server.ts),
+ * so a path that reaches the parser without this check is bounded the same way.
+ */
+export function checkParseLimits(query: unknown, limits: ParseLimits): ParseLimitRefusal | null {
+  if (typeof query !== 'string') return null;
+  // UTF-8 takes at least one byte a UTF-16 unit, so length alone can settle a long text.
+  const bytes = query.length > limits.maxDocumentBytes ? query.length : Buffer.byteLength(query);
+  if (bytes > limits.maxDocumentBytes) {
+    return {
+      status: 413,
+      error: new GraphQLError(`query document of ${bytes} bytes exceeds the limit of ${limits.maxDocumentBytes}`, {
+        extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'document bytes', max: limits.maxDocumentBytes, actual: bytes },
+      }),
+    };
+  }
+  const lexer = new Lexer(new Source(query));
+  let tokens = 0;
+  let nesting = 0;
+  try {
+    for (let kind = lexer.advance().kind; kind !== TokenKind.EOF; kind = lexer.advance().kind) {
+      if (kind === TokenKind.BRACE_L || kind === TokenKind.BRACKET_L || kind === TokenKind.PAREN_L) {
+        if (++nesting > MAX_NESTING) {
+          return {
+            status: 400,
+            error: new GraphQLError(`query document nests deeper than ${MAX_NESTING} levels; parsing was not attempted`, {
+              extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'nesting', max: MAX_NESTING },
+            }),
+          };
+        }
+      } else if (kind === TokenKind.BRACE_R || kind === TokenKind.BRACKET_R || kind === TokenKind.PAREN_R) nesting--;
+      if (++tokens > limits.maxTokens) {
+        return {
+          status: 400,
+          error: new GraphQLError(`query document has more than ${limits.maxTokens} tokens; parsing was not attempted`, {
+            extensions: { code: ErrorCode.LIMIT_EXCEEDED, limit: 'tokens', max: limits.maxTokens },
+          }),
+        };
+      }
+    }
+  } catch {
+    return null; // a syntax error: Apollo's parse reports it with its location
+  }
+  return null;
 }

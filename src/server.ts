@@ -16,7 +16,8 @@ import { handleProvRoute } from './interop/prov-route';
 import { handleProvLakeRoute } from './interop/provlake/provlake-route';
 import { handleWebRoute } from './webapp/static-route';
 import { startBackgroundWorkers, type BackgroundWorkers } from './background-workers';
-import { queryLimitsRule } from './query-limits';
+import { checkParseLimits, queryLimitsRule } from './query-limits';
+import { guardCrossSite } from './security/cross-site';
 import { loadStoreRegistry } from './connectors/store-registry';
 import { loadRemoteSubschemas } from './resolvers/remote/remote.subschema';
 import { buildGatewaySchema, buildSubschemaConfigs, defaultGatewaySchema } from './schema/stitch';
@@ -122,6 +123,8 @@ export function createApollo(
     schema,
     introspection: true,
     validationRules: [queryLimitsRule(config.queryLimits)],
+    // Also checked on the text before Apollo (checkParseLimits); this bounds any other path.
+    parseOptions: { maxTokens: config.parseLimits.maxTokens },
     formatError: formatErrorFor(log),
     includeStacktraceInErrorResponses: false,
     // No field sets cache hints, and Apollo's default cache-control plugin hooks every field
@@ -335,6 +338,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, reqLog: Logger) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // CSRF and CORS for every route, before any body is read (docs/security.md).
+    if (guardCrossSite(req, res, config.corsOrigins)) return;
     const reqDeps: AppDeps = { ...deps, log: reqLog };
     if (url.pathname === '/readyz') {
       const report = await checkReadiness({
@@ -441,6 +446,14 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         return;
       }
     }
+    const overLimit = checkParseLimits(
+      req.method === 'POST' ? (parsed as { query?: unknown } | null)?.query : url.searchParams.get('query'),
+      config.parseLimits,
+    );
+    if (overLimit) {
+      sendJson(res, overLimit.status, { errors: [{ message: overLimit.error.message, extensions: overLimit.error.extensions }] });
+      return;
+    }
     // Every root field of the operation must be allowed before anything runs.
     const operations =
       req.method === 'POST' ? (Array.isArray(parsed) ? parsed : [parsed]) : [Object.fromEntries(url.searchParams)];
@@ -471,6 +484,8 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     formatError: formatErrorFor(log),
     log: log.child({ source: 'live' }),
     gate,
+    corsOrigins: config.corsOrigins,
+    parseLimits: config.parseLimits,
   });
   shutdown.add('subscriptions', 'connections', () => live.close());
   metrics.countSubscriptionsWith(() => live.activeSubscriptions());

@@ -28,13 +28,35 @@ export interface MetricFileRead {
   points: MetricPoint[];
 }
 
-/** Finds a referenced file: as written, or below the document's directory (yProv4ML writes paths relative to the job's cwd). */
+/** True when the real path of `p` lies under `realBase` (false when `p` cannot be resolved). */
+function realUnder(p: string, realBase: string): boolean {
+  try {
+    const rel = path.relative(realBase, fs.realpathSync(p));
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds a referenced file below the document's directory, and only there: yProv4ML writes paths
+ * relative to the job's cwd (or absolute on the job's machine), so the path as written is tried
+ * first, then its shorter and shorter tails below `baseDir`. A document names files, and a
+ * document from elsewhere must not make the importer read (and send on) `/home/me/notes.txt`:
+ * anything whose real path (after `..` and symlinks) leaves `baseDir` is not read.
+ */
 export function resolveFile(p: string, baseDir: string): string | null {
-  if (path.isAbsolute(p)) return fs.existsSync(p) ? p : null;
-  const parts = p.split(/[\\/]/);
+  let realBase: string;
+  try {
+    realBase = fs.realpathSync(baseDir);
+  } catch {
+    return null;
+  }
+  if (path.isAbsolute(p) && fs.existsSync(p) && realUnder(p, realBase)) return p;
+  const parts = p.split(/[\\/]/).filter((s) => s !== '' && s !== '.');
   for (let i = 0; i < parts.length; i++) {
     const candidate = path.join(baseDir, ...parts.slice(i));
-    if (fs.existsSync(candidate)) return candidate;
+    if (fs.existsSync(candidate) && realUnder(candidate, realBase)) return candidate;
   }
   return null;
 }
@@ -55,7 +77,14 @@ export async function readMetricFile(written: string, baseDir: string, row?: num
     message: null,
     ...r,
   });
-  if (!foundAt) return { report: report({ status: 'not-found', message: 'no such file beside the document' }), points: [] };
+  if (!foundAt)
+    return {
+      report: report({
+        status: 'not-found',
+        message: 'no such file beside the document (files outside its folder are never read)',
+      }),
+      points: [],
+    };
   if (ext === '.zarr')
     return { report: report({ status: 'not-read', format: 'zarr', message: 'Zarr metric stores are not read' }), points: [] };
   try {

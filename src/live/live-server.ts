@@ -11,11 +11,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { QueryLimits } from '../config';
+import type { ParseLimits, QueryLimits } from '../config';
+import { originAllowed } from '../security/cross-site';
 import { createContext, type AppDeps } from '../context';
 import { BadUserInputError } from '../errors';
 import type { Logger } from '../logger';
-import { queryLimitsRule } from '../query-limits';
+import { checkParseLimits, queryLimitsRule } from '../query-limits';
 import { OPEN_PRINCIPAL, type Principal } from '../auth/scopes';
 import { authorizeSubscription, type SubscriptionGate } from './authorize-subscription';
 import { LiveCloseCode } from './close-codes';
@@ -46,6 +47,9 @@ export interface LiveServerOptions {
   log: Logger;
   /** Access control: who connects (connection_init) and which root fields they may subscribe to. */
   gate: SubscriptionGate;
+  /** Origins besides this server's own that may open a connection from a browser. */
+  corsOrigins: readonly string[];
+  parseLimits: ParseLimits;
 }
 
 /**
@@ -59,6 +63,13 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/graphql') {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    // Cross-site WebSocket hijacking: a browser sends Origin on every upgrade; a page from another
+    // origin (not allowed by PROVML_CORS_ORIGINS) must not ride a user's connection.
+    const origin = req.headers.origin;
+    if (typeof origin === 'string' && !originAllowed(origin, req.headers.host, opts.corsOrigins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -84,6 +95,9 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
         connection: { drop: (code: number, reason: string) => ctx.extra.socket.close(code, reason) },
       }),
       onSubscribe: (_ctx, _id, payload) => {
+        // The same document limits as over HTTP, before the text is parsed.
+        const overLimit = checkParseLimits(payload.query, opts.parseLimits);
+        if (overLimit) return [overLimit.error];
         let op;
         try {
           op = getOperationAST(parse(payload.query), payload.operationName);

@@ -53,7 +53,7 @@ describe('FsObjectStore confinement', () => {
     out.forEach((slot) => {
       expect(slot).toBeInstanceOf(ObjectPathEscapeError);
       expect((slot as ObjectPathEscapeError).extensions).toMatchObject({
-        code: 'BAD_USER_INPUT',
+        code: 'FORBIDDEN_LOCATION',
         field: 'uri',
         reason: 'path-escape',
       });

@@ -50,7 +50,7 @@ describe('S3ObjectStore confinement and failures', () => {
       `s3://${BUCKET}/models/m.hdf5`,
       's3://Bad_Bucket/x',
     ]);
-    expect(out[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', reason: 'path-escape' } });
+    expect(out[0]).toMatchObject({ extensions: { code: 'FORBIDDEN_LOCATION', field: 'uri', reason: 'path-escape' } });
     expect(out[1]).toMatchObject({ extensions: { reason: 'path-escape' } });
     expect(out[2]).toMatchObject({ size: 1 });
     expect(out[3]).toBeInstanceOf(BadUserInputError);

@@ -1,48 +1,76 @@
+import { Parser, type SparqlQuery } from 'sparqljs';
 import { BadUserInputError } from '../../errors';
 import type { SparqlQueryForm } from './knowledge-store';
 
 /**
- * Decides whether a SPARQL request is a read-only query, without a full parser: strings, IRIs
- * and comments are skipped, then the prologue (BASE / PREFIX only) must be followed by SELECT,
- * ASK, CONSTRUCT or DESCRIBE, and no update keyword may appear as a bare word anywhere. Some
- * servers (Virtuoso) run updates sent as `query=`, so the backend cannot be trusted to refuse.
+ * Decides whether a SPARQL request is a read-only query that only reads the store it is sent
+ * to. The text is parsed with a SPARQL 1.1 grammar (sparqljs): an update (INSERT, DELETE, LOAD,
+ * CLEAR, DROP, CREATE, ADD, MOVE, COPY) is refused, and so is a query with a SERVICE pattern
+ * anywhere in it (a subquery, FILTER EXISTS, OPTIONAL ...), because SERVICE makes the store
+ * itself send a request to any host, loopback ports included. Comments, strings and IRIs cannot
+ * hide or fake a keyword: the parser, not a word scan, finds them. Text the grammar does not
+ * accept is refused too (Virtuoso's DEFINE pragmas among it: they can make it fetch remote
+ * graphs). Some servers (Virtuoso) run updates sent as `query=`, so the backend cannot be
+ * trusted to refuse; this check runs before any store is asked.
  */
 const FORMS = new Set(['SELECT', 'ASK', 'CONSTRUCT', 'DESCRIBE']);
-// DEFINE is Virtuoso's pragma prologue (it can make the server fetch remote graphs).
-const REFUSED = new Set(['INSERT', 'DELETE', 'LOAD', 'CLEAR', 'DROP', 'CREATE', 'ADD', 'MOVE', 'COPY', 'WITH', 'DEFINE']);
 export const MAX_QUERY_LENGTH = 100_000;
 
-type Token = { kind: 'word' | 'iri' | 'pname' | 'other'; text: string; at: number };
+/** Why a query was refused, for clients that match on it (`extensions.reason`). */
+export type SparqlRefusal = 'update' | 'service' | 'not-a-query' | 'syntax';
 
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  const patterns: Array<[Token['kind'] | 'skip', RegExp]> = [
-    ['skip', /\s+/y],
-    ['skip', /#[^\n\r]*/y],
-    ['skip', /'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''|"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""/y],
-    ['skip', /'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"/y],
-    ['iri', /<[^<>"{}|^`\\\u0000-\u0020]*>/y],
-    ['skip', /[?$][\p{L}\p{N}_]+/uy], // variables
-    ['skip', /@[A-Za-z]+(?:-[A-Za-z0-9]+)*/y], // language tags
-    ['pname', /(?:[\p{L}_][\p{L}\p{N}_.-]*)?:[^\s{}()<>,;"'#^|!=/*+]*/uy],
-    ['word', /[A-Za-z_][A-Za-z0-9_]*/y],
-    ['other', /[\s\S]/y],
-  ];
-  let at = 0;
-  while (at < text.length) {
-    for (const [kind, re] of patterns) {
-      re.lastIndex = at;
-      const m = re.exec(text);
-      if (!m || m[0].length === 0) continue;
-      if (kind !== 'skip') tokens.push({ kind, text: m[0], at });
-      at += m[0].length;
-      break;
-    }
-  }
-  return tokens;
+function refuse(message: string, reason: SparqlRefusal): never {
+  throw new BadUserInputError(`sparql is refused: ${message}`, 'sparql', { reason });
 }
 
-/** Returns the query form, or throws BadUserInputError (field `sparql`) saying why it is refused. */
+// Prefixed names (`rdfs:label`) and the PREFIX declarations of the text, outside strings,
+// comments and IRIs. Servers predefine prefixes (Virtuoso: rdf, rdfs, xsd, bif, ...), so a
+// prefix used without a declaration is declared to the parser as a placeholder: only the
+// query's structure is checked here, and the text sent to the store is the client's own.
+const LEXEMES =
+  /#[^\n\r]*|'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''|"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"|<[^<>"{}|^`\\\u0000-\u0020]*>|[?$][\p{L}\p{N}_]+|((?:[\p{L}_][\p{L}\p{N}_.-]*)?):(?![/:])/gu;
+
+function usedPrefixes(text: string): Record<string, string> {
+  const prefixes: Record<string, string> = {};
+  for (const m of text.matchAll(LEXEMES)) {
+    if (m[1] !== undefined) prefixes[m[1]] = `urn:provml:undeclared-prefix:${encodeURIComponent(m[1])}#`;
+  }
+  return prefixes;
+}
+
+function parse(text: string): SparqlQuery {
+  try {
+    return new Parser({ prefixes: usedPrefixes(text), sparqlStar: true }).parse(text);
+  } catch (err) {
+    // sparqljs messages carry the offending line and a caret on following lines: keep the first two.
+    const why = ((err as Error).message ?? String(err)).split('\n').slice(0, 2).join(' ').slice(0, 300);
+    return refuse(`not a SPARQL 1.1 query this server can check (${why})`, 'syntax');
+  }
+}
+
+/** True when any node of the parsed query is a SERVICE pattern (RDF terms carry `termType`, not `type`). */
+function hasService(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) stack.push(...(node as unknown[]));
+    else if (node && typeof node === 'object') {
+      if ((node as { type?: unknown }).type === 'service') return true;
+      stack.push(...Object.values(node));
+    }
+  }
+  return false;
+}
+
+/**
+ * Verdicts by query text: the resolver and the connector both check (so the refusal names the
+ * argument, and a connector used alone is safe), and dashboards resend the same text; a SPARQL
+ * parse costs far more than a lookup (bench/security-checks.ts). Oldest entries go first.
+ */
+const VERDICTS = new Map<string, SparqlQueryForm | BadUserInputError>();
+const MAX_VERDICTS = 512;
+
+/** Returns the query form, or throws BadUserInputError (field `sparql`, with `reason`) saying why it is refused. */
 export function assertReadOnlyQuery(sparql: unknown): SparqlQueryForm {
   if (typeof sparql !== 'string' || sparql.trim() === '') {
     throw new BadUserInputError('sparql must be a non-empty string', 'sparql');
@@ -50,31 +78,30 @@ export function assertReadOnlyQuery(sparql: unknown): SparqlQueryForm {
   if (sparql.length > MAX_QUERY_LENGTH) {
     throw new BadUserInputError(`sparql is longer than ${MAX_QUERY_LENGTH} characters`, 'sparql');
   }
-  const tokens = tokenize(sparql);
-  const refused = tokens.find((t) => t.kind === 'word' && REFUSED.has(t.text.toUpperCase()));
-  if (refused) {
-    throw new BadUserInputError(
-      `sparql is refused: only read-only queries are allowed, found ${refused.text.toUpperCase()} at offset ${refused.at}`,
-      'sparql',
-    );
+  let verdict = VERDICTS.get(sparql);
+  if (verdict === undefined) {
+    try {
+      verdict = check(sparql);
+    } catch (err) {
+      if (!(err instanceof BadUserInputError)) throw err;
+      verdict = err;
+    }
+    if (VERDICTS.size >= MAX_VERDICTS) VERDICTS.delete(VERDICTS.keys().next().value!);
+    VERDICTS.set(sparql, verdict);
   }
-  let i = 0;
-  for (;;) {
-    const t = tokens[i];
-    const upper = t?.kind === 'word' ? t.text.toUpperCase() : '';
-    if (upper === 'BASE' && tokens[i + 1]?.kind === 'iri') i += 2;
-    else if (upper === 'PREFIX' && tokens[i + 1]?.kind === 'pname' && tokens[i + 2]?.kind === 'iri') i += 3;
-    else break;
+  if (typeof verdict === 'string') return verdict;
+  // A fresh error each time: callers rethrow it with their own field and path.
+  throw new BadUserInputError(verdict.message, 'sparql', { reason: (verdict.extensions as { reason?: unknown }).reason });
+}
+
+function check(sparql: string): SparqlQueryForm {
+  const parsed = parse(sparql);
+  if (parsed.type === 'update') {
+    const ops = parsed.updates.map((u) => ('updateType' in u ? u.updateType : u.type).toUpperCase());
+    refuse(`only read-only queries are allowed, found an update (${[...new Set(ops)].join(', ') || 'empty'})`, 'update');
   }
-  const head = tokens[i];
-  const form = head?.kind === 'word' ? head.text.toUpperCase() : '';
-  if (!FORMS.has(form)) {
-    throw new BadUserInputError(
-      `sparql must be a SELECT, ASK, CONSTRUCT or DESCRIBE query after its prologue; found ${
-        head ? `"${head.text.slice(0, 20)}" at offset ${head.at}` : 'nothing'
-      }`,
-      'sparql',
-    );
-  }
+  const form = parsed.queryType;
+  if (!FORMS.has(form)) refuse(`must be a SELECT, ASK, CONSTRUCT or DESCRIBE query, found ${form}`, 'not-a-query');
+  if (hasService(parsed)) refuse('SERVICE is not allowed: a query may only read the store it is sent to', 'service');
   return form.toLowerCase() as SparqlQueryForm;
 }

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadUserInputError, NotFoundError, ProvmlError } from '../../errors';
@@ -8,6 +8,7 @@ import { contentTypeFor } from './content-type';
 import { ObjectPathEscapeError } from './object-errors';
 import { DEFAULT_MAX_RANGE_BYTES, STAT_CONCURRENCY, type ObjectMetadata, type ObjectStore } from './object-store';
 import { checkRange } from './range-check';
+import { isUnder, openUnderRoot } from './confined-open';
 
 export interface FsObjectStoreOptions extends StoreCallOptions {
   /** Directory every object must lie under, after symlinks are resolved. */
@@ -45,8 +46,8 @@ export class FsObjectStore implements ObjectStore {
         return await this.call(async () => {
           const file = await this.resolve(uri);
           if (!file) return null;
-          const st = await stat(file);
-          if (!st.isFile()) return null;
+          const st = await this.statUnderRoot(file, uri);
+          if (!st?.isFile()) return null;
           return {
             uri,
             size: st.size,
@@ -69,8 +70,8 @@ export class FsObjectStore implements ObjectStore {
       return await this.call(async () => {
         const file = await this.resolve(uri);
         if (!file) throw new NotFoundError('object', uri);
-        // O_NOFOLLOW: a symlink swapped in after the check above is not followed.
-        const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+        // Checked again on the open descriptor: a link swapped in after resolve() is refused.
+        const handle = await openUnderRoot(file, await this.realRoot!, uri);
         try {
           const out = Buffer.alloc(length);
           let filled = 0;
@@ -93,6 +94,29 @@ export class FsObjectStore implements ObjectStore {
 
   async close(): Promise<void> {
     // Nothing held open between calls.
+  }
+
+  /**
+   * Metadata taken from the open descriptor (openUnderRoot), so a link swapped in after
+   * resolve() cannot reveal the size of a file outside the root; null for anything but a file.
+   * A file the server may not open is stat'ed by name: its metadata is all the server has.
+   */
+  private async statUnderRoot(file: string, uri: string): Promise<Stats | null> {
+    let handle: FileHandle;
+    try {
+      handle = await openUnderRoot(file, await this.realRoot!, uri);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') return stat(file);
+      if (code === 'ELOOP' || code === 'ENOENT') return null; // swapped or removed since resolve()
+      throw err;
+    }
+    try {
+      return await handle.stat();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** The real path of `uri` under the root, null when nothing is there; throws on escapes. */
@@ -141,11 +165,6 @@ export class FsObjectStore implements ObjectStore {
   private call<T>(fn: () => Promise<T>): Promise<T> {
     return withDeadline(this.id, this.timeoutMs, fn);
   }
-}
-
-function isUnder(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 async function nearestExisting(dir: string): Promise<string> {

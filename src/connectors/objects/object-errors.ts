@@ -1,9 +1,12 @@
-import { BadUserInputError } from '../../errors';
+import { ForbiddenLocationError } from '../../errors';
 
-/** A path or key that would leave the store's configured root (`..`, a symlink, another bucket). */
-export class ObjectPathEscapeError extends BadUserInputError {
+/**
+ * A path or key that would leave the store's configured root (`..`, a symlink, another bucket):
+ * FORBIDDEN_LOCATION at field `uri`, `reason: 'path-escape'` (docs/security.md).
+ */
+export class ObjectPathEscapeError extends ForbiddenLocationError {
   constructor(uri: string, how: string) {
-    super(`uri ${JSON.stringify(uri.slice(0, 200))} is outside the store's root: ${how}`, 'uri', { reason: 'path-escape' });
+    super(uri, how, 'uri', { reason: 'path-escape' });
     this.name = 'ObjectPathEscapeError';
   }
 }

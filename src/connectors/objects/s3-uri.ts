@@ -25,6 +25,10 @@ export function parseS3Uri(uri: unknown, confine: { bucket?: string; prefix?: st
   if (Buffer.byteLength(key) > 1024) throw new BadUserInputError('uri object key is longer than 1024 bytes', 'uri');
   const control = /[\u0000-\u001f\u007f]/.exec(key);
   if (control) throw new BadUserInputError(`uri object key has a control character at offset ${control.index}`, 'uri');
+  // A path-style endpoint (and any proxy before it) may normalise `/bucket/../other/key` into
+  // another bucket: dot segments are refused outright, confined or not.
+  if (key.split('/').some((s) => s === '..' || s === '.'))
+    throw new ObjectPathEscapeError(uri, '"." and ".." key segments are not allowed');
   if (confine.bucket && bucket !== confine.bucket) throw new ObjectPathEscapeError(uri, `bucket is not ${confine.bucket}`);
   if (confine.prefix && !key.startsWith(confine.prefix))
     throw new ObjectPathEscapeError(uri, `key does not start with ${confine.prefix}`);

@@ -106,7 +106,8 @@ export function startExtractionWorker(deps: ExtractionWorkerDeps, options: Extra
     const request = parseExtractRequest(job.options);
     const created = deps.registry?.get(job.store);
     if (!created || (created.kind !== 'fs' && created.kind !== 's3')) {
-      throw new ExtractError('UNREADABLE', `store "${job.store}" is not an object store of the registry (fs or s3)`, {
+      // Only configured stores are read; naming another is no outage, so it is not retried.
+      throw new ExtractError('FORBIDDEN_LOCATION', `store "${job.store}" is not an object store of the registry (fs or s3)`, {
         source: job.uri,
       });
     }

@@ -1,6 +1,7 @@
 /** Why an extraction failed; stable strings that scripts may match on. */
 export type ExtractErrorCode =
   | 'UNREADABLE' // the file or object cannot be opened or read
+  | 'FORBIDDEN_LOCATION' // outside every configured store and root: never read, never retried
   | 'UNKNOWN_FORMAT' // neither SEG-Y nor HDF5
   | 'TRUNCATED' // the file ends inside a header or a trace
   | 'BAD_HEADER' // a header field holds an impossible value

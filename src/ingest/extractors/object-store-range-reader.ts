@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../../connectors/objects/object-store';
 import { DEFAULT_MAX_RANGE_BYTES } from '../../connectors/objects/object-store';
 import type { RangeReader } from './range-reader';
+import { BadUserInputError, ForbiddenLocationError } from '../../errors';
 import { ExtractError } from './extract-error';
 
 /**
@@ -59,7 +60,10 @@ export class ObjectStoreRangeReader implements RangeReader {
 
 function unreadable(source: string, e: unknown, offset?: number): ExtractError {
   const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  return new ExtractError('UNREADABLE', `cannot read ${source}: ${why}`, {
+  // The store refusing the URI (outside its root, or not a location it takes at all) is
+  // permanent: the job fails once with its own code, where an outage would be retried.
+  const refused = e instanceof ForbiddenLocationError || e instanceof BadUserInputError;
+  return new ExtractError(refused ? 'FORBIDDEN_LOCATION' : 'UNREADABLE', `cannot read ${source}: ${why}`, {
     source,
     offset,
   });

@@ -14,7 +14,7 @@ import { BadUserInputError } from '../../errors';
 export const DEFAULT_SPARQL_ROW_CAP = 1000;
 
 export const SPARQL_FIELD_SDL = /* GraphQL */ `
-    "Runs a read-only SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE) on the knowledge store \`store\` of the registry, under the store's timeout. Updates are refused with BAD_USER_INPUT; an unreachable or slow store gives null with STORE_UNAVAILABLE or STORE_TIMEOUT."
+    "Runs a read-only SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE) on the knowledge store \`store\` of the registry, under the store's timeout. Updates, SERVICE (the store would call another host) and text a SPARQL 1.1 parser does not accept are refused with BAD_USER_INPUT (extensions.reason: update, service, syntax); an unreachable or slow store gives null with STORE_UNAVAILABLE or STORE_TIMEOUT."
     sparql(
       "Id of a knowledge store (kind sparql) of the registry."
       store: String!
@@ -92,7 +92,10 @@ async function query(
   try {
     assertReadOnlyQuery(args.query);
   } catch (err) {
-    if (err instanceof BadUserInputError) throw new BadUserInputError(err.message.replace(/^sparql/, 'query'), 'query');
+    if (err instanceof BadUserInputError) {
+      const { reason } = err.extensions as { reason?: unknown };
+      throw new BadUserInputError(err.message.replace(/^sparql/, 'query'), 'query', reason === undefined ? {} : { reason });
+    }
     throw err;
   }
   const storeCap = ctx.registry!.entryOf(args.store)?.options.rowCap;

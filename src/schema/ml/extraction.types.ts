@@ -16,7 +16,10 @@ registerEnumType(ExtractionStatusEnum, {
 
 @ObjectType({ simpleResolvers: true, description: 'Why an extraction failed, and where in the file.' })
 export class ExtractionFailure {
-  @Field({ description: 'UNREADABLE, UNKNOWN_FORMAT, TRUNCATED, BAD_HEADER, NO_TRACES, BAD_HDF5, BAD_OPTIONS or INTERNAL.' })
+  @Field({
+    description:
+      'UNREADABLE, FORBIDDEN_LOCATION (outside every configured store and root; not retried), UNKNOWN_FORMAT, TRUNCATED, BAD_HEADER, NO_TRACES, BAD_HDF5, BAD_OPTIONS or INTERNAL.',
+  })
   code!: string;
 
   @Field()
