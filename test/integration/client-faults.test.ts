@@ -3,9 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient, type CaptureClient } from '../../src/client/provml-client';
-import { replayCommand } from '../../src/client/replay-command';
-import { readSpool } from '../../src/client/spool-file';
+import { createClient, type CaptureClient } from '../../clients/typescript/src/provml-client';
+import { replayCommand } from '../../src/commands/replay-command';
+import { runCli } from '../helpers/run-cli';
+import { readSpool } from '../../clients/typescript/src/spool-file';
 import { TextSink } from '../helpers/text-sink';
 
 /**
@@ -132,7 +133,7 @@ describe('capture client against a fault-injecting peer', () => {
     healthy = true;
     const out = new TextSink();
     const err = new TextSink();
-    expect(await replayCommand([dir, '--url', peer.url], out, err)).toBe(0);
+    expect(await runCli('replay', replayCommand, [dir, '--url', peer.url], out, err)).toBe(0);
     expect(out.text).toContain('sent 5 (accepted 5, duplicates 0, rejected 0), still pending 0');
     expect((await readSpool(client.spoolPath!)).pending).toHaveLength(0);
   });

@@ -30,6 +30,11 @@ export interface ClientOptions {
   maxQueue?: number;
   /** What a full queue does: spill to an overflow file (default) or drop and count. */
   onFull?: OnFull;
+  /**
+   * API token for a server with access control (default: `PROVML_TOKEN` from `env`). Sent as
+   * `Authorization: Bearer` only; never logged, never written to the spool.
+   */
+  token?: string;
   /** Milliseconds per HTTP request (default 10 s). */
   requestTimeoutMs?: number;
   backoffBaseMs?: number;
@@ -96,7 +101,12 @@ export class CaptureClient {
     const spoolDir = path.resolve(opts.spoolDir ?? path.join(process.cwd(), '.provml-spool'));
     const specs = (opts.specs ?? []).map(loadSpec);
     const transport =
-      mode === 'offline' ? undefined : new HttpTransport(requireUrl(opts.url, mode), { timeoutMs: opts.requestTimeoutMs });
+      mode === 'offline'
+        ? undefined
+        : new HttpTransport(requireUrl(opts.url, mode), {
+            timeoutMs: opts.requestTimeoutMs,
+            token: opts.token ?? (opts.env ?? process.env).PROVML_TOKEN,
+          });
     const common = {
       mode,
       transport,
