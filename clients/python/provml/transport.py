@@ -160,7 +160,7 @@ class HttpTransport(object):
     Content-Length or chunked bodies, keep-alive, `Connection: close`, https via ssl.
     """
 
-    def __init__(self, server, timeout=10.0, headers=None):
+    def __init__(self, server, timeout=10.0, headers=None, token=None):
         self.url = graphql_url(server)
         parts = urllib.parse.urlsplit(self.url)
         self._https = parts.scheme == "https"
@@ -171,9 +171,13 @@ class HttpTransport(object):
         self.timeout = timeout
         fields = {"content-type": "application/json", "accept": "application/json"}
         fields.update(headers or {})
+        if token:
+            # Only in the request head: never in a message, a log line or the spool.
+            fields["authorization"] = "Bearer %s" % (token,)
         for name, value in fields.items():
             if any(c in str(name) + str(value) for c in "\r\n\0"):
-                raise ValueError("headers: %r holds a line break or NUL" % (name,))
+                raise ValueError("headers: %r holds a line break or NUL" % (
+                    "token" if name == "authorization" else name,))
         # Everything but Content-Length is the same for every request: encoded once.
         self._head = ("POST %s HTTP/1.1\r\nHost: %s\r\n%s" % (
             self._path, self._netloc, "".join("%s: %s\r\n" % (name, value)
