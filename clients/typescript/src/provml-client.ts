@@ -12,7 +12,7 @@ import type { CloseReport, PipelineStats } from './pipeline-stats';
 import { SpoolLockedError } from './spool-file';
 
 export interface ClientOptions {
-  /** The server: `http://host:port`, `host:port` or its `/graphql` URL. Required unless mode is offline. */
+  /** The server: `http://host:port`, `host:port` or its `/graphql` URL (default: `PROVML_SERVER` from `env`). Required unless mode is offline. */
   url?: string;
   /** online: send only; spool: append each batch to the spool before sending; offline: spool only. Default: spool when spoolDir is given, online when only url is, offline otherwise. */
   mode?: Mode;
@@ -95,7 +95,9 @@ export class CaptureClient {
   private sigtermInstalled = false;
 
   constructor(opts: ClientOptions = {}) {
-    const mode = opts.mode ?? (opts.url ? (opts.spoolDir || opts.spoolFile ? 'spool' : 'online') : 'offline');
+    const env = opts.env ?? process.env;
+    const url = opts.url ?? (env.PROVML_SERVER || undefined);
+    const mode = opts.mode ?? (url ? (opts.spoolDir || opts.spoolFile ? 'spool' : 'online') : 'offline');
     if (!MODES.includes(mode)) throw new TypeError(`mode: must be one of ${MODES.join(', ')}, got ${String(mode)}`);
     this.mode = mode;
     const spoolDir = path.resolve(opts.spoolDir ?? path.join(process.cwd(), '.provml-spool'));
@@ -103,9 +105,9 @@ export class CaptureClient {
     const transport =
       mode === 'offline'
         ? undefined
-        : new HttpTransport(requireUrl(opts.url, mode), {
+        : new HttpTransport(requireUrl(url, mode), {
             timeoutMs: opts.requestTimeoutMs,
-            token: opts.token ?? (opts.env ?? process.env).PROVML_TOKEN,
+            token: opts.token ?? (env.PROVML_TOKEN || undefined),
           });
     const common = {
       mode,
