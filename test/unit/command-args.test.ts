@@ -1,6 +1,8 @@
 import { defineCommand, parseCommandArgs, usageText, UsageError, wantsHelp, intOption } from '../../src/commands/command-args';
 import { firstJsonError, jsonErrorAt, lineColumn } from '../../src/commands/json-location';
 import { describeFetchError, displayUrl } from '../../clients/typescript/src/network-error';
+import { megabytes, Progress } from '../../src/commands/progress';
+import { TextSink } from '../helpers/text-sink';
 
 const demo = defineCommand({
   synopsis: 'provml demo-cmd FILE [--url URL]',
@@ -87,5 +89,28 @@ describe('network errors', () => {
       'cannot reach http://127.0.0.1:9/graphql: connection refused',
     );
     expect(displayUrl('not a url')).toBe('not a url');
+  });
+});
+
+describe('the progress line', () => {
+  const sink = (isTTY: boolean) => Object.assign(new TextSink(), { isTTY });
+  it('is drawn on a terminal, and ends with a newline', () => {
+    const tty = sink(true);
+    const p = new Progress(tty);
+    p.update('1 / 2 events sent', true);
+    p.done('2 / 2 events sent');
+    expect(tty.text).toBe('\r\x1b[2K1 / 2 events sent\r\x1b[2K2 / 2 events sent\n');
+  });
+  it('stays silent on a pipe or with --quiet', () => {
+    for (const [stream, quiet] of [
+      [sink(false), false],
+      [sink(true), true],
+    ] as const) {
+      const p = new Progress(stream, quiet);
+      p.update('x', true);
+      p.done('y');
+      expect(stream.text).toBe('');
+    }
+    expect(megabytes(27_300_000)).toBe('27.3 MB');
   });
 });
