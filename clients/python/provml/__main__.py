@@ -54,7 +54,12 @@ def main(argv=None):
                   % (path, len(c.pending), c.acked, c.rejected, c.torn_lines, len(c.specs)))
         return 0
     if args.command == "register":
-        outcome = HttpTransport(args.server, token=token).register(load_spec(args.spec))
+        try:
+            spec = load_spec(args.spec)
+        except (OSError, ValueError) as err:  # SpecError is a ValueError; JSON errors too
+            print("register: %s: %s" % (args.spec, err), file=sys.stderr)
+            return 1
+        outcome = HttpTransport(args.server, token=token).register(spec)
         if outcome.kind != ACK:
             print("register failed: %s" % outcome.reason, file=sys.stderr)
             return 1

@@ -142,6 +142,19 @@ _INGEST_TAIL = "]}}"
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 
+def _reason(err):
+    """`connection refused`, `timed out`, ...: what a user can act on, for a message naming the URL."""
+    if isinstance(err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(err, ConnectionResetError):
+        return "connection reset"
+    if isinstance(err, socket.timeout):
+        return "timed out"
+    if isinstance(err, socket.gaierror):
+        return "host not found (%s)" % (err,)
+    return "%s: %s" % (type(err).__name__, err)
+
+
 class _NoAnswer(ConnectionError):
     """The connection ended before the first byte of the answer."""
 
@@ -238,10 +251,10 @@ class HttpTransport(object):
                 # (harmless if it did arrive: events and specs are idempotent by id and name).
                 if reused and attempt == 0:
                     continue
-                return Outcome(RETRY, reason="network: %s" % (err,))
+                return Outcome(RETRY, reason="network: cannot reach %s: %s" % (self.url, err))
             except (OSError, _BadAnswer) as err:
                 self.close()
-                return Outcome(RETRY, reason="network: %s: %s" % (type(err).__name__, err))
+                return Outcome(RETRY, reason="network: cannot reach %s: %s" % (self.url, _reason(err)))
             retry_after = headers.get(b"retry-after")
             retry_after = parse_retry_after(retry_after.decode("latin-1")) if retry_after else None
             return classify(status, raw, field, retry_after)

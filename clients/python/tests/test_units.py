@@ -132,6 +132,17 @@ class HttpTransportTest(unittest.TestCase):
         transport = transport or tp.HttpTransport(peer.url, timeout=5)
         return transport, transport.send_events([{"id": "a", "type": "metric"}])
 
+    def test_an_unreachable_server_is_named_with_the_reason(self):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()  # nobody listens there now
+        outcome = tp.HttpTransport("http://127.0.0.1:%d" % port, timeout=5,
+                                   token="pml_secret").send_events([{"id": "a", "type": "x"}])
+        self.assertEqual(outcome.kind, tp.RETRY)
+        self.assertEqual(outcome.reason, "network: cannot reach http://127.0.0.1:%d/graphql: "
+                                         "connection refused" % port)
+
     def test_reads_content_length_chunked_and_close_delimited_answers(self):
         chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                    + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (ACK_BODY[:10], ACK_BODY[10:]))
