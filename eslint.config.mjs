@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'clients/**', '.provml/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'clients/python/**', '**/dist/**', '.provml/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

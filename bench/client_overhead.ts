@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient, type ClientOptions } from '../src/client/provml-client';
+import { createClient, type ClientOptions } from '../clients/typescript/src/provml-client';
 
 const CALLS = Number(process.argv[2] ?? 200_000);
 const CHUNK = 1000;

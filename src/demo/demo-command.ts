@@ -12,7 +12,7 @@ import { loadDemoStores } from './load-demo-stores';
  * lifecycle's provenance into the provenance store (PROVML_DATABASE_URL, or the local one), and
  * the domain data into every server store of the registry. Idempotent. Prints one JSON line.
  */
-export async function demoCommand(
+export async function loadDemoCommand(
   config: ProvmlConfig,
   configPath: string | undefined,
   env: Readonly<Record<string, string | undefined>>,

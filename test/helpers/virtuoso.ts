@@ -21,6 +21,8 @@ export interface VirtuosoServer {
   update(sparqlUpdate: string): Promise<void>;
   /** Stops the server process (SIGSTOP/SIGCONT too, to simulate an outage). */
   signal(sig: NodeJS.Signals): void;
+  /** SIGKILL, resolved once the process has exited (an outage, without guessing how long that takes). */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,7 +78,9 @@ export async function startVirtuoso(): Promise<VirtuosoServer> {
   process.once('exit', killOnExit);
 
   const sparqlUrl = `http://127.0.0.1:${httpPort}/sparql`;
-  const deadline = Date.now() + 60_000;
+  // A wait on a condition (the endpoint answers), with a bound far above a quiet start (a few
+  // seconds): on a loaded CI machine Virtuoso has taken over a minute to open its database.
+  const deadline = Date.now() + 150_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`virtuoso-t exited (${child.exitCode}):\n${output.slice(-2000)}`);
     try {
@@ -90,7 +94,7 @@ export async function startVirtuoso(): Promise<VirtuosoServer> {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`virtuoso did not come up within 60 s:\n${output.slice(-2000)}`);
+      throw new Error(`virtuoso did not come up within 150 s:\n${output.slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -117,6 +121,12 @@ export async function startVirtuoso(): Promise<VirtuosoServer> {
     },
     signal(sig: NodeJS.Signals) {
       child.kill(sig);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited; // gone, not merely signalled: what a test asks next meets a closed port
     },
     async stop() {
       process.removeListener('exit', killOnExit);

@@ -3,9 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient, type CaptureClient } from '../../src/client/provml-client';
-import { replayCommand } from '../../src/client/replay-command';
-import { readSpool } from '../../src/client/spool-file';
+import { createClient, type CaptureClient } from '../../clients/typescript/src/provml-client';
+import { replayCommand } from '../../src/commands/replay-command';
+import { runCli } from '../helpers/run-cli';
+import { readSpool } from '../../clients/typescript/src/spool-file';
 import { TextSink } from '../helpers/text-sink';
 
 /**
@@ -24,6 +25,8 @@ type Script = (events: Array<{ id: string }>, n: number) => Answer;
 interface Peer {
   url: string;
   requests: Array<{ at: number; ids: string[] }>;
+  /** The Authorization header of every request, registrations included. */
+  authorizations: Array<string | undefined>;
   script: Script;
   close(): Promise<void>;
 }
@@ -36,11 +39,12 @@ const ok: Script = (events) => ({
 });
 
 async function startPeer(script: Script): Promise<Peer> {
-  const peer = { requests: [] as Peer['requests'], script } as Peer;
+  const peer = { requests: [] as Peer['requests'], authorizations: [] as Peer['authorizations'], script } as Peer;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      peer.authorizations.push(req.headers.authorization);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
         query: string;
         variables: { events?: Array<{ id: string }> };
@@ -132,9 +136,32 @@ describe('capture client against a fault-injecting peer', () => {
     healthy = true;
     const out = new TextSink();
     const err = new TextSink();
-    expect(await replayCommand([dir, '--url', peer.url], out, err)).toBe(0);
+    expect(await runCli('replay', replayCommand, [dir, '--url', peer.url], out, err)).toBe(0);
     expect(out.text).toContain('sent 5 (accepted 5, duplicates 0, rejected 0), still pending 0');
     expect((await readSpool(client.spoolPath!)).pending).toHaveLength(0);
+  });
+
+  it('sends a token as Authorization: Bearer and keeps it out of the spool, the logs and replay output', async () => {
+    const token = `pml_test_${'5be1'.repeat(8)}`;
+    let healthy = false;
+    peer = await startPeer((events, n) => (healthy ? ok(events, n) : { status: 503, body: '{}' }));
+    client = createClient({ ...base, url: peer.url, spoolDir: dir, token, specs: [{ name: 'w', kind: 'LEARNING' }] });
+    emitRun(client, 2);
+    await client.close(200); // the peer is failing: the events stay in the spool
+    healthy = true;
+    const out = new TextSink();
+    const err = new TextSink();
+    const env = { ...process.env, PROVML_TOKEN: token };
+    expect(await runCli('replay', replayCommand, [dir, '--url', peer.url], out, err, env)).toBe(0);
+    expect(peer.authorizations.length).toBeGreaterThan(1);
+    expect(new Set(peer.authorizations)).toEqual(new Set([`Bearer ${token}`]));
+    for (const f of await fsp.readdir(dir)) expect(await fsp.readFile(path.join(dir, f), 'utf8')).not.toContain(token);
+    expect([...logs, out.text, err.text].join('\n')).not.toContain(token);
+    // and from PROVML_TOKEN when no option is given
+    client = createClient({ ...base, url: peer.url, mode: 'online', env: { PROVML_TOKEN: 'from-env' } });
+    emitRun(client, 1);
+    await client.close(5000);
+    expect(peer.authorizations.at(-1)).toBe('Bearer from-env');
   });
 
   it('treats a payload of the wrong shape as malformed', async () => {

@@ -4,11 +4,12 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { IngestEvent, JsonObject } from '../../src/client/ingest-event';
-import { postIngest } from '../../src/client/post-ingest';
-import { createClient } from '../../src/client/provml-client';
-import { replayCommand } from '../../src/client/replay-command';
-import { readSpool } from '../../src/client/spool-file';
+import type { IngestEvent, JsonObject } from '../../clients/typescript/src/ingest-event';
+import { postIngest } from '../../clients/typescript/src/post-ingest';
+import { createClient } from '../../clients/typescript/src/provml-client';
+import { replayCommand } from '../../src/commands/replay-command';
+import { runCli } from '../helpers/run-cli';
+import { readSpool } from '../../clients/typescript/src/spool-file';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { TextSink } from '../helpers/text-sink';
@@ -194,11 +195,11 @@ describe('capture client against the real server', () => {
 
     const out = new TextSink();
     const err = new TextSink();
-    expect(await replayCommand([dir, '--url', server.url], out, err)).toBe(0);
+    expect(await runCli('replay', replayCommand, [dir, '--url', server.url], out, err)).toBe(0);
     expect(out.text).toBe(`${report.path}: sent 34 (accepted 34, duplicates 0, rejected 0), still pending 0\n`);
     // a second replay has nothing left to send
     const out2 = new TextSink();
-    expect(await replayCommand([report.path!, '--url', server.url], out2, new TextSink())).toBe(0);
+    expect(await runCli('replay', replayCommand, [report.path!, '--url', server.url], out2, new TextSink())).toBe(0);
     expect(out2.text).toContain('sent 0 (accepted 0, duplicates 0, rejected 0), still pending 0');
     expect((await runOf(run.id)).metrics).toHaveLength(30);
   });
@@ -232,7 +233,7 @@ describe('capture client against the real server', () => {
     ].join('\n');
     await exec(PYTHON, ['-c', script, pySpool, JSON.stringify(SPEC)], { env });
     const out = new TextSink();
-    expect(await replayCommand([pySpool, '--url', server.url], out, new TextSink())).toBe(0);
+    expect(await runCli('replay', replayCommand, [pySpool, '--url', server.url], out, new TextSink())).toBe(0);
     expect(out.text).toContain('sent 6 (accepted 6, duplicates 0, rejected 0), still pending 0');
     expect((await runOf('py-run')).metrics).toHaveLength(4);
   });
@@ -243,7 +244,7 @@ describe('capture client against the real server', () => {
     await fsp.writeFile(
       script,
       [
-        `import { createClient } from ${JSON.stringify(path.join(__dirname, '../../src/client/provml-client'))};`,
+        `import { createClient } from ${JSON.stringify(path.join(__dirname, '../../clients/typescript/src/provml-client'))};`,
         `const client = createClient({ url: ${JSON.stringify(server.url)}, mode: 'online', spoolDir: ${JSON.stringify(dir)},`,
         `  specs: [${JSON.stringify(SPEC)}], flushIntervalMs: 60_000${extra} });`,
         `const run = client.startRun('tsclient', { run: ${JSON.stringify(name)} });`,

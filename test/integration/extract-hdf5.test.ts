@@ -8,7 +8,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { FileRangeReader } from '../../src/ingest/extractors/file-range-reader';
 import { extract } from '../../src/ingest/extractors/extract';
-import { extractCommand } from '../../src/ingest/extractors/extract-command';
+import { makeExtractCommand } from '../../src/commands/extract-command';
+import { runCli } from '../helpers/run-cli';
 import type { Hdf5Dataset, Hdf5Extract } from '../../src/ingest/extractors/extract-result';
 import { TextSink } from '../helpers/text-sink';
 
@@ -34,7 +35,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = new TextSink();
   const err = new TextSink();
-  const code = await extractCommand(args, out, err);
+  const code = await runCli('extract', makeExtractCommand(), args, out, err);
   return { code, out: out.text, err: err.text };
 }
 

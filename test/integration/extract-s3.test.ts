@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { S3ObjectStore } from '../../src/connectors/objects/s3-object-store';
-import { extractCommand } from '../../src/ingest/extractors/extract-command';
+import { makeExtractCommand } from '../../src/commands/extract-command';
+import { runCli } from '../helpers/run-cli';
 import type { Hdf5Extract, SegyExtract } from '../../src/ingest/extractors/extract-result';
 import { startS3rver, S3RVER_CREDENTIALS, type S3rverServer } from '../helpers/s3rver';
 import { TextSink } from '../helpers/text-sink';
@@ -66,7 +67,7 @@ afterAll(async () => {
 async function cli(args: string[], withStore = true): Promise<{ code: number; out: string; err: string }> {
   const out = new TextSink();
   const err = new TextSink();
-  const code = await extractCommand(args, out, err, withStore ? { objectStore: store } : {});
+  const code = await runCli('extract', makeExtractCommand(withStore ? { objectStore: store } : {}), args, out, err);
   return { code, out: out.text, err: err.text };
 }
 

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'url';
 import { FileRangeReader } from '../../src/ingest/extractors/file-range-reader';
 import { readSegy } from '../../src/ingest/extractors/segy-reader';
 import { extract } from '../../src/ingest/extractors/extract';
-import { extractCommand } from '../../src/ingest/extractors/extract-command';
+import { makeExtractCommand } from '../../src/commands/extract-command';
+import { runCli } from '../helpers/run-cli';
 import type { SegyExtract } from '../../src/ingest/extractors/extract-result';
 import { SAMPLE_FORMATS } from '../../src/ingest/extractors/segy-binary-header';
 import { TextSink } from '../helpers/text-sink';
@@ -64,7 +65,7 @@ async function read(file: string, opts: Parameters<typeof readSegy>[1]): Promise
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = new TextSink();
   const err = new TextSink();
-  const code = await extractCommand(args, out, err);
+  const code = await runCli('extract', makeExtractCommand(), args, out, err);
   return { code, out: out.text, err: err.text };
 }
 

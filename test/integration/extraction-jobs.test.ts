@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { FileDocumentStore, UPSERT_FOLDER } from '../../src/connectors/documents/file-document-store';
 import type { CreatedStore } from '../../src/connectors/store-config';
 import { EXAMPLES_STORES_DIR, openRegistry, type StoreRegistry } from '../../src/connectors/store-registry';
@@ -255,14 +256,22 @@ print(json.dumps(out))`,
     const pending = await jobs('PENDING');
     expect(pending.map((j) => j.dataReference.uri).sort()).toEqual(['/data/copy0.sgy', '/data/copy1.sgy']);
 
-    // A worker claims one job and dies: the job stays RUNNING until its lease runs out.
-    const [claimed] = await app.deps.store.claimExtractionJobs(1, 300);
+    // A worker claims one job and dies: the job stays RUNNING until its lease runs out. The lease
+    // is long (a slow, loaded machine must not let it run out early) and then made to run out
+    // here, instead of waiting for a short one: the counts must not depend on timing.
+    const [claimed] = await app.deps.store.claimExtractionJobs(1, 600_000);
     expect((await jobs('RUNNING')).map((j) => j.id)).toEqual([claimed.id]);
     const first = app.startWorker();
     expect(await first.drain()).toBe(1);
     await first.stop();
     expect((await jobs('RUNNING')).map((j) => j.id)).toEqual([claimed.id]);
-    await new Promise((r) => setTimeout(r, 400));
+    const sql = new pg.Client({ connectionString: app.db.url });
+    await sql.connect();
+    try {
+      await sql.query(`UPDATE extraction_job SET next_attempt_at = now() - interval '1 second' WHERE id = $1`, [claimed.id]);
+    } finally {
+      await sql.end();
+    }
     const second = app.startWorker();
     expect(await second.drain()).toBe(1);
     await second.stop();

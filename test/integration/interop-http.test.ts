@@ -5,7 +5,8 @@ import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { specHash } from '../../src/ingest/workflow-spec';
 import { curationEvents, preparationEvents } from '../../src/demo/demo-events';
 import { DEMO_SPECS } from '../../src/demo/demo-specs';
-import { exportCommand } from '../../src/interop/export-command';
+import { exportCommand } from '../../src/commands/export-command';
+import { runCli } from '../helpers/run-cli';
 import { handleProvRoute } from '../../src/interop/prov-route';
 import { createTestApp, type TestApp } from '../helpers/app';
 
@@ -64,7 +65,9 @@ describe('GET /prov and provml export', () => {
     let out = '';
     let err = '';
     const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-    const code = await exportCommand(
+    const code = await runCli(
+      'export',
+      exportCommand,
       ['--url', `${base}/graphql`, '--format', 'dot', '--entity', '/input/train.hdf5', '--depth', '3'],
       sink((s) => (out += s)),
       sink((s) => (err += s)),
@@ -73,12 +76,14 @@ describe('GET /prov and provml export', () => {
     expect(out).toMatch(/^digraph provml/);
     expect(out).toContain('netherlands.sgy');
     expect(
-      await exportCommand(
+      await runCli(
+        'export',
+        exportCommand,
         ['--format', 'nope'],
         sink(() => undefined),
         sink((s) => (err += s)),
       ),
-    ).toBe(1);
+    ).toBe(2);
     expect(err).toMatch(/unknown export format/);
   });
 });

@@ -100,12 +100,14 @@ describe('Oxigraph in its worker thread: timeouts and restarts', () => {
   });
 
   it('hands a call queued behind a stuck query to the fresh worker, within its own deadline', async () => {
-    const store = new OxigraphKnowledgeStore(files, { id: 'k', timeoutMs: 4000 });
+    const store = new OxigraphKnowledgeStore(files, { id: 'k', timeoutMs: 6000 });
     try {
       await store.query(WELLS);
       const heavy = store.query(HEAVY).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 1000));
-      // Waits behind HEAVY; its deadline is 3 s after HEAVY's, time enough for a fresh worker to load.
+      // Queued late in HEAVY's 6 s, so that its own deadline is 5 s after HEAVY's: a fresh worker
+      // must load within that (1 s of slack was not enough on a loaded CI machine).
+      await new Promise((r) => setTimeout(r, 5000));
+      // Waits behind HEAVY (still stuck: it runs until its deadline).
       const queued = store.describe([SGY]);
       expect(await heavy).toBeInstanceOf(StoreTimeoutError);
       const [d] = await queued;

@@ -37,7 +37,7 @@ export function knowledgeStoreContract(name: string, start: () => Promise<Knowle
       backend = await start();
       await backend.load(DEMO_TURTLE + '\n' + EDGE_TURTLE);
       store = backend.create({});
-    });
+    }, 200_000); // a backend that is a server (Virtuoso) waits on its endpoint: up to 150 s under load
     afterAll(async () => {
       await store?.close();
       await backend?.stop();

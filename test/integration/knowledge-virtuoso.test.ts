@@ -14,14 +14,19 @@ async function loadInto(server: VirtuosoServer, graph: string, turtle: string): 
   await server.update(`INSERT DATA { GRAPH <${graph}> {\n${ntriples}\n} }`);
 }
 
+// One Virtuoso for the file (each suite in a graph of its own): a start is the slowest step here.
+let shared: Promise<VirtuosoServer> | undefined;
+const virtuoso = () => (shared ??= startVirtuoso());
+afterAll(async () => (await shared)?.stop());
+
 knowledgeStoreContract('SPARQL endpoint (Virtuoso)', async () => {
-  const server = await startVirtuoso();
+  const server = await virtuoso();
   const graph = `http://provml.test/graph/${randomUUID()}`;
   const client = createSparqlClient({ endpointUrl: server.sparqlUrl, requestTimeoutMs: 10_000 });
   return {
     load: (turtle) => loadInto(server, graph, turtle),
     create: (options) => new SparqlKnowledgeStore(client, { id: 'knowledge-virtuoso', graphs: [graph], ...options }),
-    stop: () => server.stop(),
+    stop: async () => undefined, // the file's afterAll stops the shared server
   };
 });
 
@@ -31,10 +36,9 @@ describe('SparqlKnowledgeStore failures (Virtuoso)', () => {
   const sgy = 'http://ibm.com/netherlands.sgy';
 
   beforeAll(async () => {
-    server = await startVirtuoso();
+    server = await virtuoso();
     await loadInto(server, graph, `<${sgy}> <http://provml.test/p> "v" .`);
-  });
-  afterAll(() => server?.stop());
+  }, 200_000);
 
   const storeFor = (endpointUrl: string, timeoutMs: number) =>
     new SparqlKnowledgeStore(createSparqlClient({ endpointUrl, requestTimeoutMs: timeoutMs }), {

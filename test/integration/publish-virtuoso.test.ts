@@ -57,7 +57,7 @@ beforeAll(async () => {
     { store: app.deps.store, log: silentLogger },
     { sink, graph: GRAPH, intervalMs: 100, backoffMs: 300, maxBackoffMs: 1000 },
   );
-}, 120_000);
+}, 200_000); // Virtuoso waits on its endpoint, up to 150 s on a loaded machine
 
 afterAll(async () => {
   await publisher?.stop();

@@ -2,6 +2,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 
 from .execution import execution_data
@@ -20,21 +21,24 @@ def main(argv=None):
     p.add_argument("--server", required=True, help="http://HOST:PORT (or its /graphql URL)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per file (default 60)")
     p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--token", default=None, help="API token (default: PROVML_TOKEN); never printed")
     p = sub.add_parser("status", help="count what spool files still hold")
     p.add_argument("spool", nargs="+")
     p = sub.add_parser("register", help="register a workflow spec (.json or .yaml)")
     p.add_argument("spec")
     p.add_argument("--server", required=True)
+    p.add_argument("--token", default=None, help="API token (default: PROVML_TOKEN); never printed")
     sub.add_parser("info", help="print the execution data a run would capture")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    token = getattr(args, "token", None) or os.environ.get("PROVML_TOKEN") or None
 
     if args.command == "replay":
         failures = 0
         for path in spool_files(args.spool):
             try:
                 sent, pending, stats = replay(path, args.server, timeout=args.timeout,
-                                              batch_size=args.batch_size)
+                                              batch_size=args.batch_size, token=token)
             except SpoolLocked as err:
                 print("%s: skipped: %s" % (path, err), file=sys.stderr)
                 failures += 1
@@ -50,7 +54,12 @@ def main(argv=None):
                   % (path, len(c.pending), c.acked, c.rejected, c.torn_lines, len(c.specs)))
         return 0
     if args.command == "register":
-        outcome = HttpTransport(args.server).register(load_spec(args.spec))
+        try:
+            spec = load_spec(args.spec)
+        except (OSError, ValueError) as err:  # SpecError is a ValueError; JSON errors too
+            print("register: %s: %s" % (args.spec, err), file=sys.stderr)
+            return 1
+        outcome = HttpTransport(args.server, token=token).register(spec)
         if outcome.kind != ACK:
             print("register failed: %s" % outcome.reason, file=sys.stderr)
             return 1

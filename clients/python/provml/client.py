@@ -88,12 +88,14 @@ class Client(object):
                  on_full="spill", timeout=10.0, sample_interval=None, gpu=True, used=None,
                  attributes=None, agent=None, version=None, begin=True, exit_timeout=10.0,
                  handle_sigterm=True, spool_fsync=True, backoff_base=0.2, backoff_max=30.0,
-                 linger=0.1):
+                 linger=0.1, token=None):
         self.spec = load_spec(spec) if spec is not None else None
         self.workflow = workflow or (self.spec["name"] if self.spec else None)
         if not self.workflow:
             raise ValueError("workflow: give a spec or a workflow name")
         server = server if server is not None else os.environ.get("PROVML_SERVER")
+        # API token of a server with access control; sent as Authorization: Bearer, kept nowhere else.
+        token = token if token is not None else os.environ.get("PROVML_TOKEN")
         if run is None:
             self.run = "%s-%s" % (self.workflow, uuid.uuid4().hex[:12])
             self._prefix = self.run + ":"
@@ -112,7 +114,7 @@ class Client(object):
             spool = os.fspath(spool).format(pid=os.getpid(), run=tag, host=socket.gethostname())
         self.mode = mode
         self.pipeline = snd.Pipeline(
-            mode, transport=HttpTransport(server, timeout=timeout) if mode != snd.OFFLINE else None,
+            mode, transport=HttpTransport(server, timeout=timeout, token=token) if mode != snd.OFFLINE else None,
             spool_path=spool if mode != snd.ONLINE else None, spill_dir=spill_dir, tag=tag,
             spec=self.spec, batch_size=batch_size, flush_interval=flush_interval,
             max_queue=max_queue, on_full=on_full, spool_fsync=spool_fsync,

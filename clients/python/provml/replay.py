@@ -22,10 +22,10 @@ def spool_files(paths):
     return files
 
 
-def replay(path, server, timeout=60.0, batch_size=500, http_timeout=30.0):
+def replay(path, server, timeout=60.0, batch_size=500, http_timeout=30.0, token=None):
     """Resend the unacknowledged events of one spool; returns (sent, still_pending, stats)."""
     before = read_spool(path)
-    pipeline = Pipeline(SPOOL, transport=HttpTransport(server, timeout=http_timeout),
+    pipeline = Pipeline(SPOOL, transport=HttpTransport(server, timeout=http_timeout, token=token),
                         spool_path=path, batch_size=batch_size, flush_interval=0.05)
     pipeline.flush(timeout)
     report = pipeline.close(timeout=0)

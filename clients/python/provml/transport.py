@@ -142,6 +142,19 @@ _INGEST_TAIL = "]}}"
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 
+def _reason(err):
+    """`connection refused`, `timed out`, ...: what a user can act on, for a message naming the URL."""
+    if isinstance(err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(err, ConnectionResetError):
+        return "connection reset"
+    if isinstance(err, socket.timeout):
+        return "timed out"
+    if isinstance(err, socket.gaierror):
+        return "host not found (%s)" % (err,)
+    return "%s: %s" % (type(err).__name__, err)
+
+
 class _NoAnswer(ConnectionError):
     """The connection ended before the first byte of the answer."""
 
@@ -160,7 +173,7 @@ class HttpTransport(object):
     Content-Length or chunked bodies, keep-alive, `Connection: close`, https via ssl.
     """
 
-    def __init__(self, server, timeout=10.0, headers=None):
+    def __init__(self, server, timeout=10.0, headers=None, token=None):
         self.url = graphql_url(server)
         parts = urllib.parse.urlsplit(self.url)
         self._https = parts.scheme == "https"
@@ -171,9 +184,13 @@ class HttpTransport(object):
         self.timeout = timeout
         fields = {"content-type": "application/json", "accept": "application/json"}
         fields.update(headers or {})
+        if token:
+            # Only in the request head: never in a message, a log line or the spool.
+            fields["authorization"] = "Bearer %s" % (token,)
         for name, value in fields.items():
             if any(c in str(name) + str(value) for c in "\r\n\0"):
-                raise ValueError("headers: %r holds a line break or NUL" % (name,))
+                raise ValueError("headers: %r holds a line break or NUL" % (
+                    "token" if name == "authorization" else name,))
         # Everything but Content-Length is the same for every request: encoded once.
         self._head = ("POST %s HTTP/1.1\r\nHost: %s\r\n%s" % (
             self._path, self._netloc, "".join("%s: %s\r\n" % (name, value)
@@ -234,10 +251,10 @@ class HttpTransport(object):
                 # (harmless if it did arrive: events and specs are idempotent by id and name).
                 if reused and attempt == 0:
                     continue
-                return Outcome(RETRY, reason="network: %s" % (err,))
+                return Outcome(RETRY, reason="network: cannot reach %s: %s" % (self.url, err))
             except (OSError, _BadAnswer) as err:
                 self.close()
-                return Outcome(RETRY, reason="network: %s: %s" % (type(err).__name__, err))
+                return Outcome(RETRY, reason="network: cannot reach %s: %s" % (self.url, _reason(err)))
             retry_after = headers.get(b"retry-after")
             retry_after = parse_retry_after(retry_after.decode("latin-1")) if retry_after else None
             return classify(status, raw, field, retry_after)

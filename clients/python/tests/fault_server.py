@@ -20,6 +20,7 @@ class FaultServer(object):
         self.order = []  # ids in the order they were accepted
         self.specs = []
         self.requests = []  # (monotonic time, kind, number of events)
+        self.authorizations = []  # the Authorization header of each request (None if absent)
         self.script = []  # answers to give before behaving: "429:2", "503", "malformed", ...
         self.reject_types = set()  # event types this server rejects (to test issues)
         self.answer_delay = 0.0
@@ -150,6 +151,8 @@ def _handler(server):
         def do_POST(self):
             length = int(self.headers.get("content-length", 0))
             body = self.rfile.read(length)
+            with server.lock:
+                server.authorizations.append(self.headers.get("authorization"))
             if server.answer_delay:
                 time.sleep(server.answer_delay)
             status, headers, data = server.answer(body)

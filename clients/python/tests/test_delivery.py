@@ -240,10 +240,43 @@ class DeliveryTest(unittest.TestCase):
         self.assertIn("sent 0", again.stdout)
         self.assert_landed_once(c, 13)
 
-    def replay(self, path):
+    def test_token_is_sent_as_bearer_and_never_logged_or_spooled(self):
+        token = "pml_test_" + "7f3a9c" * 6
+        spool = os.path.join(self.dir, "tok.jsonl")
+        self.server.stop()  # first the events wait in the spool, with the warnings logged
+        with self.assertLogs("provml", level="INFO") as logs:
+            first = self.client(spool=spool, token=token)
+            self.capture(first, batches=2)
+            first.close(timeout=0.3)
+            self.server.start()
+            self.assertEqual(self.replay(spool, env={"PROVML_TOKEN": token}).returncode, 0)
+            # and from the environment, when no argument is given
+            os.environ["PROVML_TOKEN"] = token
+            try:
+                second = self.client()
+            finally:
+                del os.environ["PROVML_TOKEN"]
+            self.capture(second, batches=1)
+            self.assertEqual(second.close(timeout=5).unsent, 0)
+        self.assertTrue(self.server.authorizations)
+        self.assertEqual(set(self.server.authorizations), {"Bearer " + token})
+        for name in os.listdir(self.dir):
+            with open(os.path.join(self.dir, name), encoding="utf-8") as f:
+                self.assertNotIn(token, f.read(), name)
+        self.assertNotIn(token, "\n".join(logs.output))
+        self.assertNotIn(token, repr(first) + repr(first.pipeline))
+
+    def test_without_a_token_no_authorization_is_sent(self):
+        c = self.client()
+        self.capture(c, batches=1)
+        c.close(timeout=5)
+        self.assertEqual(set(self.server.authorizations), {None})
+
+    def replay(self, path, env=None):
+        full_env = dict(os.environ, **(env or {}))
         return subprocess.run([sys.executable, "-m", "provml", "replay", path, "--server",
                                self.server.url, "--timeout", "10"], cwd=CLIENT_ROOT,
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60, env=full_env)
 
     def run_job(self, body, sig=None):
         script = textwrap.dedent("""

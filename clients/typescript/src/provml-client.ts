@@ -12,7 +12,7 @@ import type { CloseReport, PipelineStats } from './pipeline-stats';
 import { SpoolLockedError } from './spool-file';
 
 export interface ClientOptions {
-  /** The server: `http://host:port`, `host:port` or its `/graphql` URL. Required unless mode is offline. */
+  /** The server: `http://host:port`, `host:port` or its `/graphql` URL (default: `PROVML_SERVER` from `env`). Required unless mode is offline. */
   url?: string;
   /** online: send only; spool: append each batch to the spool before sending; offline: spool only. Default: spool when spoolDir is given, online when only url is, offline otherwise. */
   mode?: Mode;
@@ -30,6 +30,11 @@ export interface ClientOptions {
   maxQueue?: number;
   /** What a full queue does: spill to an overflow file (default) or drop and count. */
   onFull?: OnFull;
+  /**
+   * API token for a server with access control (default: `PROVML_TOKEN` from `env`). Sent as
+   * `Authorization: Bearer` only; never logged, never written to the spool.
+   */
+  token?: string;
   /** Milliseconds per HTTP request (default 10 s). */
   requestTimeoutMs?: number;
   backoffBaseMs?: number;
@@ -90,13 +95,20 @@ export class CaptureClient {
   private sigtermInstalled = false;
 
   constructor(opts: ClientOptions = {}) {
-    const mode = opts.mode ?? (opts.url ? (opts.spoolDir || opts.spoolFile ? 'spool' : 'online') : 'offline');
+    const env = opts.env ?? process.env;
+    const url = opts.url ?? (env.PROVML_SERVER || undefined);
+    const mode = opts.mode ?? (url ? (opts.spoolDir || opts.spoolFile ? 'spool' : 'online') : 'offline');
     if (!MODES.includes(mode)) throw new TypeError(`mode: must be one of ${MODES.join(', ')}, got ${String(mode)}`);
     this.mode = mode;
     const spoolDir = path.resolve(opts.spoolDir ?? path.join(process.cwd(), '.provml-spool'));
     const specs = (opts.specs ?? []).map(loadSpec);
     const transport =
-      mode === 'offline' ? undefined : new HttpTransport(requireUrl(opts.url, mode), { timeoutMs: opts.requestTimeoutMs });
+      mode === 'offline'
+        ? undefined
+        : new HttpTransport(requireUrl(url, mode), {
+            timeoutMs: opts.requestTimeoutMs,
+            token: opts.token ?? (env.PROVML_TOKEN || undefined),
+          });
     const common = {
       mode,
       transport,

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { JsonValue } from './ingest-event';
-import { HttpTransport, type BatchOutcome } from './ingest-transport';
-import { IngestHttpError, postIngest } from './post-ingest';
+import { HttpTransport, IngestHttpError, postIngest, type BatchOutcome, type JsonValue } from '#client';
+import { jsonErrorAt } from './json-location';
 
 export interface SendTotals {
   events: number;
@@ -13,23 +12,34 @@ export interface SendTotals {
   issues: BatchOutcome['issues'];
 }
 
+export interface SendOptions {
+  batchSize: number;
+  token?: string;
+  /** Called after each batch with the events sent so far. */
+  onProgress?: (sent: number) => void;
+}
+
 /**
  * `provml ingest FILE.jsonl`: sends a file of events in batches through the ingest mutation.
- * A line that is not JSON is reported with its line number and not sent; the rest go on. A batch
- * the server finds too large (413) is split in halves until it fits.
+ * A line that is not JSON is reported as FILE:LINE:COLUMN and not sent; the rest go on. A batch
+ * the server finds too large (413) is split in halves until it fits. A server that cannot be
+ * reached at the first batch fails at once (a typo in --url should not wait out the backoff);
+ * later network errors are retried with backoff, the batch ids making resends harmless.
  */
-export async function sendEventsFile(file: string, url: string, batchSize: number): Promise<SendTotals> {
+export async function sendEventsFile(file: string, url: string, opts: SendOptions): Promise<SendTotals> {
+  const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new TypeError(`batch size: an integer of at least 1, got ${batchSize}`);
   const totals: SendTotals = { events: 0, accepted: 0, duplicates: 0, rejected: 0, batches: 0, issues: [] };
-  const transport = new HttpTransport(url, { timeoutMs: 30_000 });
+  const transport = new HttpTransport(url, { timeoutMs: 30_000, token: opts.token });
   const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let batch: JsonValue[] = [];
   let lineNo = 0;
+  let sent = 0;
   const send = async (events: JsonValue[], offset: number): Promise<void> => {
     let r: BatchOutcome;
     try {
-      r = await postIngest(url, events, { transport });
+      r = await postIngest(url, events, { transport, networkRetries: totals.batches === 0 ? 0 : undefined });
     } catch (err) {
       if (err instanceof IngestHttpError && err.kind === 'tooLarge' && events.length > 1) {
         const half = events.length >> 1;
@@ -43,6 +53,8 @@ export async function sendEventsFile(file: string, url: string, batchSize: numbe
     totals.accepted += r.accepted;
     totals.duplicates += r.duplicates;
     totals.rejected += r.rejected;
+    sent += events.length;
+    opts.onProgress?.(sent);
     const room = Math.max(0, 100 - totals.issues.length);
     totals.issues.push(...r.issues.slice(0, room).map((i) => ({ ...i, index: i.index + offset })));
   };
@@ -62,17 +74,20 @@ export async function sendEventsFile(file: string, url: string, batchSize: numbe
       batch.push(JSON.parse(line) as JsonValue);
     } catch (err) {
       totals.rejected += 1;
-      totals.issues.push({
-        index: -1,
-        eventId: null,
-        field: `line ${lineNo}`,
-        code: 'BAD_USER_INPUT',
-        message: `not JSON: ${(err as Error).message}`,
-      });
+      const at = jsonErrorAt(file, line, err).replace(`${file}:1:`, `${file}:${lineNo}:`);
+      totals.issues.push({ index: -1, eventId: null, field: at.split(': ')[0], code: 'BAD_USER_INPUT', message: at });
       continue;
     }
     if (batch.length >= batchSize) await flush();
   }
   await flush();
   return totals;
+}
+
+/** Lines that hold something: the total for the progress line (one quick pass over the file). */
+export async function countEventLines(file: string): Promise<number> {
+  let n = 0;
+  const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of rl) if (line.trim()) n += 1;
+  return n;
 }

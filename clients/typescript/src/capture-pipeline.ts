@@ -39,6 +39,8 @@ const defaultLog = (level: LogLevel, message: string) => {
 };
 
 /** Resolves after `ms`, without keeping the process alive for it (the job decides when to exit). */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
 function unrefDelay(ms: number, interrupt?: (wake: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -374,14 +376,30 @@ export class CapturePipeline {
   /** Waits until everything queued so far is sent (or `timeoutMs` passes); true when nothing is left. */
   async flush(timeoutMs?: number): Promise<boolean> {
     const end = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    await this.started;
-    while (this.loopAlive) {
-      if (this.queue.size === 0 && !this.queue.spilling && this.inflight === null && !this.wakeFlag) return true;
-      this.wake();
-      if (Date.now() > end) return false;
-      await new Promise((r) => setTimeout(r, 5));
+    // The sender's own timers are unref'd (a job must be free to exit); a caller who waits for the
+    // flush wants the process up until then: without this, a replay against a server that is down
+    // ended silently with status 0 while start-up was backing off.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const started = await Promise.race([
+        this.started.then(() => true),
+        new Promise<boolean>((r) => {
+          if (end !== Infinity) timer = setTimeout(() => r(false), Math.max(0, end - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!started) return false;
+      while (this.loopAlive) {
+        if (this.queue.size === 0 && !this.queue.spilling && this.inflight === null && !this.wakeFlag) return true;
+        this.wake();
+        if (Date.now() > end) return false;
+        await sleep(5);
+      }
+      return this.queue.size === 0;
+    } finally {
+      clearInterval(keepAlive);
     }
-    return this.queue.size === 0;
   }
 
   /** Sends what is left for at most `timeoutMs`, then writes the rest to disk and says what is unsent. */

@@ -1,4 +1,5 @@
 import { toJson, type JsonObject, type JsonValue } from './ingest-event';
+import { describeFetchError } from './network-error';
 
 /**
  * HTTP transport: one ingest batch (or one spec) per POST, each answer sorted into an outcome.
@@ -126,6 +127,8 @@ export interface TransportOptions {
   /** Milliseconds per request before it counts as a network error (default 10 s). */
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /** API token, sent as `Authorization: Bearer`; kept out of every message and file. */
+  token?: string;
 }
 
 /** POSTs GraphQL requests; Node's fetch keeps connections alive between them. */
@@ -140,6 +143,7 @@ export class HttpTransport {
     this.url = graphqlUrl(server);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.headers = { 'content-type': 'application/json', accept: 'application/json', ...opts.headers };
+    if (opts.token) this.headers.authorization = `Bearer ${opts.token}`;
   }
 
   sendEvents(events: readonly JsonValue[]): Promise<Outcome> {
@@ -169,9 +173,7 @@ export class HttpTransport {
       retryAfter = res.headers.get('retry-after');
       text = await res.text();
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      const detail = e.cause?.code ?? e.cause?.message ?? e.message;
-      return { kind: 'retry', reason: `network: ${e.name}: ${detail}` };
+      return { kind: 'retry', reason: `network: ${describeFetchError(this.url, err)}` };
     }
     return classifyAnswer(status, text, field, parseRetryAfter(retryAfter));
   }

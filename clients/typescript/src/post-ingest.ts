@@ -25,10 +25,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function postIngest(
   url: string,
   events: readonly JsonValue[],
-  opts: { retries?: number; baseDelayMs?: number; timeoutMs?: number; transport?: HttpTransport } = {},
+  opts: {
+    retries?: number;
+    /** Retries when no answer came at all (default: `retries`); 0 fails at once on an unreachable server. */
+    networkRetries?: number;
+    baseDelayMs?: number;
+    timeoutMs?: number;
+    /** API token (Authorization: Bearer) when no transport is given. */
+    token?: string;
+    transport?: HttpTransport;
+  } = {},
 ): Promise<BatchOutcome> {
-  const transport = opts.transport ?? new HttpTransport(url, { timeoutMs: opts.timeoutMs ?? 30_000 });
+  const transport = opts.transport ?? new HttpTransport(url, { timeoutMs: opts.timeoutMs ?? 30_000, token: opts.token });
   const retries = opts.retries ?? 8;
+  const networkRetries = opts.networkRetries ?? retries;
   let delay = opts.baseDelayMs ?? 200;
   for (let attempt = 0; ; attempt++) {
     const outcome = await transport.sendEvents(events);
@@ -36,9 +46,10 @@ export async function postIngest(
     if (outcome.kind === 'ack' && isBatchOutcome(data)) {
       return { ...data, duplicateIds: data.duplicateIds ?? [], issues: data.issues ?? [] };
     }
-    if (outcome.kind !== 'retry' || attempt >= retries) {
+    const noAnswer = outcome.kind === 'retry' && outcome.status === undefined;
+    if (outcome.kind !== 'retry' || attempt >= (noAnswer ? networkRetries : retries)) {
       throw new IngestHttpError(
-        `server did not take the batch: ${outcome.reason}`,
+        noAnswer ? outcome.reason.replace(/^network: /, '') : `server did not take the batch: ${outcome.reason}`,
         outcome.status ?? null,
         outcome.kind === 'ack' ? 'fatal' : outcome.kind,
       );
