@@ -1,9 +1,10 @@
-import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
+import { FastPathConflict, type ProvenanceStore } from '../connectors/provenance/provenance-store';
+import type { AttributeRow } from '../connectors/provenance/rows';
 import { LimitExceededError } from '../errors';
 import { parseEvent, type EventIssue, type IngestEvent } from './events';
-import { resolveBatch } from './resolve-batch';
+import { resolveBatch, type ResolvedEvent } from './resolve-batch';
 import type { SpecCatalog } from './spec-catalog';
-import { writeBatch } from './write-batch';
+import { mapBatch, writeBatch, writeFreshBatch } from './write-batch';
 
 export interface IngestResult {
   accepted: number;
@@ -17,6 +18,29 @@ export interface IngestDeps {
   store: ProvenanceStore;
   catalog: SpecCatalog;
   maxBatchEvents: number;
+}
+
+/**
+ * The fast path first (all new: one statement), the careful path when the store refuses it (a
+ * resend, a task begun again, a concurrent writer): claims ids one by one, writes the rest.
+ */
+async function writeAccepted(
+  accepted: ResolvedEvent[],
+  runIds: Set<string>,
+  deps: IngestDeps,
+  now: Date,
+): Promise<{ dup: Set<string>; created: AttributeRow[] }> {
+  try {
+    return { dup: new Set(), created: await writeFreshBatch(deps.store, mapBatch(accepted, runIds, now)) };
+  } catch (err) {
+    if (!(err instanceof FastPathConflict)) throw err;
+  }
+  // Re-run whole on a deadlock: everything the attempt learns comes from its own reads.
+  return deps.store.transaction(async (tx) => {
+    const dup = await tx.claimEventIds(accepted.map((r) => r.event.id));
+    const fresh = accepted.filter((r) => !dup.has(r.event.id));
+    return { dup, created: await writeBatch(tx, fresh, runIds, now) };
+  });
 }
 
 /**
@@ -48,12 +72,7 @@ export async function ingestBatch(raw: readonly unknown[], deps: IngestDeps, now
   issues.push(...resolved.issues);
   let accepted = 0;
   if (resolved.accepted.length) {
-    // Re-run whole on a deadlock: everything the attempt learns comes from its own reads.
-    const { dup, created } = await deps.store.transaction(async (tx) => {
-      const dup = await tx.claimEventIds(resolved.accepted.map((r) => r.event.id));
-      const fresh = resolved.accepted.filter((r) => !dup.has(r.event.id));
-      return { dup, created: await writeBatch(tx, fresh, resolved.runIds, now) };
-    });
+    const { dup, created } = await writeAccepted(resolved.accepted, resolved.runIds, deps, now);
     duplicateIds.push(...resolved.accepted.filter((r) => dup.has(r.event.id)).map((r) => r.event.id));
     accepted = resolved.accepted.length - dup.size;
     deps.catalog.addAttributes(created);

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
-import { PgIngestTx } from './pg-ingest-tx';
+import { PgIngestTx, runFreshStatement } from './pg-ingest-tx';
 import { withTransaction } from './pg-transaction';
 import { ingestRefs, type IngestRefs } from './pg-ingest-refs';
 import * as analytics from './pg-analytics';
@@ -28,6 +28,7 @@ import type { EdgeKind, IngestTx, LineageDirection, PageArgs, ProvenanceStore } 
 import type {
   AgentRow,
   AttributeRow,
+  BatchRows,
   DataRefRow,
   DeclaredDataStoreRow,
   MetricRow,
@@ -364,6 +365,10 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T> {
     return withTransaction(this.pool, (client) => fn(new PgIngestTx(client)));
+  }
+
+  writeFresh(rows: BatchRows): Promise<void> {
+    return runFreshStatement(this.pool, rows);
   }
 
   async ping(): Promise<void> {

@@ -12,6 +12,7 @@ import type { PublishJob } from './pg-publish-outbox';
 import type {
   AgentRow,
   AttributeRow,
+  BatchRows,
   DataRefRow,
   DeclaredDataStoreRow,
   DurationStatsRow,
@@ -63,6 +64,23 @@ export interface IngestTx {
   insertMetrics(rows: MetricRow[]): Promise<void>;
   insertTelemetry(rows: TelemetryRow[]): Promise<void>;
   insertRelations(rows: RelationRow[]): Promise<void>;
+  /**
+   * The whole batch in one statement, every claim and every new run and task a plain INSERT
+   * (the fast path of ingest). Throws FastPathConflict when any of them is stored already.
+   */
+  insertFresh(rows: BatchRows): Promise<void>;
+}
+
+/**
+ * The fast path's statement met a row it expected to be new (a resent event id, a run or task
+ * begun again) or another writer (deadlock): nothing of it was written, and the batch must be
+ * written by the careful path, which claims ids one by one and merges with stored rows.
+ */
+export class FastPathConflict extends Error {
+  constructor(readonly sqlState: string) {
+    super(`fast ingest path refused (SQLSTATE ${sqlState})`);
+    this.name = 'FastPathConflict';
+  }
 }
 
 /**
@@ -189,6 +207,8 @@ export interface ProvenanceStore {
    * when every attempt failed, a STORE_CONFLICT error.
    */
   transaction<T>(fn: (tx: IngestTx) => Promise<T>): Promise<T>;
+  /** IngestTx.insertFresh as a statement of its own (atomic by itself: no BEGIN, no COMMIT). */
+  writeFresh(rows: BatchRows): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
