@@ -31,7 +31,9 @@ async function writeAccepted(
   now: Date,
 ): Promise<{ dup: Set<string>; created: AttributeRow[] }> {
   try {
-    return { dup: new Set(), created: await writeFreshBatch(deps.store, mapBatch(accepted, runIds, now)) };
+    const created = await writeFreshBatch(deps.store, mapBatch(accepted, runIds, now));
+    deps.catalog.executions.addBegun(accepted);
+    return { dup: new Set(), created };
   } catch (err) {
     if (!(err instanceof FastPathConflict)) throw err;
   }
