@@ -23,6 +23,7 @@ const arg = (name: string, def: number) => {
 };
 const EVENTS = arg('events', 100_000);
 const BATCH = arg('batch', 2000);
+const CLIENTS = arg('clients', 1);
 const ADMIN = process.env.PROVML_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const SPEC = parseWorkflowSpec({
@@ -105,6 +106,49 @@ const nodeCpu = () => {
   return (u.user + u.system) / 1e6;
 };
 
+/** One raw client: its run's batches in order, each one transaction of plain multi-row INSERTs. */
+async function rawClient(pool: pg.Pool, events: Array<Record<string, unknown>>, batchTr: string): Promise<void> {
+  for (let i = 0; i < events.length; i += BATCH) {
+    const b = events.slice(i, i + BATCH);
+    const ends = new Map(b.filter((e) => e.type === 'taskEnd').map((e) => [e.task as string, e.time as number]));
+    const tasks = b.filter((e) => e.type === 'taskBegin' && e.parent);
+    const metrics = b.filter((e) => e.type === 'metric');
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('INSERT INTO ingested_event (id) SELECT unnest($1::text[]) /* raw */', [b.map((e) => e.id)]);
+      await c.query(
+        `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at) /* raw */
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
+        [
+          tasks.map((e) => e.task),
+          tasks.map((e) => e.run),
+          tasks.map(() => batchTr),
+          tasks.map((e) => e.parent),
+          tasks.map(() => 'FINISHED'),
+          tasks.map((e) => new Date(e.time as number)),
+          tasks.map((e) => (ends.has(e.task as string) ? new Date(ends.get(e.task as string)!) : null)),
+        ],
+      );
+      await c.query(
+        `INSERT INTO metric_point (run_id, task_id, name, value, step, recorded_at) /* raw */
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::timestamptz[])`,
+        [
+          metrics.map((e) => e.run),
+          metrics.map((e) => e.task),
+          metrics.map((e) => e.name),
+          metrics.map((e) => e.value),
+          metrics.map((e) => e.step),
+          metrics.map(() => new Date()),
+        ],
+      );
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+  }
+}
+
 async function main() {
   const name = `provml_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN });
@@ -112,57 +156,60 @@ async function main() {
   await admin.query(`CREATE DATABASE ${name}`);
   const u = new URL(ADMIN);
   u.pathname = `/${name}`;
-  const opened = await openProvenanceStore({ databaseUrl: u.toString(), dataDir: '/tmp', poolSize: 4, log: createLogger('warn') });
+  const opened = await openProvenanceStore({
+    databaseUrl: u.toString(),
+    dataDir: '/tmp',
+    poolSize: 4,
+    log: createLogger('warn'),
+  });
   try {
     await opened.store.registerWorkflow(SPEC, specHash(SPEC));
     const catalog = new SpecCatalog(opened.store);
     const deps = { store: opened.store, catalog, maxBatchEvents: BATCH };
-    const [trs] = await opened.store.transformationsByWorkflowIds([(await opened.store.latestWorkflows(['bench'])).get('bench')!.id]);
+    const [trs] = await opened.store.transformationsByWorkflowIds([
+      (await opened.store.latestWorkflows(['bench'])).get('bench')!.id,
+    ]);
     const batchTr = trs.find((t) => t.name === 'batch')!.id;
     for (const round of [0, 1]) {
-      const events = makeEvents(`r${round}`, EVENTS);
+      const perClient = Array.from({ length: CLIENTS }, (_, c) => makeEvents(`r${round}c${c}`, Math.ceil(EVENTS / CLIENTS)));
+      const events = perClient.flat();
       stats.clear();
       const pg0 = await backendTicks(admin, name);
       const n0 = nodeCpu();
       const started = performance.now();
-      for (let i = 0; i < events.length; i += BATCH) {
-        const t0 = performance.now();
-        const res = await ingestBatch(events.slice(i, i + BATCH), deps);
-        record('(whole batch)', performance.now() - t0);
-        if (res.rejected) throw new Error(JSON.stringify(res.issues.slice(0, 3)));
-      }
+      // Each client sends its own run's batches in order, as in bench/ingest.ts.
+      await Promise.all(
+        perClient.map(async (list) => {
+          for (let i = 0; i < list.length; i += BATCH) {
+            const t0 = performance.now();
+            const res = await ingestBatch(list.slice(i, i + BATCH), deps);
+            record('(whole batch)', performance.now() - t0);
+            if (res.rejected) throw new Error(JSON.stringify(res.issues.slice(0, 3)));
+          }
+        }),
+      );
       const s = (performance.now() - started) / 1000;
       const nodeUs = ((nodeCpu() - n0) / events.length) * 1e6;
       const pgUs = ((await backendCpuSince(admin, name, pg0)) / events.length) * 1e6;
       const batches = Math.ceil(events.length / BATCH);
       console.log(
-        `${round === 0 ? 'warm-up' : 'measured'}: ${Math.round(events.length / s).toLocaleString('en')} events/s, one client, ${batches} batches; CPU per event: node ${nodeUs.toFixed(1)} µs, PostgreSQL ${pgUs.toFixed(1)} µs`,
+        `${round === 0 ? 'warm-up' : 'measured'}: ${Math.round(events.length / s).toLocaleString('en')} events/s, ${CLIENTS} client(s), ${batches} batches; CPU per event: node ${nodeUs.toFixed(1)} µs, PostgreSQL ${pgUs.toFixed(1)} µs`,
       );
       if (round === 0) continue;
-      // The raw side: the same task and event rows by plain multi-row INSERT, one run begun first.
-      const raw = makeEvents(`raw${round}`, EVENTS);
-      const pool = new pg.Pool({ connectionString: u.toString(), max: 1 });
-      await pool.query('SELECT 1');
+      // The raw side, as bench/ingest.ts writes it: the same event, task and metric rows by plain
+      // multi-row INSERTs in one transaction a batch, the run inserted first.
+      const rawPer = Array.from({ length: CLIENTS }, (_, c) => makeEvents(`raw${round}c${c}`, Math.ceil(EVENTS / CLIENTS)));
+      const raw = rawPer.flat();
+      const pool = new pg.Pool({ connectionString: u.toString(), max: CLIENTS });
+      pool.on('error', () => undefined);
+      await pool.query(
+        `INSERT INTO workflow_execution (id, workflow_id) SELECT unnest($1::text[]), workflow_id FROM transformation WHERE id = $2`,
+        [rawPer.map((_, c) => `raw${round}c${c}`), batchTr],
+      );
       const rpg0 = await backendTicks(admin, name);
       const rn0 = nodeCpu();
       const rstarted = performance.now();
-      await pool.query(`INSERT INTO workflow_execution (id, workflow_id) SELECT 'raw${round}', workflow_id FROM transformation WHERE id = $1`, [batchTr]);
-      for (let i = 0; i < raw.length; i += BATCH) {
-        const b = raw.slice(i, i + BATCH);
-        const ends = new Map(b.filter((e) => e.type === 'taskEnd').map((e) => [e.task as string, e.time as number]));
-        const tasks = b.filter((e) => e.type === 'taskBegin' && e.parent);
-        const c = await pool.connect();
-        await c.query('BEGIN');
-        await c.query('INSERT INTO ingested_event (id) SELECT unnest($1::text[]) /* raw */', [b.map((e) => e.id)]);
-        await c.query(
-          `INSERT INTO task_execution (id, run_id, transformation_id, parent_id, status, started_at, ended_at) /* raw */
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
-          [tasks.map((e) => e.task), tasks.map((e) => e.run), tasks.map(() => batchTr), tasks.map((e) => e.parent), tasks.map(() => 'FINISHED'),
-            tasks.map((e) => new Date(e.time as number)), tasks.map((e) => (ends.has(e.task as string) ? new Date(ends.get(e.task as string)!) : null))],
-        );
-        await c.query('COMMIT');
-        c.release();
-      }
+      await Promise.all(rawPer.map((list) => rawClient(pool, list, batchTr)));
       const rs = (performance.now() - rstarted) / 1000;
       const rnodeUs = ((nodeCpu() - rn0) / raw.length) * 1e6;
       const rpgUs = ((await backendCpuSince(admin, name, rpg0)) / raw.length) * 1e6;
@@ -171,7 +218,9 @@ async function main() {
         `raw INSERT: ${Math.round(raw.length / rs).toLocaleString('en')} events/s; CPU per event: node ${rnodeUs.toFixed(1)} µs, PostgreSQL ${rpgUs.toFixed(1)} µs`,
       );
       for (const [k, xs] of [...stats].sort((a, b) => median(b[1]) * b[1].length - median(a[1]) * a[1].length))
-        console.log(`  ${(xs.length / batches).toFixed(2).padStart(6)}/batch  median ${median(xs).toFixed(2).padStart(7)} ms  ${k}`);
+        console.log(
+          `  ${(xs.length / batches).toFixed(2).padStart(6)}/batch  median ${median(xs).toFixed(2).padStart(7)} ms  ${k}`,
+        );
     }
   } finally {
     await opened.close();
