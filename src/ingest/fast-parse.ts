@@ -29,7 +29,14 @@ function taskBegin(e: Record<string, unknown>, at: Date | undefined): EventOf<'t
   if (e.host !== undefined && (typeof e.host !== 'string' || e.host.length > 500)) return null;
   const status = e.status === undefined ? 'RUNNING' : e.status;
   if (status !== 'RUNNING' && status !== 'GENERATED') return null;
-  const out: EventOf<'taskBegin'> = { id: e.id as string, type: 'taskBegin', task: e.task, run: e.run, transformation: e.transformation, status };
+  const out: EventOf<'taskBegin'> = {
+    id: e.id as string,
+    type: 'taskBegin',
+    task: e.task,
+    run: e.run,
+    transformation: e.transformation,
+    status,
+  };
   if (at) out.time = at;
   if (e.parent !== undefined) out.parent = e.parent as string;
   if (e.host !== undefined) out.host = e.host as string;
@@ -40,7 +47,12 @@ function taskEnd(e: Record<string, unknown>, at: Date | undefined): EventOf<'tas
   if (e.generated !== undefined || e.attributes !== undefined || !isId(e.task)) return null;
   const status = e.status === undefined ? 'FINISHED' : e.status;
   if (typeof status !== 'string' || !END_STATUS.has(status)) return null;
-  const out: EventOf<'taskEnd'> = { id: e.id as string, type: 'taskEnd', task: e.task, status: status as EventOf<'taskEnd'>['status'] };
+  const out: EventOf<'taskEnd'> = {
+    id: e.id as string,
+    type: 'taskEnd',
+    task: e.task,
+    status: status as EventOf<'taskEnd'>['status'],
+  };
   if (at) out.time = at;
   return out;
 }

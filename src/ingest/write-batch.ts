@@ -27,7 +27,6 @@ interface PendingValue {
   at: Date;
 }
 
-
 /** A generated task starts: the same merge as insertTasks' ON CONFLICT, for a batch that holds both. */
 function startGenerated(task: TaskRow, begin: TaskRow): void {
   task.status = 'RUNNING';

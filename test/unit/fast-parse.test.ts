@@ -42,7 +42,25 @@ const ODD: unknown[] = [
   {},
   { a: 1 },
 ];
-const FIELDS = ['id', 'type', 'time', 'task', 'run', 'transformation', 'parent', 'host', 'status', 'name', 'value', 'step', 'context', 'used', 'generated', 'attributes', 'extra'];
+const FIELDS = [
+  'id',
+  'type',
+  'time',
+  'task',
+  'run',
+  'transformation',
+  'parent',
+  'host',
+  'status',
+  'name',
+  'value',
+  'step',
+  'context',
+  'used',
+  'generated',
+  'attributes',
+  'extra',
+];
 
 function variants(): unknown[] {
   const out: unknown[] = [null, [], 'event', 42];

@@ -29,12 +29,19 @@ export function freshBatchStatement(rows: BatchRows): { text: string; values: un
   const param = (v: unknown) => `$${values.push(v)}`;
   const ctes: string[] = [];
   if (rows.eventIds.length) {
-    ctes.push(`claims AS (INSERT INTO ingested_event (id) SELECT value FROM json_array_elements_text(${param(JSON.stringify(sortedIds(rows.eventIds)))}::json))`);
+    ctes.push(
+      `claims AS (INSERT INTO ingested_event (id) SELECT value FROM json_array_elements_text(${param(JSON.stringify(sortedIds(rows.eventIds)))}::json))`,
+    );
   }
   if (rows.agents.length) {
     const a = byKey(rows.agents, (r) => r.id);
     const p = values.length + 1;
-    values.push(a.map((r) => r.id), a.map((r) => r.kind), a.map((r) => r.name), a.map((r) => json(r.attributes)));
+    values.push(
+      a.map((r) => r.id),
+      a.map((r) => r.kind),
+      a.map((r) => r.name),
+      a.map((r) => json(r.attributes)),
+    );
     ctes.push(`agents AS (${AGENT_UPSERT(p)})`);
   }
   if (rows.runs.length) {
@@ -68,7 +75,11 @@ export function freshBatchStatement(rows: BatchRows): { text: string; values: un
   if (rows.relations.length) {
     const r = byKey(rows.relations, (x) => `${x.kind}${SEP}${x.subject}${SEP}${x.object}`);
     const p = values.length + 1;
-    values.push(r.map((x) => x.kind), r.map((x) => x.subject), r.map((x) => x.object));
+    values.push(
+      r.map((x) => x.kind),
+      r.map((x) => x.subject),
+      r.map((x) => x.object),
+    );
     ctes.push(`relations AS (${RELATION_INSERT(p)})`);
   }
   return { text: ctes.length ? `WITH ${ctes.join(',\n')}\nSELECT 1` : 'SELECT 1', values };
