@@ -119,4 +119,31 @@ describe('ingest fast path and its fallback (PostgreSQL)', () => {
     expect(x.duplicates + y.duplicates).toBe(200);
     expect(await count('metric_point', `name = 'conc'`)).toBe(200);
   });
+
+  it('stores task times exactly over the whole date range (epoch milliseconds sent to SQL)', async () => {
+    const times: Array<number | string> = [
+      0,
+      1,
+      86_399_999,
+      86_400_000,
+      1704067200200.7,
+      8.64e15,
+      '1900-01-01T00:00:00.123Z',
+      '0001-01-01T00:00:00.001Z',
+    ];
+    const events = times.map((t, i) => ({
+      id: `tm${i}`,
+      type: 'taskBegin',
+      task: `fr.tm${i}`,
+      run: 'fr',
+      transformation: 'batch',
+      time: t,
+    }));
+    expect(await via(a, events)).toMatchObject({ accepted: times.length, rejected: 0 });
+    const { rows } = await sql.query<{ id: string; ms: string }>(
+      `SELECT id, (extract(epoch FROM started_at) * 1000)::numeric::text AS ms FROM task_execution WHERE id LIKE 'fr.tm%'`,
+    );
+    const got = new Map(rows.map((r) => [r.id, Number(r.ms)]));
+    times.forEach((t, i) => expect({ i, ms: got.get(`fr.tm${i}`) }).toEqual({ i, ms: new Date(t).getTime() }));
+  });
 });

@@ -13,7 +13,7 @@ import {
   json,
   runRows,
   sortedIds,
-  taskRows,
+  taskRowsEpochMs,
 } from './pg-ingest-sql';
 
 /**
@@ -63,7 +63,12 @@ export function freshBatchStatement(rows: BatchRows): { text: string; values: un
     ctes.push(endsUpdate('workflow_execution', param(e.map((x) => x.id)), param(JSON.stringify(e)), 'run_ends'));
   }
   if (rows.tasks.length) {
-    ctes.push(`tasks AS (${TASK_INSERT} ${taskRows(param(JSON.stringify(byKey(rows.tasks, (t) => t.id))))})`);
+    const tasks = byKey(rows.tasks, (t) => t.id).map((t) => ({
+      ...t,
+      startedAt: t.startedAt?.getTime() ?? null,
+      endedAt: t.endedAt?.getTime() ?? null,
+    }));
+    ctes.push(`tasks AS (${TASK_INSERT} ${taskRowsEpochMs(param(JSON.stringify(tasks)))})`);
   }
   if (rows.taskEnds.length) {
     const e = byKey(rows.taskEnds, (x) => x.id);

@@ -30,6 +30,23 @@ export const taskRows = (p: string) =>
    FROM json_to_recordset(${p}::json) AS r(id text, "runId" text, "transformationId" bigint, "parentId" text, status text,
      host text, "startedAt" timestamptz, "endedAt" timestamptz, attributes jsonb)`;
 
+/**
+ * Epoch milliseconds (a bigint expression) as timestamptz, exactly: whole days and the
+ * milliseconds within the day as two plain time intervals (both products are exact in float8
+ * over JavaScript's whole date range, and no day or month field makes the session's time zone
+ * matter). Cheaper for the writer than ISO strings: `Date#toISOString` was the largest cost of
+ * the fast statement's JSON.stringify.
+ */
+const fromEpochMs = (x: string) =>
+  `timestamptz 'epoch' + (${x} / 86400000) * interval '86400 seconds' + (${x} % 86400000) * interval '1 millisecond'`;
+
+/** taskRows with `startedAt` / `endedAt` as epoch milliseconds (see fromEpochMs). */
+export const taskRowsEpochMs = (p: string) =>
+  `SELECT id, "runId", "transformationId", "parentId", status, host, ${fromEpochMs('"startedAt"')}, ${fromEpochMs('"endedAt"')},
+     coalesce(attributes, '{}')
+   FROM json_to_recordset(${p}::json) AS r(id text, "runId" text, "transformationId" bigint, "parentId" text, status text,
+     host text, "startedAt" bigint, "endedAt" bigint, attributes jsonb)`;
+
 export const RUN_INSERT = `INSERT INTO workflow_execution (id, workflow_id, agent_id, status, started_at, ended_at, attributes)`;
 export const runRows = (p: number) =>
   `SELECT * FROM unnest($${p}::text[], $${p + 1}::bigint[], $${p + 2}::text[], $${p + 3}::text[], $${p + 4}::timestamptz[], $${p + 5}::timestamptz[], $${p + 6}::jsonb[])`;
