@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fastParse } from './fast-parse';
 import { findJsonProblem } from './json-limits';
 
 /**
@@ -159,6 +160,8 @@ export function parseEvent(raw: unknown, index: number): { event: IngestEvent } 
       issue: { index, eventId, field: `events[${index}]${problem.path}`, code: 'BAD_USER_INPUT', message: problem.message },
     };
   }
+  const fast = fastParse(raw);
+  if (fast) return { event: fast };
   const parsed = EventSchema.safeParse(raw);
   if (parsed.success) return { event: parsed.data };
   const first = parsed.error.issues[0];

@@ -1,9 +1,10 @@
-import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
+import { FastPathConflict, type ProvenanceStore } from '../connectors/provenance/provenance-store';
+import type { AttributeRow } from '../connectors/provenance/rows';
 import { LimitExceededError } from '../errors';
 import { parseEvent, type EventIssue, type IngestEvent } from './events';
-import { resolveBatch } from './resolve-batch';
+import { resolveBatch, type ResolvedEvent } from './resolve-batch';
 import type { SpecCatalog } from './spec-catalog';
-import { writeBatch } from './write-batch';
+import { mapBatch, writeBatch, writeFreshBatch } from './write-batch';
 import { liveChangesOf, type StreamHead } from './live-changes';
 
 export interface IngestResult {
@@ -31,6 +32,35 @@ export interface IngestDeps {
    * subscriptions); never before COMMIT, never for a rolled-back attempt.
    */
   onCommitted?: (heads: StreamHead[]) => void;
+}
+
+/**
+ * The fast path first (all new: one statement), the careful path when the store refuses it (a
+ * resend, a task begun again, a concurrent writer): claims ids one by one, writes the rest.
+ */
+async function writeAccepted(
+  accepted: ResolvedEvent[],
+  runIds: Set<string>,
+  deps: IngestDeps,
+  now: Date,
+): Promise<{ dup: Set<string>; created: AttributeRow[]; heads: StreamHead[] }> {
+  try {
+    // The live log's changes go in the same atomic write as the rows (published after COMMIT).
+    const { created, heads } = await writeFreshBatch(deps.store, mapBatch(accepted, runIds, now), liveChangesOf(accepted, now));
+    deps.catalog.executions.addBegun(accepted);
+    return { dup: new Set(), created, heads };
+  } catch (err) {
+    if (!(err instanceof FastPathConflict)) throw err;
+  }
+  // Re-run whole on a deadlock: everything the attempt learns comes from its own reads.
+  return deps.store.transaction(async (tx) => {
+    const dup = await tx.claimEventIds(accepted.map((r) => r.event.id));
+    const fresh = accepted.filter((r) => !dup.has(r.event.id));
+    const created = await writeBatch(tx, fresh, runIds, now);
+    // Last in the transaction: the live log's per-stream lock is held only until COMMIT.
+    const heads = await tx.appendLiveChanges(liveChangesOf(fresh, now));
+    return { dup, created, heads };
+  });
 }
 
 /**
@@ -77,15 +107,7 @@ async function ingestBatchNow(raw: readonly unknown[], deps: IngestDeps, now: Da
   issues.push(...resolved.issues);
   let accepted = 0;
   if (resolved.accepted.length) {
-    // Re-run whole on a deadlock: everything the attempt learns comes from its own reads.
-    const { dup, created, heads } = await deps.store.transaction(async (tx) => {
-      const dup = await tx.claimEventIds(resolved.accepted.map((r) => r.event.id));
-      const fresh = resolved.accepted.filter((r) => !dup.has(r.event.id));
-      const created = await writeBatch(tx, fresh, resolved.runIds, now);
-      // Last in the transaction: the live log's per-stream lock is held only until COMMIT.
-      const heads = await tx.appendLiveChanges(liveChangesOf(fresh, now));
-      return { dup, created, heads };
-    });
+    const { dup, created, heads } = await writeAccepted(resolved.accepted, resolved.runIds, deps, now);
     if (heads.length) deps.onCommitted?.(heads);
     duplicateIds.push(...resolved.accepted.filter((r) => dup.has(r.event.id)).map((r) => r.event.id));
     accepted = resolved.accepted.length - dup.size;

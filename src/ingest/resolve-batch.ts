@@ -1,6 +1,7 @@
 import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
 import type { WorkflowRow } from '../connectors/provenance/rows';
 import type { EventIssue, IngestEvent } from './events';
+import type { TaskFacts } from './execution-cache';
 import type { CatalogEntry, SpecCatalog } from './spec-catalog';
 
 /** What an accepted event refers to, resolved against the store and the events before it. */
@@ -37,7 +38,8 @@ const issue = (index: number, event: IngestEvent, field: string, code: string, m
 /**
  * Checks each event's references (workflow, run, transformation, task) in batch order, so an
  * event may refer to one begun earlier in the same batch. Two round trips fetch what the batch
- * names from the store; nothing is written here.
+ * names from the store (none for runs and tasks this process has seen stored); nothing is
+ * written here.
  */
 export async function resolveBatch(
   events: Array<{ index: number; event: IngestEvent }>,
@@ -65,18 +67,42 @@ export async function resolveBatch(
     if (e.type === 'taskBegin') begunTasks.add(e.task);
     if ((e.type === 'taskEnd' || (e.type === 'values' && e.task)) && !begunTasks.has(e.task!)) taskRefs.add(e.task!);
   }
+  // Runs and tasks this process has seen stored need no look-up (their facts never change).
+  const known = catalog.executions;
+  const runs = new Map<string, string>(); // run id -> workflow id
+  const tasks = new Map<string, TaskInfo>();
+  const learnTask = (id: string, t: TaskFacts) => {
+    tasks.set(id, { runId: t.runId, transformationId: t.transformationId });
+    // A task's run is known through the task: a batch of taskEnd events names no run.
+    if (!runs.has(t.runId)) runs.set(t.runId, t.workflowId);
+  };
+  for (const id of taskRefs) {
+    const t = known.task(id);
+    if (t) {
+      learnTask(id, t);
+      taskRefs.delete(id);
+    }
+  }
+  for (const id of runRefs) {
+    const wf = known.runWorkflow(id);
+    if (wf !== undefined) {
+      runs.set(id, wf);
+      runRefs.delete(id);
+    }
+  }
   const [latest, versionedRows, refs] = await Promise.all([
     latestNames.size ? store.latestWorkflows([...latestNames]) : Promise.resolve(new Map<string, WorkflowRow>()),
     Promise.all(versioned.map(([n, v]) => store.workflowByNameVersion(n, v))),
     runRefs.size || taskRefs.size ? store.ingestRefs([...runRefs], [...taskRefs]) : Promise.resolve(null),
   ]);
   const versionedMap = new Map(versionedRows.filter((w): w is WorkflowRow => !!w).map((w) => [`${w.name}@${w.version}`, w]));
-  const runs = new Map<string, string>(refs?.runs); // run id -> workflow id
-  const tasks = new Map<string, TaskInfo>();
+  for (const [id, wf] of refs?.runs ?? []) {
+    runs.set(id, wf);
+    known.addRun(id, wf);
+  }
   for (const [id, t] of refs?.tasks ?? []) {
-    tasks.set(id, { runId: t.runId, transformationId: t.transformationId });
-    // A task's run is known through the task: a batch of taskEnd events names no run.
-    if (!runs.has(t.runId)) runs.set(t.runId, t.workflowId);
+    learnTask(id, t);
+    known.addTask(id, t);
   }
 
   const workflowIds = [

@@ -1,5 +1,6 @@
 import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
 import type { AttributeRow, TransformationRow, WorkflowRow } from '../connectors/provenance/rows';
+import { ExecutionCache } from './execution-cache';
 
 /** A registered workflow version with its transformations and attributes, indexed for ingest. */
 export interface CatalogEntry {
@@ -23,6 +24,8 @@ export const attributeKey = (transformationId: string | null, direction: string,
  */
 export class SpecCatalog {
   private readonly entries = new Map<string, CatalogEntry>();
+  /** Runs and tasks known to be stored, for ingest's look-ups (same process lifetime). */
+  readonly executions = new ExecutionCache();
 
   constructor(private readonly store: ProvenanceStore) {}
 

@@ -1,6 +1,8 @@
-import type { IngestTx } from '../connectors/provenance/provenance-store';
+import type { IngestTx, ProvenanceStore } from '../connectors/provenance/provenance-store';
 import type {
   AgentRow,
+  BatchRows,
+  Ending,
   AttributeRow,
   MetricRow,
   RelationRow,
@@ -12,6 +14,7 @@ import type {
 import { asDataRef, type DataRefValue } from './events';
 import type { ResolvedEvent } from './resolve-batch';
 import { attributeKey, type CatalogEntry } from './spec-catalog';
+import type { LiveChangeInput, StreamHead } from './live-changes';
 
 interface PendingValue {
   entry: CatalogEntry;
@@ -25,8 +28,6 @@ interface PendingValue {
   at: Date;
 }
 
-type Ending = { id: string; status: string; endedAt: Date; attributes: Record<string, unknown> };
-
 /** A generated task starts: the same merge as insertTasks' ON CONFLICT, for a batch that holds both. */
 function startGenerated(task: TaskRow, begin: TaskRow): void {
   task.status = 'RUNNING';
@@ -37,27 +38,47 @@ function startGenerated(task: TaskRow, begin: TaskRow): void {
 }
 const refKey = (r: DataRefValue) => `${r.store}\u0000${r.uri}`;
 
+type PendingRelation = RelationRow & { subjectRef?: DataRefValue; objectRef?: DataRefValue };
+type MissingAttribute = Omit<AttributeRow, 'id' | 'declared'>;
+
+/** A batch mapped to PROV-ML rows, before the ids of data references and new attributes are known. */
+export interface MappedBatch {
+  eventIds: string[];
+  agents: AgentRow[];
+  runs: RunRow[];
+  runEnds: Ending[];
+  tasks: TaskRow[];
+  taskEnds: Ending[];
+  metrics: MetricRow[];
+  telemetry: TelemetryRow[];
+  values: PendingValue[];
+  relations: PendingRelation[];
+  /** Data references the batch names (each once). */
+  refs: DataRefValue[];
+  /** Attributes the batch uses that its workflow does not know yet. */
+  missing: MissingAttribute[];
+}
+
 /**
  * Ends folded into begin rows that the store did not write: the run or task was already stored
  * (a begin resent under a new event id, with its end, in one batch), so the end must update it.
  */
 function endsNotWritten(
-  rows: Map<string, { id: string; status: string; endedAt: Date | null; attributes: Record<string, unknown> }>,
+  rows: Iterable<{ id: string; status: string; endedAt: Date | null; attributes: Record<string, unknown> }>,
   written: Set<string>,
 ): Ending[] {
   const out: Ending[] = [];
-  for (const r of rows.values()) {
+  for (const r of rows) {
     if (r.endedAt && !written.has(r.id)) out.push({ id: r.id, status: r.status, endedAt: r.endedAt, attributes: r.attributes });
   }
   return out;
 }
 
 /**
- * Maps the accepted, non-duplicate events of a batch to PROV-ML rows and writes them with one
- * statement per table. Returns attributes it had to create (names no spec declared), so the
- * caller can cache them once the transaction has committed.
+ * Maps the accepted, non-duplicate events of a batch to PROV-ML rows (pure: the store is not
+ * read). A task or run begun and ended in the same batch is one row.
  */
-export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: Set<string>, now: Date): Promise<AttributeRow[]> {
+export function mapBatch(events: ResolvedEvent[], runIds: Set<string>, now: Date): MappedBatch {
   // By id: a batch may declare the same agent twice (two runs of one job), and one INSERT ... ON
   // CONFLICT may touch a row only once.
   const agents = new Map<string, AgentRow>();
@@ -68,7 +89,7 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
   const values: PendingValue[] = [];
   const metrics: MetricRow[] = [];
   const telemetry: TelemetryRow[] = [];
-  const relations: Array<RelationRow & { subjectRef?: DataRefValue; objectRef?: DataRefValue }> = [];
+  const relations: PendingRelation[] = [];
 
   const addValues = (
     r: ResolvedEvent,
@@ -212,13 +233,11 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
     }
   }
 
-  // Data references and undeclared attributes first: values point at both.
   const refs = new Map<string, DataRefValue>();
   for (const v of values) if (v.ref) refs.set(refKey(v.ref), v.ref);
   for (const rel of relations) for (const ref of [rel.subjectRef, rel.objectRef]) if (ref) refs.set(refKey(ref), ref);
-  const refIds = await tx.ensureDataRefs([...refs.values()]);
 
-  const missing = new Map<string, Omit<AttributeRow, 'id' | 'declared'>>();
+  const missing = new Map<string, MissingAttribute>();
   for (const v of values) {
     const key = attributeKey(v.transformationId, v.direction, v.name);
     if (v.entry.attributes.has(key)) continue;
@@ -230,12 +249,29 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
       direction: v.direction,
     });
   }
-  const created = await tx.ensureAttributes([...missing.values()]);
+  return {
+    eventIds: events.map((r) => r.event.id),
+    agents: [...agents.values()],
+    runs: [...runs.values()],
+    runEnds,
+    tasks: [...tasks.values()],
+    taskEnds,
+    metrics,
+    telemetry,
+    values,
+    relations,
+    refs: [...refs.values()],
+    missing: [...missing.values()],
+  };
+}
+
+/** A mapped batch's final rows, once its data references and new attributes have ids. */
+export function finishRows(m: MappedBatch, refIds: Map<string, string>, created: AttributeRow[]): BatchRows {
   const createdByKey = new Map(
     created.map((a) => [`${a.workflowId}\u0000${attributeKey(a.transformationId, a.direction, a.name)}`, a]),
   );
 
-  const valueRows: Array<Omit<ValueRow, 'id'>> = values.map((v) => {
+  const valueRows: Array<Omit<ValueRow, 'id'>> = m.values.map((v) => {
     const key = attributeKey(v.transformationId, v.direction, v.name);
     const attr = v.entry.attributes.get(key) ?? createdByKey.get(`${v.entry.workflow.id}\u0000${key}`)!;
     return {
@@ -251,22 +287,77 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
       recordedAt: v.at,
     };
   });
-  const relationRows: RelationRow[] = relations.map((rel) => ({
+  const relationRows: RelationRow[] = m.relations.map((rel) => ({
     kind: rel.kind,
     subject: rel.subjectRef ? `ref:${refIds.get(refKey(rel.subjectRef))}` : rel.subject,
     object: rel.objectRef ? `ref:${refIds.get(refKey(rel.objectRef))}` : rel.object,
   }));
 
+  return {
+    eventIds: m.eventIds,
+    agents: m.agents,
+    runs: m.runs,
+    runEnds: m.runEnds,
+    tasks: m.tasks,
+    taskEnds: m.taskEnds,
+    values: valueRows,
+    metrics: m.metrics,
+    telemetry: m.telemetry,
+    relations: relationRows,
+  };
+}
+
+/** Data references and undeclared attributes first (values point at both), then the rows. */
+async function prepareRows(tx: IngestTx, m: MappedBatch): Promise<{ rows: BatchRows; created: AttributeRow[] }> {
+  const refIds = await tx.ensureDataRefs(m.refs);
+  const created = await tx.ensureAttributes(m.missing);
+  return { rows: finishRows(m, refIds, created), created };
+}
+
+/**
+ * The careful path: writes a batch whose event ids were claimed one by one (duplicates left out
+ * by the caller) with one statement per table, each merging with what is stored (a task begun
+ * again, a GENERATED task started, a run begun twice). Returns attributes it had to create
+ * (names no spec declared), so the caller can cache them once the transaction has committed.
+ */
+export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: Set<string>, now: Date): Promise<AttributeRow[]> {
+  const { rows, created } = await prepareRows(tx, mapBatch(events, runIds, now));
   // Each table once, in one fixed order for every batch (with each table's rows in key order),
   // so concurrent batches lock shared rows in the same order.
-  await tx.upsertAgents([...agents.values()]);
-  const runsWritten = await tx.insertRuns([...runs.values()]);
-  await tx.endRuns([...runEnds, ...endsNotWritten(runs, runsWritten)]);
-  const tasksWritten = await tx.insertTasks([...tasks.values()]);
-  await tx.endTasks([...taskEnds, ...endsNotWritten(tasks, tasksWritten)]);
-  await tx.insertValues(valueRows);
-  await tx.insertMetrics(metrics);
-  await tx.insertTelemetry(telemetry);
-  await tx.insertRelations(relationRows);
+  await tx.upsertAgents(rows.agents);
+  const runsWritten = await tx.insertRuns(rows.runs);
+  await tx.endRuns([...rows.runEnds, ...endsNotWritten(rows.runs, runsWritten)]);
+  const tasksWritten = await tx.insertTasks(rows.tasks);
+  await tx.endTasks([...rows.taskEnds, ...endsNotWritten(rows.tasks, tasksWritten)]);
+  await tx.insertValues(rows.values);
+  await tx.insertMetrics(rows.metrics);
+  await tx.insertTelemetry(rows.telemetry);
+  await tx.insertRelations(rows.relations);
   return created;
+}
+
+/**
+ * The fast path, for a batch that is all new (no event id, run or task of it stored before, the
+ * common case): every row in one statement, where the claims of event ids and the new runs and
+ * tasks are plain INSERTs. When any of them is stored already (a resend, a task begun again) the
+ * statement fails whole with FastPathConflict and the caller takes the careful path; nothing of
+ * this attempt remains. A batch that needs no new data references or attributes is one
+ * statement in all, committed on its own.
+ */
+export async function writeFreshBatch(
+  store: ProvenanceStore,
+  mapped: MappedBatch,
+  changes: readonly LiveChangeInput[],
+): Promise<{ created: AttributeRow[]; heads: StreamHead[] }> {
+  if (!mapped.refs.length && !mapped.missing.length && !changes.length) {
+    await store.writeFresh(finishRows(mapped, new Map(), []));
+    return { created: [], heads: [] };
+  }
+  return store.transaction(async (tx) => {
+    const { rows, created } = await prepareRows(tx, mapped);
+    await tx.insertFresh(rows);
+    // Last in the transaction: the live log's per-stream lock is held only until COMMIT.
+    const heads = await tx.appendLiveChanges(changes);
+    return { created, heads };
+  });
 }

@@ -1,23 +1,27 @@
-import type { PoolClient } from 'pg';
-import type { IngestTx } from './provenance-store';
-import type { AgentRow, AttributeRow, MetricRow, RelationRow, RunRow, TaskRow, TelemetryRow, ValueRow } from './rows';
+import type { Pool, PoolClient } from 'pg';
+import { FastPathConflict, type IngestTx } from './provenance-store';
+import type { AgentRow, AttributeRow, BatchRows, MetricRow, RelationRow, RunRow, TaskRow, TelemetryRow, ValueRow } from './rows';
 import { toAttribute } from './pg-mappers';
 import { appendLiveChanges } from './pg-live-log';
 import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
+import { freshBatchStatement } from './pg-ingest-fresh';
+import { SEP, byKey, json } from './pg-ingest-sql';
 
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+// unique_violation: a claimed id, run or task is stored already. Deadlock and serialization
+// failure: another writer met this one. Either way the careful path decides.
+const FAST_PATH_REFUSALS = new Set(['23505', '40P01', '40001']);
 
-/**
- * Rows sorted by their conflict key. Two batches that share keys then take the keys' locks in
- * the same order and one waits for the other instead of deadlocking (any total order will do,
- * as long as every writer uses it: code-unit order, not PostgreSQL's collation).
- */
-function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
-  const keyed = rows.map((row) => ({ row, k: key(row) }));
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  return keyed.map((e) => e.row);
+/** Runs the fast path's statement; a refusal becomes FastPathConflict, anything else propagates. */
+export async function runFreshStatement(client: Pool | PoolClient, rows: BatchRows): Promise<void> {
+  const { text, values } = freshBatchStatement(rows);
+  try {
+    await client.query(text, values);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && FAST_PATH_REFUSALS.has(code)) throw new FastPathConflict(code);
+    throw err;
+  }
 }
-const SEP = '\u0000';
 
 /**
  * Bulk writes of one ingest batch. Every statement is one multi-row INSERT or UPDATE: a batch
@@ -27,6 +31,10 @@ const SEP = '\u0000';
  */
 export class PgIngestTx implements IngestTx {
   constructor(private readonly client: PoolClient) {}
+
+  insertFresh(rows: BatchRows): Promise<void> {
+    return runFreshStatement(this.client, rows);
+  }
 
   async claimEventIds(ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();

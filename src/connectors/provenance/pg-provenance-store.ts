@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { WorkflowSpec } from '../../ingest/workflow-spec';
-import { PgIngestTx } from './pg-ingest-tx';
+import { PgIngestTx, runFreshStatement } from './pg-ingest-tx';
 import { withTransaction } from './pg-transaction';
 import { ingestRefs, type IngestRefs } from './pg-ingest-refs';
 import * as analytics from './pg-analytics';
@@ -30,6 +30,7 @@ import type { EdgeKind, IngestTx, LineageDirection, ModelListFilter, PageArgs, P
 import type {
   AgentRow,
   AttributeRow,
+  BatchRows,
   DataRefRow,
   DeclaredDataStoreRow,
   MetricRow,
@@ -382,6 +383,10 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   liveHead(stream: string): Promise<number> {
     return live.liveHead(this.pool, stream);
+  }
+
+  writeFresh(rows: BatchRows): Promise<void> {
+    return runFreshStatement(this.pool, rows);
   }
 
   async ping(): Promise<void> {

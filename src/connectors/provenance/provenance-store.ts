@@ -15,6 +15,7 @@ import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 import type {
   AgentRow,
   AttributeRow,
+  BatchRows,
   DataRefRow,
   DeclaredDataStoreRow,
   DurationStatsRow,
@@ -78,6 +79,23 @@ export interface IngestTx {
   insertRelations(rows: RelationRow[]): Promise<void>;
   /** Appends one live change per stream (subscriptions' log); returns each stream's new seq. */
   appendLiveChanges(changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
+  /**
+   * The whole batch in one statement, every claim and every new run and task a plain INSERT
+   * (the fast path of ingest). Throws FastPathConflict when any of them is stored already.
+   */
+  insertFresh(rows: BatchRows): Promise<void>;
+}
+
+/**
+ * The fast path's statement met a row it expected to be new (a resent event id, a run or task
+ * begun again) or another writer (deadlock): nothing of it was written, and the batch must be
+ * written by the careful path, which claims ids one by one and merges with stored rows.
+ */
+export class FastPathConflict extends Error {
+  constructor(readonly sqlState: string) {
+    super(`fast ingest path refused (SQLSTATE ${sqlState})`);
+    this.name = 'FastPathConflict';
+  }
 }
 
 /**
@@ -211,6 +229,8 @@ export interface ProvenanceStore {
   liveChangesAfter(stream: string, afterSeq: number, limit: number): Promise<LiveChangeRow[]>;
   /** Live log: the newest seq of a stream, 0 when none. */
   liveHead(stream: string): Promise<number>;
+  /** IngestTx.insertFresh as a statement of its own (atomic by itself: no BEGIN, no COMMIT). */
+  writeFresh(rows: BatchRows): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

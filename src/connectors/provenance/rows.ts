@@ -163,3 +163,25 @@ export interface GpuSummaryRow {
   /** Energy counter at the last sample minus the first (J). */
   energy: number | null;
 }
+
+/** A run's or task's end, for one stored before the batch that ends it. */
+export interface Ending {
+  id: string;
+  status: string;
+  endedAt: Date;
+  attributes: Record<string, unknown>;
+}
+
+/** Every row of one ingest batch, ready to write; `eventIds` are the ids it claims. */
+export interface BatchRows {
+  eventIds: string[];
+  agents: AgentRow[];
+  runs: RunRow[];
+  runEnds: Ending[];
+  tasks: TaskRow[];
+  taskEnds: Ending[];
+  values: Array<Omit<ValueRow, 'id'>>;
+  metrics: MetricRow[];
+  telemetry: TelemetryRow[];
+  relations: RelationRow[];
+}
