@@ -280,6 +280,28 @@ describe('access control over HTTP (two replicas on one database)', () => {
     ok.close();
   });
 
+  it("limits a study-limited token's subscriptions to its studies", async () => {
+    const as = { authorization: `Bearer ${tokens['alpha-reader']}` };
+    const url = `${a.base}/graphql`;
+    const refused = async (q: string) => {
+      const sub = await subscribe(url, q, {}, as);
+      await sub.until(() => sub.errors.length > 0 || sub.completed);
+      sub.close();
+      return JSON.stringify(sub.errors);
+    };
+    expect(await refused('subscription { runEvents(run: "run-b") { kind } }')).toMatch(/FORBIDDEN/);
+    expect(await refused('subscription { metrics(run: "run-b") { cursor } }')).toMatch(/FORBIDDEN/);
+    expect(await refused('subscription { runs(study: "beta") { run } }')).toMatch(/FORBIDDEN/);
+    // Its own study's run and study: followed (replayed from the start with after: "0").
+    const own = await subscribe(url, 'subscription { runEvents(run: "run-a", after: "0") { kind } }', {}, as);
+    await own.until((d) => d.length > 0);
+    expect(own.errors).toEqual([]);
+    own.close();
+    const study = await subscribe(url, 'subscription { runs(study: "alpha") { run } }', {}, as);
+    expect(study.errors).toEqual([]);
+    study.close();
+  });
+
   it('lists tokens without secrets, and refuses garbage and unknown tokens alike', async () => {
     const r = await call(a.base, tokens.root, '{ apiTokens { name owner scopes studies lastUsedAt revokedAt } }');
     const list = r.body.data!.apiTokens as Array<{ name: string; owner: string | null; studies: string[] | null }>;

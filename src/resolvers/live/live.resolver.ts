@@ -1,6 +1,6 @@
 import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { RequestContext } from '../../context';
-import { LimitExceededError } from '../../errors';
+import { ForbiddenError, LimitExceededError } from '../../errors';
 import { runStream, studyStream } from '../../ingest/live-changes';
 import { joinAfter, parseCursor } from '../../live/live-cursor';
 import { metricMessages, runChangeMessages, runEventMessages } from '../../live/live-messages';
@@ -17,13 +17,36 @@ type Data<A> = SubscribeResolverData<unknown, A, RequestContext>;
 
 const AFTER = 'The last cursor seen: what was committed after it is sent first, from the store, then live.';
 
+/**
+ * A study-limited token subscribes only to what it may read: a run of its studies that has begun
+ * (its study is known only then), or one of its studies. Checked per subscriber, with the
+ * request's own (study-scoped) store; tokens of every study may subscribe before a run begins.
+ */
+async function mayFollowRun(context: RequestContext, run: string): Promise<void> {
+  const studies = context.principal.studies;
+  if (!studies) return;
+  const [row] = await context.store.runsByIds([run]);
+  if (!row)
+    throw new ForbiddenError(
+      `this token may follow runs of studies ${studies.join(', ')} only; run ${run} is not one of them (or has not begun)`,
+      { field: 'run' },
+    );
+}
+
+function mayFollowStudy(context: RequestContext, study: string): void {
+  const studies = context.principal.studies;
+  if (studies && !studies.includes(study))
+    throw new ForbiddenError(`this token may follow studies ${studies.join(', ')} only`, { study, field: 'study' });
+}
+
 /** Live subscriptions over graphql-ws (docs/live.md): each one is a feed of the live hub. */
 @Resolver()
 export class LiveResolver {
   @Subscription(() => RunEvent, {
     description: 'Task executions of a run beginning and ending, and the run itself starting and ending, as they commit.',
-    subscribe: ({ args, context }: Data<RunArgs>) => {
+    subscribe: async ({ args, context }: Data<RunArgs>) => {
       const after = parseCursor(args.after);
+      await mayFollowRun(context, args.run);
       return openFeed(
         context,
         runStream(args.run),
@@ -44,9 +67,10 @@ export class LiveResolver {
   @Subscription(() => MetricBatch, {
     description:
       'Metric points of a run as they commit, one message per 100 ms window of the clock (PROVML_LIVE_BATCH_MS), in ingest order.',
-    subscribe: ({ args, context }: Data<RunArgs & { names?: string[] | null }>) => {
+    subscribe: async ({ args, context }: Data<RunArgs & { names?: string[] | null }>) => {
       if (args.names && args.names.length > MAX_NAMES) throw new LimitExceededError('metric names', MAX_NAMES, args.names.length);
       const after = parseCursor(args.after);
+      await mayFollowRun(context, args.run);
       const names = args.names?.length ? new Set(args.names) : null;
       const variant = `metrics:${names ? JSON.stringify([...names].sort()) : '*'}`;
       return openFeed(
@@ -72,6 +96,7 @@ export class LiveResolver {
     description: 'Workflow executions of a study starting and ending, as they commit.',
     subscribe: ({ args, context }: Data<{ study: string; after?: string | null }>) => {
       const after = parseCursor(args.after);
+      mayFollowStudy(context, args.study);
       return openFeed(context, studyStream(args.study), joinAfter(after), runChangeMessages(after), `runs:${args.after ?? ''}`);
     },
   })
