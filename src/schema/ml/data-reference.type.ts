@@ -33,7 +33,7 @@ export class DataStoreInstance {
   @Field({ description: 'True when provml reads this store (its configuration); false when a client only declared it.' })
   configured!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'The name a client declared (ProvLake DataStoreCatalog).' })
+  @Field(() => String, { nullable: true, description: 'The name a client declared in the ProvLake data-store catalog.' })
   name!: string | null;
 
   @Field(() => String, { nullable: true, description: 'The store type a client declared, e.g. Lustre, AWSS3, PostgreSQL.' })
