@@ -374,9 +374,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
         () => false,
       );
       // Liveness is open to load balancers; what the server runs on is for admins only.
-      const who = up && req.headers.authorization ? await gate.authenticate(req, 'GET /healthz details') : null;
-      const details =
-        up && (!(await gate.required().catch(() => true)) || (who?.ok === true && hasScope(who.principal, 'admin')));
+      const details = up && (await readinessDetailsFor(req));
       sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', ...(details ? { store: opened.backend } : {}) });
       return;
     }
