@@ -78,6 +78,8 @@ const EnvSchema = z.object({
   // Access control (docs/access-control.md): auto = required off loopback, and on loopback once any token exists.
   PROVML_AUTH: z.enum(['auto', 'required', 'off']).default('auto'),
   // Per-token requests a minute, in each replica's memory; 0: unlimited.
+  // How often the tokens of open subscription connections are checked again (revocation, expiry).
+  PROVML_AUTH_RECHECK_MS: intFrom(10_000, 100, 3_600_000),
   PROVML_RATE_INGEST_PER_MIN: intFrom(600, 0, 1_000_000),
   PROVML_RATE_EXPENSIVE_PER_MIN: intFrom(120, 0, 1_000_000),
   PROVML_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -135,6 +137,8 @@ export interface ProvmlConfig {
   drainMs: number;
   /** Access control: required, off, or auto (required unless HOST is loopback and no token exists). */
   authMode: AuthMode;
+  /** How often open WebSocket connections have their token checked again (ms). */
+  authRecheckMs: number;
   /** Per-token rate limits, requests a minute (0: unlimited), counted per replica. */
   rateLimits: { ingestPerMinute: number; expensivePerMinute: number };
 }
@@ -184,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     liveBatchMs: e.PROVML_LIVE_BATCH_MS,
     drainMs: e.PROVML_DRAIN_MS,
     authMode: e.PROVML_AUTH,
+    authRecheckMs: e.PROVML_AUTH_RECHECK_MS,
     rateLimits: { ingestPerMinute: e.PROVML_RATE_INGEST_PER_MIN, expensivePerMinute: e.PROVML_RATE_EXPENSIVE_PER_MIN },
   };
 }

@@ -356,12 +356,12 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     }
     if (url.pathname === '/metrics') {
       // Scrapers send an admin token (Prometheus `authorization: credentials`) once access control is on.
-      if (!(await readinessDetailsFor(req))) {
-        const denial = req.headers.authorization
-          ? { status: 403, code: ErrorCode.FORBIDDEN, message: 'GET /metrics needs scope admin', scope: 'admin' }
-          : { status: 401, code: ErrorCode.UNAUTHENTICATED, message: 'GET /metrics needs a token (Authorization: Bearer)' };
-        sendJson(res, denial.status, { errors: [{ message: denial.message, extensions: { code: denial.code } }] });
-        return;
+      // The same gate as every route: 401 with WWW-Authenticate for a missing, revoked or expired
+      // token, 403 naming the scope, and the refusal in the audit log.
+      if (await gate.required().catch(() => true)) {
+        const who = await gate.authenticate(req, 'GET /metrics');
+        const admitted = who.ok ? gate.admitScope(who.principal, 'admin', 'GET /metrics') : who;
+        if (!admitted.ok) return sendDenial(res, admitted.denial);
       }
       const { contentType, body } = await metrics.text();
       res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
@@ -484,6 +484,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     gate,
     corsOrigins: config.corsOrigins,
     parseLimits: config.parseLimits,
+    authRecheckMs: config.authRecheckMs,
   });
   shutdown.add('subscriptions', 'connections', () => live.close());
   metrics.countSubscriptionsWith(() => live.activeSubscriptions());

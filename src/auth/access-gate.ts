@@ -134,6 +134,11 @@ export class AccessGate {
     return { ok: true, principal };
   }
 
+  /** A route outside the policy table that needs one scope (GET /metrics: admin). */
+  admitScope(principal: Principal, scope: Scope, what: string): Admission {
+    return hasScope(principal, scope) ? { ok: true, principal } : this.forbidScope(principal, scope, what);
+  }
+
   private check(principal: Principal, need: Requirement, what: string): Admission | null {
     if (need.scope && !hasScope(principal, need.scope)) return this.forbidScope(principal, need.scope, what);
     if (need.allStudies && principal.studies) {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DocumentNode } from 'graphql';
 import type { Admission } from '../auth/access-gate';
 import type { Principal } from '../auth/scopes';
+import { asRequest } from './connection-recheck';
 
 /** What connection_init may carry (graphql-ws `connectionParams`), e.g. `{ authorization }`. */
 export type ConnectionParams = Readonly<Record<string, unknown>> | undefined;
@@ -18,16 +19,16 @@ export interface SubscriptionGate {
  * (`{ authorization: "Bearer …" }`, as GraphiQL sends it); the upgrade request's own
  * Authorization header is used otherwise. A refused connection is closed with 4403 Forbidden.
  */
+/** The token a connection presents: connectionParams first (what a browser can send), else the upgrade header. */
+export function connectionAuthorization(connectionParams: ConnectionParams, request: IncomingMessage): string | undefined {
+  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+  return typeof fromParams === 'string' ? fromParams : request.headers.authorization;
+}
+
 export async function authorizeSubscription(
   gate: SubscriptionGate,
   connectionParams: ConnectionParams,
   request: IncomingMessage,
 ): Promise<Admission> {
-  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
-  const authorization = typeof fromParams === 'string' ? fromParams : request.headers.authorization;
-  // The gate reads headers only: a view of the upgrade request with the token it should check.
-  const asked = Object.create(request, {
-    headers: { value: { ...request.headers, ...(authorization ? { authorization } : {}) } },
-  }) as IncomingMessage;
-  return gate.authenticate(asked, 'WS /graphql');
+  return gate.authenticate(asRequest(request, connectionAuthorization(connectionParams, request)), 'WS /graphql');
 }

@@ -18,7 +18,8 @@ import { BadUserInputError } from '../errors';
 import type { Logger } from '../logger';
 import { checkParseLimits, queryLimitsRule } from '../query-limits';
 import { OPEN_PRINCIPAL, type Principal } from '../auth/scopes';
-import { authorizeSubscription, type SubscriptionGate } from './authorize-subscription';
+import { authorizeSubscription, connectionAuthorization, type SubscriptionGate } from './authorize-subscription';
+import { ConnectionRecheck } from './connection-recheck';
 import { LiveCloseCode } from './close-codes';
 import { sharedSubscribe } from './shared-subscribe';
 import { serveGraphqlWs } from './ws-transport';
@@ -50,6 +51,8 @@ export interface LiveServerOptions {
   /** Origins besides this server's own that may open a connection from a browser. */
   corsOrigins: readonly string[];
   parseLimits: ParseLimits;
+  /** How often open connections have their token checked again (PROVML_AUTH_RECHECK_MS). */
+  authRecheckMs: number;
 }
 
 /**
@@ -78,6 +81,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
   const rules = [...specifiedRules, queryLimitsRule(opts.limits)];
   // Who each connection is, from its connection_init (held as long as the socket).
   const principals = new WeakMap<WebSocket, Principal>();
+  const recheck = new ConnectionRecheck(opts.gate, opts.log, opts.authRecheckMs);
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => opts.formatError(e.toJSON(), e));
 
   const stopGraphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
@@ -87,7 +91,10 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
       validate: (schema, document) => validate(schema, document, rules),
       onConnect: async (ctx) => {
         const admitted = await authorizeSubscription(opts.gate, ctx.connectionParams, ctx.extra.request);
-        if (admitted.ok) principals.set(ctx.extra.socket, admitted.principal);
+        if (admitted.ok) {
+          principals.set(ctx.extra.socket, admitted.principal);
+          recheck.watch(ctx.extra.socket, ctx.extra.request, connectionAuthorization(ctx.connectionParams, ctx.extra.request));
+        }
         return admitted.ok;
       },
       context: (ctx) => ({
@@ -129,6 +136,7 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
     connections: () => wss.clients.size,
     close: async () => {
       opts.httpServer.off('upgrade', onUpgrade);
+      recheck.stop();
       closeAll(LiveCloseCode.SERVER_STOPPING, 'server stopping');
       // A client that reads nothing never answers the close frame; ws would wait 30 s for it.
       const cut = setTimeout(() => {

@@ -149,6 +149,8 @@ describe('access control over HTTP (two replicas on one database)', () => {
       PROVML_AUTH: 'required',
       PROVML_LOG_LEVEL: 'info',
       PROVML_RATE_EXPENSIVE_PER_MIN: '40',
+      // Open subscription connections have their token checked again this often.
+      PROVML_AUTH_RECHECK_MS: '300',
     };
     // The first admin token comes from the CLI, against the database.
     const cli = await runProvml(['token', 'create', '--name', 'root', '--scopes', 'admin', '--owner', 'ops'], env);
@@ -258,8 +260,22 @@ describe('access control over HTTP (two replicas on one database)', () => {
     const ready = (token: string | null) => route(a.base, token, 'GET', '/readyz');
     expect(Object.keys(JSON.parse((await ready(null)).text))).not.toContain('checks');
     expect(JSON.parse((await ready(tokens.root)).text)).toHaveProperty('checks');
-    expect((await route(a.base, null, 'GET', '/metrics')).status).toBe(401);
-    expect((await route(a.base, tokens['only-read'], 'GET', '/metrics')).status).toBe(403);
+    const anon = await route(a.base, null, 'GET', '/metrics');
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const reader = await route(a.base, tokens['only-read'], 'GET', '/metrics');
+    expect(reader.status).toBe(403);
+    expect(JSON.parse(reader.text).errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', scope: 'admin' });
+    // A revoked admin token is refused as revoked (401), not as lacking a scope.
+    await create('old-admin', ['admin']);
+    expect((await route(a.base, tokens['old-admin'], 'GET', '/metrics')).status).toBe(200);
+    await call(a.base, tokens.root, 'mutation { revokeApiToken(token: "old-admin") { revokedAt } }');
+    const gone = await route(a.base, tokens['old-admin'], 'GET', '/metrics');
+    expect(gone.status).toBe(401);
+    expect(JSON.parse(gone.text).errors[0]).toMatchObject({
+      message: 'the access token was revoked',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     const scraped = await route(a.base, tokens.root, 'GET', '/metrics');
     expect(scraped.status).toBe(200);
     expect(scraped.text).toContain('provml_active_subscriptions');
@@ -278,6 +294,33 @@ describe('access control over HTTP (two replicas on one database)', () => {
     const ok = await subscribe(`${a.base}/graphql`, q, {}, { authorization: `Bearer ${tokens['only-read']}` });
     expect(ok.errors).toEqual([]);
     ok.close();
+  });
+
+  it('closes an open subscription connection once its token is revoked or expires, on either replica', async () => {
+    await create('watcher', ['read']);
+    await create('watcher-2', ['read']);
+    await create('bystander', ['read']);
+    const q = 'subscription { runs(study: "alpha") { run status } }';
+    const open = (base: string, name: string) => subscribe(`${base}/graphql`, q, {}, { authorization: `Bearer ${tokens[name]}` });
+    // Two connections of one token (one per replica), one of another token, one of a third.
+    const [onA, onB, other, third] = await Promise.all([
+      open(a.base, 'watcher'),
+      open(b.base, 'watcher'),
+      open(a.base, 'watcher-2'),
+      open(b.base, 'bystander'),
+    ]);
+    const revoked = await call(a.base, tokens.root, 'mutation { revokeApiToken(token: "watcher") { revokedAt } }');
+    expect(revoked.body.errors).toBeUndefined();
+    const within = (p: Promise<{ code: number; reason: string }>) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('still open after 5 s')), 5000))]);
+    expect(await within(onA.closed)).toEqual({ code: 4403, reason: 'the access token was revoked' });
+    expect(await within(onB.closed)).toEqual({ code: 4403, reason: 'the access token was revoked' });
+    await pool.query(`UPDATE api_token SET expires_at = now() - interval '1 second' WHERE name = 'watcher-2'`);
+    expect(await within(other.closed)).toEqual({ code: 4403, reason: 'the access token was expired' });
+    // The token nobody revoked keeps its connection through several rounds.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(third.ws.readyState).toBe(third.ws.OPEN);
+    third.close();
   });
 
   it("limits a study-limited token's subscriptions to its studies", async () => {
