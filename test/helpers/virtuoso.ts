@@ -20,7 +20,8 @@ export interface VirtuosoServer {
   /** Sends a SPARQL Update over HTTP. */
   update(sparqlUpdate: string): Promise<void>;
   /** Stops the server process (SIGSTOP/SIGCONT too, to simulate an outage). */
-  signal(sig: NodeJS.Signals): void;
+  /** Sends a signal; for SIGSTOP, resolves once the kernel shows the process stopped. */
+  signal(sig: NodeJS.Signals): Promise<void>;
   /** SIGKILL, resolved once the process has exited (an outage, without guessing how long that takes). */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -119,8 +120,18 @@ export async function startVirtuoso(): Promise<VirtuosoServer> {
       });
       if (!res.ok) throw new Error(`SPARQL update failed (${res.status}): ${(await res.text()).slice(0, 500)}`);
     },
-    signal(sig: NodeJS.Signals) {
+    async signal(sig: NodeJS.Signals) {
       child.kill(sig);
+      if (sig !== 'SIGSTOP' || child.pid === undefined) return;
+      // A stop takes effect when the process is next scheduled, not when kill(2) returns: on a
+      // loaded machine a request sent at once was seen answered (in 4 ms) by the "stopped" server.
+      const statePath = `/proc/${child.pid}/stat`;
+      for (let waited = 0; waited < 2000; waited += 5) {
+        const stat = await readFile(statePath, 'utf8').catch(() => '');
+        if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'T') return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error(`virtuoso-t (pid ${child.pid}) did not stop within 2 s of SIGSTOP`);
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -205,13 +205,13 @@ describe('federation over Virtuoso and s3rver', () => {
 
   it('a stopped Virtuoso costs only the knowledge fields (STORE_TIMEOUT), and is used again once it resumes', async () => {
     if (skip) return;
-    virtuoso.signal('SIGSTOP');
+    await virtuoso.signal('SIGSTOP');
     let res: GqlResult<Q6>;
     const started = Date.now();
     try {
       res = await q6();
     } finally {
-      virtuoso.signal('SIGCONT');
+      await virtuoso.signal('SIGCONT');
     }
     expect(Date.now() - started).toBeLessThan(5000);
     const raw = rawOf(res);

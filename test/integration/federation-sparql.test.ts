@@ -106,13 +106,13 @@ describe('sparql over Virtuoso', () => {
 
   it("a stopped Virtuoso gives STORE_TIMEOUT within the store's timeout; resumed, it answers again", async () => {
     if (skip) return;
-    virtuoso.signal('SIGSTOP');
+    await virtuoso.signal('SIGSTOP');
     let res: GqlResult<Res>;
     const started = Date.now();
     try {
       res = await ask(ITEMS, 5);
     } finally {
-      virtuoso.signal('SIGCONT');
+      await virtuoso.signal('SIGCONT');
     }
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(900);

@@ -59,7 +59,7 @@ describe('SparqlKnowledgeStore failures (Virtuoso)', () => {
 
   it('times out a stalled server with StoreTimeoutError, and heals when it resumes', async () => {
     const store = storeFor(server.sparqlUrl, 700);
-    server.signal('SIGSTOP');
+    await server.signal('SIGSTOP');
     try {
       const started = Date.now();
       const out = await store.describe([sgy]);
@@ -67,7 +67,7 @@ describe('SparqlKnowledgeStore failures (Virtuoso)', () => {
       expect((out[0] as StoreTimeoutError).extensions).toMatchObject({ code: 'STORE_TIMEOUT', store: 'kg', timeoutMs: 700 });
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
-      server.signal('SIGCONT');
+      await server.signal('SIGCONT');
     }
     const healed = await store.describe([sgy]);
     expect(healed[0]).toMatchObject({ uri: sgy, statements: [{ object: { value: 'v' } }] });

@@ -136,7 +136,7 @@ describe('publishing PROV-O to Virtuoso (SPARQL Update into a named graph)', () 
 
   it('Virtuoso down: ingest is unaffected, the publish is retried with backoff and lands once it is back', async () => {
     if (!(await available)) return;
-    virtuoso.signal('SIGSTOP');
+    await virtuoso.signal('SIGSTOP');
     try {
       const t0 = Date.now();
       const result = await ingest(runEvents('r2'));
@@ -150,7 +150,7 @@ describe('publishing PROV-O to Virtuoso (SPARQL Update into a named graph)', () 
       expect(failed.state).toBe('PENDING');
       expect(failed.last_error).toBeTruthy();
     } finally {
-      virtuoso.signal('SIGCONT');
+      await virtuoso.signal('SIGCONT');
     }
     await until('r2 published after Virtuoso came back', async () => (await outbox('r2'))?.state === 'DONE');
     expect(await tripleCount('r2')).toBeGreaterThan(10);
