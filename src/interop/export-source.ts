@@ -5,6 +5,7 @@ import { LimitExceededError, NotFoundError } from '../errors';
 import { agentIri, instanceIri, provml, refIri, runIri, taskIri } from './namespaces';
 import { json, str, type AttrValue, type ProvRecord, type RelationType } from './prov-records';
 import { RunState, StoreRecords, valueRecords } from './store-records';
+import { keptAgentIds, keptRecordsOf } from './kept-statements';
 
 /** What to export: the whole store, one run, or the lineage of one entity (a data URI). */
 export type ExportScope = { kind: 'all' } | { kind: 'run'; runId: string } | { kind: 'entity'; uri: string; depth: number };
@@ -33,7 +34,8 @@ export async function* provRecords(
     const run = await findRun(store, scope.runId);
     if (!run) throw new NotFoundError('run', scope.runId);
     yield* runRecords(store, records, run, true);
-    const agentIds = run.agentId ? [run.agentId] : [];
+    // The run's agent, and every agent its kept statements name (actedOnBehalfOf's responsible...).
+    const agentIds = [...new Set([...(run.agentId ? [run.agentId] : []), ...keptAgentIds(keptRecordsOf(run.attributes))])];
     for (const a of await store.agentsByIds(agentIds)) if (a) yield* records.agent(a);
     return;
   }
@@ -77,6 +79,7 @@ async function* runRecords(
   const wf = await workflowOf(store, run);
   if (wf) yield* records.workflow(wf);
   yield* records.runNode(run, wf);
+  yield* keptRecordsOf(run.attributes);
   const state = new RunState();
   const nodeIds: string[] = [`run:${run.id}`];
   for (let after: string | null = null; ;) {

@@ -35,6 +35,9 @@ export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
   const generated = new Map<string, Array<[string, unknown]>>();
   const relations: Array<Record<string, unknown>> = [];
   for (const r of doc.relations) {
+    // A statement another import kept as written travels inside its run's provml:attributes
+    // (re-imported with the run); its PROV form in the export is a copy, not a new fact.
+    if (r.attrs.has(P('keptAsWritten'))) continue;
     const name = text(r.attrs, 'attributeName');
     if ((r.type === 'used' || r.type === 'wasGeneratedBy') && name !== undefined) {
       const act = end(r, 'activity')!;

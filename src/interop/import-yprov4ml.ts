@@ -5,6 +5,7 @@ import type { MetricPoint } from './metric-csv';
 import { isMetricFile, type MetricFileRead } from './metric-files';
 import { eventIds, specName, type ImportPlan } from './import-plan';
 import { asText, end, first, type PAttrs, type PRelation, type ProvJsonDoc } from './prov-json-reader';
+import { namedNodes, type StatementNode } from './kept-statements';
 import { attr, isMetricList, isStructural, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
 
 /**
@@ -76,19 +77,35 @@ function agentKind(type: string | undefined): 'PERSON' | 'SOFTWARE' | 'ORGANIZAT
  * bundles, a usage's role, ...) are kept as written, by section and id, in the run's attributes
  * under `statements`, and the import says how many: nothing in the document is dropped.
  */
-function keepUnmapped(doc: ProvJsonDoc, mapped: Set<PRelation>, runAttributes: Record<string, unknown>, warnings: string[]) {
+function keepUnmapped(
+  doc: ProvJsonDoc,
+  mapped: Set<PRelation>,
+  runAttributes: Record<string, unknown>,
+  warnings: string[],
+  nodeOf: (iri: string) => StatementNode | undefined,
+) {
   const statements: Record<string, Record<string, unknown>> = {};
   const counts: string[] = [];
+  const nodes: Record<string, StatementNode> = {};
   for (const r of doc.relations) {
     if (mapped.has(r)) continue;
     (statements[r.type] ??= {})[r.id] = r.body;
+    // Which provml node each end became, so the export can point the statement at it.
+    for (const iri of namedNodes(r.type, r.body, doc.prefixes)) {
+      const n = nodeOf(iri);
+      if (n) nodes[iri] = n;
+    }
   }
   for (const [section, body] of Object.entries(doc.other)) statements[section] = body as Record<string, unknown>;
   for (const [section, byId] of Object.entries(statements))
     counts.push(`${section} ${byId && typeof byId === 'object' ? Object.keys(byId).length : 1}`);
   if (!counts.length) return;
-  runAttributes.statements = statements;
-  warnings.push(`kept as written in the run's attributes (statements), with no provml equivalent: ${counts.join(', ')}`);
+  // With the source's prefixes, `statements` is a PROV-JSON document of its own.
+  runAttributes.statements = { prefix: doc.prefixes, ...statements };
+  if (Object.keys(nodes).length) runAttributes.statementNodes = nodes;
+  warnings.push(
+    `kept as written (in the run's attributes, and as PROV statements in exports), with no provml equivalent: ${counts.join(', ')}`,
+  );
 }
 
 /** What an entity is, from its attributes (both attribute spellings). */
@@ -356,7 +373,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     const out: Record<string, unknown> = { ...extra };
     if (actId !== null) out.activity = actId;
     for (const [k, v] of Object.entries(a ? record(a) : {}))
-      out[k in out || k === 'entities' || k === 'statements' ? `attribute:${k}` : k] = v;
+      out[k in out || k === 'entities' || k === 'statements' || k === 'statementNodes' ? `attribute:${k}` : k] = v;
     const ents = entitiesOf.get(actId === runActId ? null : actId);
     if (ents) out.entities = ents;
     return out;
@@ -404,7 +421,14 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   for (const [actId, t] of taskOf)
     events.push({ id: id(), type: 'taskEnd', task: t.task, time: t1, generated: toObject(values.get(actId) ?? [], 'GENERATED') });
   // An entity that is no value (a collection, a plan) is still a node: a reference in the `prov` store.
-  const refFor = (e: string | undefined) => (e ? (refOf.get(e) ?? { $ref: e, store: 'prov' }) : undefined);
+  const provRefs = new Set<string>(); // entities that became references in the `prov` store
+  const refFor = (e: string | undefined) => {
+    if (!e) return undefined;
+    const known = refOf.get(e);
+    if (known) return known;
+    provRefs.add(e);
+    return { $ref: e, store: 'prov' };
+  };
   const nodeOf = (act: string | undefined) => (act === runActId ? runId : act ? taskOf.get(act)?.task : undefined);
   const relation = (r: PRelation, kind: string, subject: unknown, object: unknown) => {
     mapped.add(r);
@@ -452,7 +476,16 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     }
   }
   events.push({ id: id(), type: 'workflowEnd', run: runId, time: t1, generated: toObject(values.get(null) ?? [], 'GENERATED') });
-  keepUnmapped(doc, mapped, runAttributes, warnings);
+  const statementNode = (iri: string): StatementNode | undefined => {
+    if (iri === runActId) return ['run', runId];
+    const task = taskOf.get(iri)?.task;
+    if (task) return ['task', task];
+    const agentId = agentIds.get(iri);
+    if (agentId) return ['agent', agentId];
+    const ref = refOf.get(iri) ?? (provRefs.has(iri) ? { $ref: iri, store: 'prov' } : undefined);
+    return ref ? ['ref', ref.store, ref.$ref] : undefined;
+  };
+  keepUnmapped(doc, mapped, runAttributes, warnings, statementNode);
   const files = [...opts.metricFiles.values()].map((f) => f.report);
   return { source: runEntry ? 'yprov4ml' : 'prov-json', specs: [{ spec }], events, warnings, files };
 }

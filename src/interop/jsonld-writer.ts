@@ -1,6 +1,6 @@
 import { NS } from './namespaces';
 import type { AttrValue, ProvRecord } from './prov-records';
-import { NODE_CLASS, RELATION_PROPERTY, literalOf } from './rdf-terms';
+import { NODE_CLASS, RELATION_PROPERTY, keptTriple, literalOf } from './rdf-terms';
 
 /**
  * PROV-O as JSON-LD: one node object per record in `@graph`, full IRIs throughout (no term
@@ -10,10 +10,15 @@ function object(v: AttrValue): unknown {
   const lit = literalOf(v);
   if (!lit) return { '@id': v.value };
   if (v.kind === 'string') return lit.lexical;
+  if (v.kind === 'langString') return { '@value': lit.lexical, '@language': v.lang };
   return { '@value': lit.lexical, '@type': lit.datatype };
 }
 
-function node(r: ProvRecord): Record<string, unknown> {
+function node(r: ProvRecord): Record<string, unknown> | null {
+  if (r.record === 'kept') {
+    const t = keptTriple(r);
+    return t ? { '@id': t[0], [t[1]]: { '@id': t[2] } } : null;
+  }
   if (r.record === 'class') return { '@id': r.id, '@type': r.classes };
   if (r.record === 'node') {
     const n: Record<string, unknown> = { '@id': r.id, '@type': [NODE_CLASS[r.type], ...r.classes] };
@@ -43,7 +48,9 @@ export async function* writeJsonLd(records: AsyncIterable<ProvRecord>): AsyncGen
   let first = true;
   let buf = '';
   for await (const r of records) {
-    buf += `${first ? '' : ',\n'}    ${JSON.stringify(node(r))}`;
+    const n = node(r);
+    if (!n) continue;
+    buf += `${first ? '' : ',\n'}    ${JSON.stringify(n)}`;
     first = false;
     if (buf.length > 1 << 16) {
       yield buf;

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { NS, compact } from './namespaces';
-import type { AttrValue, NodeRecord, ProvRecord, RelationRecord, RelationType } from './prov-records';
+import type { AttrValue, KeptRecord, NodeRecord, ProvRecord, RelationRecord, RelationType } from './prov-records';
 
 /**
  * W3C PROV-JSON (the 2013 member submission). PROV-JSON groups statements by kind, so the
@@ -23,13 +23,32 @@ const SECTIONS = [
   'wasInformedBy',
   'wasAssociatedWith',
   'hadMember',
+  // Kinds provml writes only for statements an import kept as written (kept-statements.ts).
+  'wasStartedBy',
+  'wasEndedBy',
+  'wasInvalidatedBy',
+  'wasAttributedTo',
+  'actedOnBehalfOf',
+  'wasInfluencedBy',
+  'specializationOf',
+  'alternateOf',
+  'mentionOf',
+  'bundle',
 ] as const;
 type Section = (typeof SECTIONS)[number];
+const isSection = (s: string): s is Section => (SECTIONS as readonly string[]).includes(s);
 
 /** A qualified name for PROV-JSON; IRIs outside our prefixes get a generated prefix. */
 class QNames {
   readonly extra: Record<string, string> = {};
   private n = 0;
+  /** Reuses a source document's prefix for its namespace, where the name is still free. */
+  prefer(prefix: string, ns: string): void {
+    if (!/^[A-Za-z_][\w.-]*$/.test(prefix) || /^ns\d+$/.test(prefix)) return;
+    const taken = { ...ALL_PREFIXES, ...this.extra };
+    if (prefix in taken || Object.values(taken).includes(ns)) return;
+    this.extra[prefix] = ns;
+  }
   q(iri: string): string {
     const c = compact(iri, { ...ALL_PREFIXES, ...this.extra });
     if (c) return c;
@@ -56,6 +75,10 @@ function value(v: AttrValue, q: QNames): unknown {
       return { $: q.q(v.value), type: 'prov:QUALIFIED_NAME' };
     case 'json':
       return { $: JSON.stringify(v.value), type: 'provml:json' };
+    case 'typed':
+      return { $: v.value, type: q.q(v.datatype) };
+    case 'langString':
+      return { $: v.value, lang: v.lang };
   }
 }
 
@@ -97,6 +120,16 @@ function relationBody(r: RelationRecord, q: QNames): Record<string, unknown> {
   return attributes(r.attrs, q, body);
 }
 
+/** A kept statement as PROV-JSON writes it, marked so that provml's own import knows it. */
+function keptBody(r: KeptRecord, q: QNames): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [k, node] of r.ends) body[q.q(k)] = q.q(node);
+  if (r.time) body['prov:time'] = r.time;
+  attributes(r.attrs, q, body);
+  body['provml:keptAsWritten'] = true;
+  return body;
+}
+
 async function write(stream: WriteStream, chunk: string): Promise<void> {
   if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
 }
@@ -127,6 +160,14 @@ export async function* writeProvJson(records: AsyncIterable<ProvRecord>): AsyncG
         await put(r.type, q.q(r.id), nodeBody(r, q));
       } else if (r.record === 'relation') {
         await put(r.type, `_:r${++relId}`, relationBody(r, q));
+      } else if (r.record === 'kept' && isSection(r.section)) {
+        for (const [p, ns] of Object.entries(r.prefixes)) q.prefer(p, ns);
+        if (r.bundle) {
+          await put(r.section, q.q(r.id), r.bundle);
+        } else {
+          const key = r.id.startsWith('_:') ? `_:k${++relId}` : q.q(r.id);
+          await put(r.section, key, keptBody(r, q));
+        }
       }
     }
     await Promise.all(

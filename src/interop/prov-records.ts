@@ -13,7 +13,11 @@ export type AttrValue =
   /** A reference to another node or to a class (PROV-JSON prov:QUALIFIED_NAME, an IRI in RDF). */
   | { kind: 'iri'; value: string }
   /** Any other JSON value, kept as JSON text (provml:json). */
-  | { kind: 'json'; value: unknown };
+  | { kind: 'json'; value: unknown }
+  /** A literal of a datatype provml does not interpret (a kept statement's), lexical form as written. */
+  | { kind: 'typed'; value: string; datatype: string }
+  /** A string with a language tag (PROV-JSON `{"$": ..., "lang": ...}`). */
+  | { kind: 'langString'; value: string; lang: string };
 
 export type NodeType = 'entity' | 'activity' | 'agent';
 export type RelationType = 'used' | 'wasGeneratedBy' | 'wasDerivedFrom' | 'wasInformedBy' | 'wasAssociatedWith' | 'hadMember';
@@ -47,7 +51,29 @@ export interface ClassRecord {
   classes: string[];
 }
 
-export type ProvRecord = NodeRecord | RelationRecord | ClassRecord;
+/**
+ * A statement an import kept as written because provml has no equivalent (wasAttributedTo,
+ * actedOnBehalfOf, specializationOf, a bundle, a usage with a role, ...), given back by the
+ * export as a statement of its PROV kind. Its formal ends are mapped onto the exported nodes
+ * where the import made one of the node it names (kept-statements.ts).
+ */
+export interface KeptRecord {
+  record: 'kept';
+  /** The PROV-JSON section it was written in: wasAttributedTo, ..., or `bundle`. */
+  section: string;
+  /** Its identifier in the source document, as an IRI (a blank `_:` id as written). */
+  id: string;
+  /** Formal ends in PROV-JSON order ([prov:entity, IRI], [prov:agent, IRI], ...): full IRIs. */
+  ends: Array<[string, string]>;
+  time?: string;
+  attrs: Array<[string, AttrValue]>;
+  /** A bundle: its PROV-JSON document as written, made self-contained (its prefixes declared). */
+  bundle?: Record<string, unknown>;
+  /** The source document's prefixes, for writers that can reuse its names (`ex:model`). */
+  prefixes: Record<string, string>;
+}
+
+export type ProvRecord = NodeRecord | RelationRecord | ClassRecord | KeptRecord;
 
 export const str = (value: string): AttrValue => ({ kind: 'string', value });
 export const iri = (value: string): AttrValue => ({ kind: 'iri', value });

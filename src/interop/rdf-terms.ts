@@ -1,5 +1,6 @@
 import { NS } from './namespaces';
-import type { AttrValue, RelationRecord } from './prov-records';
+import { KEPT_PROPERTY } from './kept-statements';
+import type { AttrValue, KeptRecord, RelationRecord } from './prov-records';
 
 /** Shared by the Turtle and JSON-LD writers: how PROV records become PROV-O triples. */
 export const NODE_CLASS = { entity: `${NS.prov}Entity`, activity: `${NS.prov}Activity`, agent: `${NS.prov}Agent` } as const;
@@ -35,7 +36,25 @@ export function literalOf(v: AttrValue): { lexical: string; datatype: string } |
       return { lexical: v.value, datatype: `${NS.xsd}dateTime` };
     case 'json':
       return { lexical: JSON.stringify(v.value), datatype: `${NS.provml}json` };
+    case 'typed':
+      return { lexical: v.value, datatype: v.datatype };
+    case 'langString':
+      return { lexical: v.value, datatype: `${NS.rdf}langString` };
     case 'iri':
       return null;
   }
+}
+
+/**
+ * A kept statement as one unqualified PROV-O triple (subject, property, object), or null: a
+ * bundle (a named graph, which a triple stream cannot say) or a statement missing an end. Its
+ * role, time and attributes stay in the run's provml:attributes; PROV-JSON writes them whole.
+ */
+export function keptTriple(r: KeptRecord): [string, string, string] | null {
+  const shape = KEPT_PROPERTY[r.section];
+  if (!shape || r.bundle) return null;
+  const [s, p, o] = shape;
+  const subject = r.ends.find(([k]) => k === `${NS.prov}${s}`)?.[1];
+  const object = r.ends.find(([k]) => k === `${NS.prov}${o}`)?.[1];
+  return subject && object ? [subject, p, object] : null;
 }

@@ -1,6 +1,6 @@
 import { NS } from './namespaces';
 import type { AttrValue, ProvRecord } from './prov-records';
-import { NODE_CLASS, RELATION_PROPERTY, literalOf } from './rdf-terms';
+import { NODE_CLASS, RELATION_PROPERTY, keptTriple, literalOf } from './rdf-terms';
 
 /** PROV-O in Turtle, one statement block per record: it streams as the records come. */
 const PREFIXES: Array<[string, string]> = [
@@ -28,6 +28,7 @@ export function turtleObject(v: AttrValue): string {
   if (!lit) return turtleIri(v.value as string);
   if (v.kind === 'string') return quote(lit.lexical);
   if (v.kind === 'boolean') return lit.lexical;
+  if (v.kind === 'langString') return `${quote(lit.lexical)}@${v.lang}`;
   return `${quote(lit.lexical)}^^${turtleIri(lit.datatype)}`;
 }
 
@@ -48,6 +49,9 @@ export async function* writeTurtle(records: AsyncIterable<ProvRecord>): AsyncGen
       if (r.endTime) pairs.push(['prov:endedAtTime', `${quote(r.endTime)}^^xsd:dateTime`]);
       for (const [p, v] of r.attrs) pairs.push([turtleIri(p), turtleObject(v)]);
       buf += block(r.id, pairs);
+    } else if (r.record === 'kept') {
+      const t = keptTriple(r);
+      if (t) buf += block(t[0], [[turtleIri(t[1]), turtleIri(t[2])]]);
     } else {
       const prop = RELATION_PROPERTY[r.type];
       const pairs: Array<[string, string]> = [[turtleIri(prop.direct), turtleIri(r.object)]];

@@ -2,13 +2,24 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { exportToString } from '../../src/interop/export-document';
 import { importProvJsonFile } from '../../src/interop/import-document';
+import { agentIri, taskIri } from '../../src/interop/namespaces';
 import { createTestApp, type TestApp } from '../helpers/app';
 
 // A document written by the W3C PROV reference library (Debian python3-prov, /usr/bin/python3)
 // with one statement of each PROV-DM kind: what a producer we did not write sends.
 const PY = '/usr/bin/python3';
 const MAKE = path.join(__dirname, '../fixtures/prov/make_prov_document.py');
+const READ = path.join(__dirname, '../fixtures/prov/read_prov_document.py');
+const PROV = 'http://www.w3.org/ns/prov#';
+
+/** What the reference library reads back from a PROV-JSON file (read_prov_document.py). */
+interface ReadBack {
+  nodes: string[];
+  relations: Array<{ type: string; id: string | null; formal: Record<string, string>; extra: Record<string, string[]> }>;
+  bundles: Record<string, { nodes: string[]; relations: unknown[] }>;
+}
 const EX = 'http://example.org/seismic#';
 const FOAF = 'http://xmlns.com/foaf/0.1/';
 
@@ -106,6 +117,87 @@ describe('import of a PROV-JSON document written by the PROV reference library',
     expect(run.set?.hadMember).toEqual([{ uri: `${EX}tiles` }]);
     const training = run.execution.tasks.nodes.find((t) => t.id.endsWith('/training'))!;
     expect(training.wasInformedBy.map((t) => t.id)).toEqual([expect.stringMatching(/\/tiling$/)]);
+  });
+
+  it('the export gives kept statements back as PROV statements, read by the reference library', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'provml-prov-out-'));
+    const out = path.join(dir, 'export.json');
+    fs.writeFileSync(out, await exportToString(app.deps.store, { kind: 'run', runId: 'seismic-prov' }, 'prov-json'));
+    const back = JSON.parse(execFileSync(PY, [READ, out]).toString()) as ReadBack;
+    const of = (type: string) => back.relations.filter((r) => r.type === type);
+    const task = (name: string) => taskIri(`seismic-prov/${name}`);
+    const declared = new Set(back.nodes);
+    // Attribution and delegation point at the exported model entity and agents, all declared
+    // (lab is named only by actedOnBehalfOf: the run's export declares it all the same).
+    const [attributed] = of('Attribution');
+    expect(attributed.formal[`${PROV}agent`]).toBe(agentIri('alice'));
+    expect(declared.has(attributed.formal[`${PROV}entity`])).toBe(true);
+    expect(of('Delegation')).toEqual([
+      expect.objectContaining({ formal: { [`${PROV}delegate`]: agentIri('alice'), [`${PROV}responsible`]: agentIri('lab') } }),
+    ]);
+    expect(declared.has(agentIri('lab'))).toBe(true);
+    // Start, end and invalidation: the training task, with their times as written.
+    const [started] = of('Start');
+    expect(started.formal).toMatchObject({
+      [`${PROV}activity`]: task('training'),
+      [`${PROV}starter`]: task('tiling'),
+      [`${PROV}time`]: expect.stringMatching(/^2026-01-01[T ]01:00:00/),
+    });
+    expect(of('End')[0].formal[`${PROV}activity`]).toBe(task('training'));
+    expect(of('Invalidation')[0].formal[`${PROV}activity`]).toBe(task('training'));
+    for (const kind of ['Specialization', 'Alternate', 'Influence']) expect(of(kind)).toHaveLength(1);
+    // The usage with its own id, time and role keeps all three.
+    const usage = of('Usage').find((r) => r.id === `${EX}usage1`)!;
+    expect(usage.formal).toMatchObject({
+      [`${PROV}activity`]: task('tiling'),
+      [`${PROV}time`]: expect.stringMatching(/^2026-01-01[T ]00:01/),
+    });
+    expect(usage.extra[`${PROV}role`]).toEqual(['ex:input']);
+    // The bundle, a document of its own, with its entity and attribute.
+    expect(back.bundles[`${EX}run_bundle`]?.nodes).toEqual([`${EX}inner`]);
+    // Every kept statement is marked, so provml's own import does not take it for a new fact.
+    const written = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(Object.values(written.wasAttributedTo)[0]).toMatchObject({ 'provml:keptAsWritten': true });
+    expect(written.prefix.ex).toBe(EX); // the source's own prefix, reused
+  });
+
+  it('Turtle and JSON-LD give kept statements as unqualified PROV-O properties', async () => {
+    const ttl = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'provml-prov-ttl-')), 'export.ttl');
+    fs.writeFileSync(ttl, await exportToString(app.deps.store, { kind: 'run', runId: 'seismic-prov' }, 'turtle'));
+    const ask = (s: string, p: string, o: string) =>
+      execFileSync(PY, [
+        '-c',
+        'import rdflib,sys; g=rdflib.Graph(); g.parse(sys.argv[1], format="turtle"); ' +
+          'print((rdflib.URIRef(sys.argv[2]), rdflib.URIRef(sys.argv[3]), rdflib.URIRef(sys.argv[4])) in g)',
+        ttl,
+        s,
+        p,
+        o,
+      ])
+        .toString()
+        .trim();
+    expect(ask(agentIri('alice'), `${PROV}actedOnBehalfOf`, agentIri('lab'))).toBe('True');
+    expect(ask(taskIri('seismic-prov/training'), `${PROV}wasInvalidatedBy`, taskIri('seismic-prov/training'))).toBe('False');
+    expect(ask(agentIri('lab'), `${PROV}actedOnBehalfOf`, agentIri('alice'))).toBe('False');
+    const jsonld = JSON.parse(await exportToString(app.deps.store, { kind: 'run', runId: 'seismic-prov' }, 'jsonld')) as {
+      '@graph': Array<Record<string, unknown>>;
+    };
+    expect(jsonld['@graph']).toContainEqual({ '@id': agentIri('alice'), [`${PROV}actedOnBehalfOf`]: { '@id': agentIri('lab') } });
+  });
+
+  it("provml's own export imported into another store keeps the statements once, as run attributes", async () => {
+    const other = await createTestApp();
+    try {
+      const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'provml-prov-rt-')), 'seismic-prov.provml.json');
+      fs.writeFileSync(out, await exportToString(app.deps.store, { kind: 'run', runId: 'seismic-prov' }, 'prov-json'));
+      const back = await importProvJsonFile(out, { store: other.deps.store, catalog: other.deps.catalog, maxBatchEvents: 5000 });
+      expect(back).toMatchObject({ source: 'provml', rejected: 0 });
+      const res = await other.run<RunAnswer>(RUN, { id: 'seismic-prov' });
+      expect(res.data!.execution.attributes.statements).toEqual(run.execution.attributes.statements);
+      expect(res.data!.lab.__typename).toBe('Organization');
+    } finally {
+      await other.close();
+    }
   });
 
   it('importing the same document again changes nothing', async () => {

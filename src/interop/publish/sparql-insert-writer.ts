@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NS, instanceIri } from '../namespaces';
 import type { ProvRecord } from '../prov-records';
-import { NODE_CLASS, RELATION_PROPERTY } from '../rdf-terms';
+import { NODE_CLASS, RELATION_PROPERTY, keptTriple } from '../rdf-terms';
 import { turtleIri, turtleObject } from '../turtle-writer';
 
 /**
@@ -22,6 +22,10 @@ export function assertGraphIri(graph: string): string {
 function blocks(r: ProvRecord): string[] {
   const block = (subject: string, pairs: Array<[string, string]>) =>
     `${subject} ${pairs.map(([p, o]) => `${p} ${o}`).join(' ;\n    ')} .\n`;
+  if (r.record === 'kept') {
+    const t = keptTriple(r);
+    return t ? [block(turtleIri(t[0]), [[turtleIri(t[1]), turtleIri(t[2])]])] : [];
+  }
   if (r.record === 'class') return [block(turtleIri(r.id), [['a', r.classes.map(turtleIri).join(', ')]])];
   if (r.record === 'node') {
     const pairs: Array<[string, string]> = [['a', [NODE_CLASS[r.type], ...r.classes].map(turtleIri).join(', ')]];
