@@ -29,6 +29,15 @@ export async function createTestDatabase(prefix = 'provml_test'): Promise<TestDa
       const c = new pg.Client({ connectionString: SERVER_URL });
       await c.connect();
       try {
+        // pg's Pool#end() resolves once it has asked its clients to end, not once their backends
+        // are gone. A FORCE drop in that window kills a backend that has not read its Terminate
+        // yet; the client then gets a FATAL and the pool's 'error' (no listener after end) fails
+        // the test file. Wait (bounded) for the database's other sessions to leave first.
+        for (let waited = 0; waited < 3000; waited += 50) {
+          const left = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (left.rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await c.end();
