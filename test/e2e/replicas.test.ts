@@ -5,6 +5,9 @@ import pg from 'pg';
 import { EXAMPLES_STORES_DIR } from '../../src/connectors/store-registry';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { parkedCommand } from '../../src/commands/parked-command';
+import { runCli } from '../helpers/run-cli';
+import { TextSink } from '../helpers/text-sink';
 
 /**
  * Two real `provml serve` processes on one PostgreSQL database and one store registry (an fs
@@ -245,4 +248,15 @@ describe('two replicas on one PostgreSQL', () => {
       parked: 0,
     });
   }, 60_000);
+
+  it('lists what still waits with `provml parked`, and says when none of it is past a limit', async () => {
+    const waiting = [{ id: 'orphan-1', type: 'metric', run: 'never-begun', name: 'loss', value: 1, step: 0 }];
+    expect((await gql<Ingested>(a.url, INGEST, { e: waiting })).body.data!.ingest).toMatchObject({ accepted: 0, rejected: 0 });
+    const out = new TextSink();
+    const err = new TextSink();
+    const code = await runCli('parked', parkedCommand, ['--url', b.url], out, err, {});
+    expect({ code, err: err.text }).toEqual({ code: 0, err: '' });
+    expect(out.text).toMatch(/^parked 1 \(limit 100000\), oldest \d+ s \(limit 86400 s\), rejected 0\n/);
+    expect(out.text).toMatch(/PARKED\s+orphan-1  waits for run never-begun\n$/);
+  });
 });
