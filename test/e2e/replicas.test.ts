@@ -257,6 +257,6 @@ describe('two replicas on one PostgreSQL', () => {
     const code = await runCli('parked', parkedCommand, ['--url', b.url], out, err, {});
     expect({ code, err: err.text }).toEqual({ code: 0, err: '' });
     expect(out.text).toMatch(/^parked 1 \(limit 100000\), oldest \d+ s \(limit 86400 s\), rejected 0\n/);
-    expect(out.text).toMatch(/PARKED\s+orphan-1  waits for run never-begun\n$/);
+    expect(out.text).toMatch(/PARKED\s+orphan-1 {2}waits for run never-begun\n$/);
   });
 });
