@@ -140,7 +140,7 @@ async function ingestBatchNow(raw: readonly unknown[], deps: IngestDeps, now: Da
     for (const w of resolved.waiting) parkedEvents.push({ index: w.index, eventId: w.event.id, waitsFor: w.waits });
     // What it waits for may have landed since the resolve step read the store (a concurrent batch).
     deps.parking.nudge();
-  } else if (deps.parking && begins(resolved.accepted) && deps.parking.mayHaveParked()) {
+  } else if (deps.parking?.mayHaveParked() && begins(resolved.accepted)) {
     deps.parking.nudge();
   }
   issues.sort((a, b) => a.index - b.index);
