@@ -86,7 +86,7 @@ export async function releasePass(deps: ReleaseDeps, limit = PASS_LIMIT): Promis
     const rows = await tx.takeReleasableParked(limit);
     if (rows === null) return { ran: false, taken: 0, released: 0, duplicates: 0, rejected: 0, heads: [], created: [] };
     const parsed: Array<{ index: number; event: IngestEvent; row: ParkedRow }> = [];
-    const settlement: ParkedSettlement = { released: [], waiting: [], rejected: [] };
+    const settlement: ParkedSettlement = { released: [], waiting: [], rejected: [], rejectedTasks: [] };
     rows.forEach((row, index) => {
       const p = parseEvent(row.event, index);
       // Parsed when it was parked; a change of the event model since could refuse it now.
@@ -95,7 +95,11 @@ export async function releasePass(deps: ReleaseDeps, limit = PASS_LIMIT): Promis
     });
     const resolved = await resolveBatch(parsed, deps.store, deps.catalog, true);
     for (const w of resolved.waiting) settlement.waiting.push({ eventId: w.event.id, waits: w.waits });
-    for (const i of resolved.issues) settlement.rejected.push({ eventId: rows[i.index].eventId, issue: i });
+    for (const i of resolved.issues) {
+      settlement.rejected.push({ eventId: rows[i.index].eventId, issue: i });
+      const e = parsed.find((p) => p.index === i.index)?.event;
+      if (e?.type === 'taskBegin') settlement.rejectedTasks.push(e.task);
+    }
     const dup = await tx.claimEventIds(resolved.accepted.map((r) => r.event.id));
     const fresh = resolved.accepted.filter((r) => !dup.has(r.event.id));
     // `now` is unused: every parked event carries its time (toParked).

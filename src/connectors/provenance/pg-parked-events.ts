@@ -45,6 +45,8 @@ export interface ParkedSettlement {
   /** Still waiting, now for something else (a task whose begin is parked itself). */
   waiting: Array<{ eventId: string; waits: ParkedWait }>;
   rejected: Array<{ eventId: string; issue: { code: string; field: string; message: string } }>;
+  /** Tasks whose parked begin was rejected: the events waiting for them are rejected too (nothing would release them). */
+  rejectedTasks: string[];
 }
 
 // One release pass at a time across replicas: two passes would split a task's events between
@@ -117,6 +119,15 @@ export async function settleParked(client: PoolClient, s: ParkedSettlement): Pro
       `UPDATE parked_event p SET status = 'REJECTED', issue = u.issue
        FROM json_to_recordset($1::json) AS u("eventId" text, issue jsonb) WHERE p.event_id = u."eventId"`,
       [JSON.stringify(s.rejected)],
+    );
+  }
+  if (s.rejectedTasks.length) {
+    await client.query(
+      `UPDATE parked_event SET status = 'REJECTED',
+         issue = jsonb_build_object('code', 'BAD_USER_INPUT', 'field', 'task',
+           'message', format('task "%s" was rejected once its run landed (its taskBegin is kept, rejected)', waits_for))
+       WHERE status = 'PARKED' AND waits_kind = 'task' AND waits_for = ANY($1::text[])`,
+      [s.rejectedTasks],
     );
   }
 }
