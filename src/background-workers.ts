@@ -3,11 +3,14 @@ import type { StoreRegistry } from './connectors/store-registry';
 import { DEFAULT_PUBLISH_GRAPH, startPublisher } from './interop/publish/publish-worker';
 import { publishSinkFor } from './interop/publish/triple-sink';
 import { startExtractionWorker } from './ingest/extraction/extraction-worker';
+import { startParkedWorker, type ParkedWorker } from './ingest/parked-events';
 
 /** The server's background work, started after the store is ready and stopped before it closes. */
 export interface BackgroundWorkers {
   /** Each worker by name, whether it still runs, and why its last poll failed (for /readyz). */
-  status(): Array<{ name: string; running: boolean; error: string | null }>;
+  status(): Array<{ name: string; running: boolean; error: string | null; info?: Record<string, unknown> }>;
+  /** Releases parked events (docs/ingest.md): ingest parks through it, /readyz reports it. */
+  parking: ParkedWorker;
   stop(): Promise<void>;
 }
 
@@ -20,6 +23,15 @@ export function startBackgroundWorkers(
   const stops: Array<() => Promise<void>> = [];
   const polls: Array<{ name: string; lastPollError(): string | null }> = [];
   let running = true;
+  // Events that named a run or task not stored yet: released when it lands, here or on any replica.
+  const parking = startParkedWorker(
+    { store: deps.store, catalog: deps.catalog, onCommitted: deps.live?.published, log: log.child({ source: 'parked' }) },
+    {
+      intervalMs: config.parked.intervalMs,
+      limits: { maxEvents: config.parked.maxEvents, maxAgeSeconds: config.parked.maxAgeSeconds },
+    },
+  );
+  stops.push(() => parking.stop());
   // Extraction requested at ingest: jobs are rows, so a restart resumes what was pending.
   const extraction = startExtractionWorker(
     { store: deps.store, catalog: deps.catalog, registry, log: log.child({ source: 'extraction' }) },
@@ -41,10 +53,29 @@ export function startBackgroundWorkers(
     polls.push({ name: 'publish', lastPollError: publisher.lastPollError });
   }
   return {
-    status: () => polls.map((p) => ({ name: p.name, running, error: p.lastPollError() })),
+    status: () => [
+      ...polls.map((p) => ({ name: p.name, running, error: p.lastPollError() })),
+      // Waiting past a limit is reported, not an outage: every replica shares the table, and
+      // taking them all out of the load balancer would lose the begins the events wait for.
+      { name: 'parked', running, error: parking.lastPollError(), info: parkedInfo(parking, config.parked) },
+    ],
+    parking,
     stop: async () => {
       running = false;
       for (const stop of stops.reverse()) await stop();
     },
+  };
+}
+
+function parkedInfo(parking: ParkedWorker, limits: { maxEvents: number; maxAgeSeconds: number }): Record<string, unknown> {
+  const s = parking.state();
+  if (!s) return { parked: null };
+  return {
+    parked: s.parked,
+    rejected: s.rejected,
+    oldestAgeSeconds: s.oldestAgeSeconds,
+    overLimit: s.overLimit,
+    maxEvents: limits.maxEvents,
+    maxAgeSeconds: limits.maxAgeSeconds,
   };
 }

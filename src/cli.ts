@@ -49,6 +49,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: "send a capture spool's unacknowledged events",
     load: async () => (await import('./commands/replay-command')).replayCommand,
   },
+  parked: {
+    summary: 'list events waiting for their run or task to land (docs/ingest.md, "Parked events")',
+    load: async () => (await import('./commands/parked-command')).parkedCommand,
+  },
   token: {
     summary: 'manage access tokens in the database: create, list, revoke (docs/access-control.md)',
     load: async () => (await import('./commands/token-command')).tokenCliCommand,

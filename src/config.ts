@@ -68,6 +68,10 @@ const EnvSchema = z.object({
   // Raw-data extraction requested at ingest ({"$ref", "store", "extract": true}).
   PROVML_EXTRACTION_CONCURRENCY: intFrom(2, 1, 64),
   PROVML_EXTRACTION_DOCUMENT_STORE: z.string().min(1).optional(),
+  // Parked events (docs/ingest.md): past these they are kept and reported, never dropped.
+  PROVML_PARKED_MAX_EVENTS: intFrom(100_000, 1, 100_000_000),
+  PROVML_PARKED_MAX_AGE_S: intFrom(86_400, 1, 365 * 86_400),
+  PROVML_PARKED_INTERVAL_MS: intFrom(1000, 50, 3_600_000),
   // Live subscriptions (docs/live.md): Redis pub/sub across replicas when set, else LISTEN/NOTIFY.
   PROVML_REDIS_URL: z
     .string()
@@ -127,6 +131,8 @@ export interface ProvmlConfig {
   extractionConcurrency: number;
   /** Document store that receives extracted footprints; default: the registry's first writable one. */
   extractionDocumentStore?: string;
+  /** Parked events: reported past these (count, oldest age in seconds), and how often each replica looks (ms). */
+  parked: { maxEvents: number; maxAgeSeconds: number; intervalMs: number };
   /** Redis for live subscriptions across replicas; undefined: PostgreSQL LISTEN/NOTIFY. */
   redisUrl?: string;
   /** Items (events, points) a subscriber may fall behind by before it is dropped. */
@@ -183,6 +189,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     publishIntervalMs: e.PROVML_PUBLISH_INTERVAL_MS,
     extractionConcurrency: e.PROVML_EXTRACTION_CONCURRENCY,
     extractionDocumentStore: e.PROVML_EXTRACTION_DOCUMENT_STORE,
+    parked: {
+      maxEvents: e.PROVML_PARKED_MAX_EVENTS,
+      maxAgeSeconds: e.PROVML_PARKED_MAX_AGE_S,
+      intervalMs: e.PROVML_PARKED_INTERVAL_MS,
+    },
     redisUrl: e.PROVML_REDIS_URL,
     liveMaxPending: e.PROVML_LIVE_MAX_PENDING,
     liveBatchMs: e.PROVML_LIVE_BATCH_MS,

@@ -12,6 +12,7 @@ import type { SpecCatalog } from './ingest/spec-catalog';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './ops/server-metrics';
 import type { LiveHub } from './live/live-hub';
+import type { ParkedWorker } from './ingest/parked-events';
 
 /** What lives as long as the server: store, spec cache, configuration. */
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   tokens?: ApiTokenStore;
   /** Study membership of records; needed to serve study-limited tokens. */
   visibility?: StudyVisibility;
+  /** The parked-event worker (docs/ingest.md); absent: events of unknown runs are rejected. */
+  parking?: ParkedWorker;
 }
 
 /** What one GraphQL operation sees: the long-lived deps plus fresh loaders. */
@@ -54,7 +57,12 @@ export function depsFor(deps: AppDeps, principal: Principal): AppDeps {
   if (!principal.studies) return deps;
   // Fail closed: without the membership look-ups a limited token would see nothing reliably.
   if (!deps.visibility) throw new Error('study-limited tokens need the study visibility connector');
-  return { ...deps, store: new StudyScopedStore(deps.store, new StudyScope(principal.studies, deps.visibility)) };
+  // Nor are its events parked: a parked event's run, and so its study, is not known yet.
+  return {
+    ...deps,
+    store: new StudyScopedStore(deps.store, new StudyScope(principal.studies, deps.visibility)),
+    parking: undefined,
+  };
 }
 
 export function createContext(base: AppDeps, principal: Principal = OPEN_PRINCIPAL): RequestContext {

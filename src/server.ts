@@ -274,6 +274,7 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
   let workers: BackgroundWorkers;
   try {
     workers = startBackgroundWorkers(deps, registry, options.env ?? {});
+    deps.parking = workers.parking;
   } catch (err) {
     await hub.close();
     await opened.close();

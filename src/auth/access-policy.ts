@@ -37,6 +37,8 @@ export const ROOT_FIELD_SCOPES: Record<'Query' | 'Mutation' | 'Subscription', Re
     studies: { scope: 'read' },
     task: { scope: 'read' },
     apiTokens: { scope: 'admin', allStudies: true },
+    // Parked events have no study until their run lands: every study's token only.
+    parkedEvents: { scope: 'admin', allStudies: true },
     // Introspection: tooling (codegen, IDEs) reads the schema with a read token.
     __schema: { scope: 'read' },
     __type: { scope: 'read' },

@@ -136,7 +136,7 @@ export async function ingestWithinStudies(
   });
   const r = kept.length
     ? await ingest(kept.map((i) => raw[i]))
-    : { accepted: 0, duplicates: 0, rejected: 0, duplicateIds: [], issues: [] };
+    : { accepted: 0, duplicates: 0, rejected: 0, parked: 0, duplicateIds: [], issues: [], parkedEvents: [] };
   const back = (i: EventIssue): EventIssue => ({
     ...i,
     index: kept[i.index],
@@ -146,5 +146,6 @@ export async function ingestWithinStudies(
     ...r,
     rejected: r.rejected + refused.length,
     issues: [...r.issues.map(back), ...refused].sort((a, b) => a.index - b.index),
+    parkedEvents: r.parkedEvents.map((p) => ({ ...p, index: kept[p.index] })),
   };
 }

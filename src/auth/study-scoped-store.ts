@@ -8,6 +8,7 @@ import type {
   ExtractionStatus,
 } from '../connectors/provenance/pg-extraction-jobs';
 import type { PublishJob } from '../connectors/provenance/pg-publish-outbox';
+import type { ParkInput } from '../connectors/provenance/pg-parked-events';
 import type {
   EdgeKind,
   IngestTx,
@@ -452,6 +453,19 @@ export class StudyScopedStore implements ProvenanceStore {
   // A write, like transaction: ingest has checked each event's study before it gets here.
   writeFresh(rows: BatchRows) {
     return this.inner.writeFresh(rows);
+  }
+  // Parked events wait for a run whose study is not known yet: a study-limited token's events are
+  // never parked (ingest rejects them as before), and the parked ones of every study are not its to read.
+  parkEvents(_rows: readonly ParkInput[]): Promise<number> {
+    return Promise.reject(new ForbiddenError('events of a study-limited token are not parked', { field: 'events' }));
+  }
+  parkedSummary() {
+    return this.inner.parkedSummary();
+  }
+  parkedEvents(_limit: number): Promise<never> {
+    return Promise.reject(
+      new ForbiddenError('parked events are listed to tokens for every study only', { field: 'parkedEvents' }),
+    );
   }
   ping() {
     return this.inner.ping();

@@ -6,13 +6,25 @@ import { resolveBatch, type ResolvedEvent } from './resolve-batch';
 import type { SpecCatalog } from './spec-catalog';
 import { mapBatch, writeBatch, writeFreshBatch } from './write-batch';
 import { liveChangesOf, type StreamHead } from './live-changes';
+import { toParked, type Parking } from './parked-events';
+import type { ParkedWait } from '../connectors/provenance/pg-parked-events';
+
+/** An event of the batch that waits for its run or task (parked, not rejected: docs/ingest.md). */
+export interface ParkedNote {
+  index: number;
+  eventId: string;
+  waitsFor: ParkedWait;
+}
 
 export interface IngestResult {
   accepted: number;
   duplicates: number;
   rejected: number;
+  /** Events parked: stored durably, written once their run or task lands (not to be resent). */
+  parked: number;
   duplicateIds: string[];
   issues: EventIssue[];
+  parkedEvents: ParkedNote[];
 }
 
 /** Told of each batch's outcome and time (the server's metrics). */
@@ -32,6 +44,11 @@ export interface IngestDeps {
    * subscriptions); never before COMMIT, never for a rolled-back attempt.
    */
   onCommitted?: (heads: StreamHead[]) => void;
+  /**
+   * The parked-event worker: with it, an event whose run or task is not stored yet is parked
+   * and written when that lands; without it (imports, study-limited tokens), it is rejected.
+   */
+  parking?: Parking;
 }
 
 /**
@@ -62,6 +79,9 @@ async function writeAccepted(
     return { dup, created, heads };
   });
 }
+
+const begins = (events: readonly ResolvedEvent[]) =>
+  events.some((r) => r.event.type === 'workflowBegin' || r.event.type === 'taskBegin');
 
 /**
  * The write path: validate each event → resolve its references against the prospective spec →
@@ -103,7 +123,7 @@ async function ingestBatchNow(raw: readonly unknown[], deps: IngestDeps, now: Da
     }
   });
 
-  const resolved = await resolveBatch(parsed, deps.store, deps.catalog);
+  const resolved = await resolveBatch(parsed, deps.store, deps.catalog, deps.parking !== undefined);
   issues.push(...resolved.issues);
   let accepted = 0;
   if (resolved.accepted.length) {
@@ -113,6 +133,24 @@ async function ingestBatchNow(raw: readonly unknown[], deps: IngestDeps, now: Da
     accepted = resolved.accepted.length - dup.size;
     deps.catalog.addAttributes(created);
   }
+  const parkedEvents: ParkedNote[] = [];
+  // Only when the resolve step found a missing run or task: the all-new batch pays nothing here.
+  if (resolved.waiting.length && deps.parking) {
+    await deps.store.parkEvents(toParked(raw, resolved.waiting, now));
+    for (const w of resolved.waiting) parkedEvents.push({ index: w.index, eventId: w.event.id, waitsFor: w.waits });
+    // What it waits for may have landed since the resolve step read the store (a concurrent batch).
+    deps.parking.nudge();
+  } else if (deps.parking?.mayHaveParked() && begins(resolved.accepted)) {
+    deps.parking.nudge();
+  }
   issues.sort((a, b) => a.index - b.index);
-  return { accepted, duplicates: duplicateIds.length, rejected: issues.length, duplicateIds, issues };
+  return {
+    accepted,
+    duplicates: duplicateIds.length,
+    rejected: issues.length,
+    parked: parkedEvents.length,
+    duplicateIds,
+    issues,
+    parkedEvents,
+  };
 }

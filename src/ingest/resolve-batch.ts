@@ -1,4 +1,5 @@
 import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
+import type { ParkedWait } from '../connectors/provenance/pg-parked-events';
 import type { WorkflowRow } from '../connectors/provenance/rows';
 import type { EventIssue, IngestEvent } from './events';
 import type { TaskFacts } from './execution-cache';
@@ -15,9 +16,18 @@ export interface ResolvedEvent {
   runId?: string;
 }
 
+/** An event whose run or task is not stored (yet): parked, not rejected (docs/ingest.md). */
+export interface WaitingEvent {
+  index: number;
+  event: IngestEvent;
+  waits: ParkedWait;
+}
+
 export interface ResolvedBatch {
   accepted: ResolvedEvent[];
   issues: EventIssue[];
+  /** Events that wait for a run or task no store row and no event before them begins (only with `park`). */
+  waiting: WaitingEvent[];
   /** Ids of runs known at the end of the batch, for relations that name a run. */
   runIds: Set<string>;
 }
@@ -45,6 +55,11 @@ export async function resolveBatch(
   events: Array<{ index: number; event: IngestEvent }>,
   store: ProvenanceStore,
   catalog: SpecCatalog,
+  /**
+   * Whether an event whose run or task is unknown waits (parked by the caller) rather than being
+   * rejected. Unknown only: a begin of it rejected earlier in the batch still rejects it.
+   */
+  park = false,
   /** Whether a transformation missing from the cache may be looked up once more (see below). */
   mayRefresh = true,
 ): Promise<ResolvedBatch> {
@@ -114,12 +129,24 @@ export async function resolveBatch(
 
   const accepted: ResolvedEvent[] = [];
   const issues: EventIssue[] = [];
+  const waiting: WaitingEvent[] = [];
+  // Runs and tasks whose begin this batch rejected: their events are rejected too, never parked
+  // (nothing would ever release them).
+  const failedRuns = new Set<string>();
+  const failedTasks = new Set<string>();
+  const wait = (index: number, event: IngestEvent, kind: 'run' | 'task', id: string): boolean => {
+    if (!park || (kind === 'run' ? failedRuns : failedTasks).has(id)) return false;
+    waiting.push({ index, event, waits: { kind, id } });
+    return true;
+  };
   // Versions whose cached transformations lacked one an event names.
   const stale = new Set<string>();
   const knownRun = (index: number, e: IngestEvent, runId: string): CatalogEntry | null => {
     const wf = runs.get(runId);
     const entry = wf ? catalog_.get(wf) : undefined;
     if (!entry) {
+      if (wf === undefined && wait(index, e, 'run', runId)) return null;
+      if (e.type === 'taskBegin') failedTasks.add(e.task);
       issues.push(
         issue(index, e, 'run', 'BAD_USER_INPUT', `unknown workflow execution "${runId}": send its workflowBegin first`),
       );
@@ -143,6 +170,7 @@ export async function resolveBatch(
               `workflow "${e.workflow}"${e.version === undefined ? '' : ` version ${e.version}`} is not registered; register its spec first`,
             ),
           );
+          failedRuns.add(e.run);
           break;
         }
         runs.set(e.run, entry.workflow.id);
@@ -155,6 +183,7 @@ export async function resolveBatch(
         const tr = entry.transformationsByName.get(e.transformation);
         if (!tr) {
           stale.add(entry.workflow.id);
+          failedTasks.add(e.task);
           issues.push(
             issue(
               index,
@@ -173,6 +202,7 @@ export async function resolveBatch(
       case 'taskEnd': {
         const t = tasks.get(e.task);
         if (!t) {
+          if (wait(index, e, 'task', e.task)) break;
           issues.push(issue(index, e, 'task', 'BAD_USER_INPUT', `unknown task "${e.task}": send its taskBegin first`));
           break;
         }
@@ -186,6 +216,7 @@ export async function resolveBatch(
         let transformationId: string | undefined;
         if (e.task) {
           const t = tasks.get(e.task);
+          if (!t && wait(index, e, 'task', e.task)) break;
           if (!t || t.runId !== e.run) {
             issues.push(issue(index, e, 'task', 'BAD_USER_INPUT', `unknown task "${e.task}" in run "${e.run}"`));
             break;
@@ -210,6 +241,6 @@ export async function resolveBatch(
   }
   // Another replica may have grown the version (ProvLake's route adds transformations): look
   // once more before rejecting, and resolve the batch again if the store knew more.
-  if (stale.size && mayRefresh && (await catalog.refresh([...stale]))) return resolveBatch(events, store, catalog, false);
-  return { accepted, issues, runIds: new Set(runs.keys()) };
+  if (stale.size && mayRefresh && (await catalog.refresh([...stale]))) return resolveBatch(events, store, catalog, park, false);
+  return { accepted, issues, waiting, runIds: new Set(runs.keys()) };
 }

@@ -13,6 +13,8 @@ export interface ReadinessCheck {
   ms: number;
   /** Why it is down (a typed error's message: no secrets, one line). */
   error?: string;
+  /** What a worker reports besides up or down (the parked events: count, oldest age, limits passed). */
+  info?: Record<string, unknown>;
 }
 
 export interface ReadinessReport {
@@ -26,7 +28,7 @@ export interface ReadinessDeps {
   backend: 'local' | 'server';
   registry?: StoreRegistry;
   /** Background workers by name, running or not. */
-  workers: () => Array<{ name: string; running: boolean; error: string | null }>;
+  workers: () => Array<{ name: string; running: boolean; error: string | null; info?: Record<string, unknown> }>;
   /** True from the moment a drain begins: a proxy should send nothing more here. */
   draining: () => boolean;
   /** Bound of each probe (ms); default 2000. */
@@ -93,8 +95,9 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
   for (const w of deps.workers()) {
     const backend = w.running ? 'running' : 'stopped';
     // A worker whose last poll failed cannot take jobs (its store is down): not ready.
-    if (w.running && !w.error) checks.push({ name: w.name, kind: 'worker', backend, state: 'up', ms: 0 });
-    else checks.push({ name: w.name, kind: 'worker', backend, state: 'down', ms: 0, error: w.error ?? 'stopped' });
+    const info = w.info ? { info: w.info } : {};
+    if (w.running && !w.error) checks.push({ name: w.name, kind: 'worker', backend, state: 'up', ms: 0, ...info });
+    else checks.push({ name: w.name, kind: 'worker', backend, state: 'down', ms: 0, error: w.error ?? 'stopped', ...info });
   }
   if (deps.draining())
     checks.push({ name: 'server', kind: 'server', backend: 'draining', state: 'down', ms: 0, error: 'draining' });

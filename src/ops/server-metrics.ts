@@ -34,7 +34,7 @@ export class ServerMetrics implements StoreCallObserver, IngestObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'provml_' });
     this.ingestEvents = new Counter({
       name: 'provml_ingest_events_total',
-      help: 'Ingest events by outcome (accepted, duplicate, rejected); rate() gives events per second',
+      help: 'Ingest events by outcome (accepted, duplicate, rejected, parked); rate() gives events per second',
       labelNames: ['outcome'],
       registers,
     });
@@ -110,18 +110,58 @@ export class ServerMetrics implements StoreCallObserver, IngestObserver {
         }
       },
     });
+    // Parked events (docs/ingest.md): shared by every replica, counted at scrape time (the two
+    // gauges are collected at once, each with its own small count).
+    const parkedCount = async () => {
+      const store = sources.queueStore;
+      if (!store) return null;
+      try {
+        return await withDeadline('provenance', QUEUE_COUNT_TIMEOUT_MS, () => store.parkedSummary());
+      } catch (err) {
+        warn('parked events not counted for /metrics', { error: err instanceof Error ? err.message : String(err) });
+        return null;
+      }
+    };
+    new Gauge({
+      name: 'provml_parked_events',
+      help: 'Events parked until their run or task lands (state parked), and those that still did not fit once it did (state rejected, kept)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const s = await parkedCount();
+        this.reset();
+        if (!s) return;
+        this.set({ state: 'parked' }, s.parked);
+        this.set({ state: 'rejected' }, s.rejected);
+      },
+    });
+    new Gauge({
+      name: 'provml_parked_oldest_age_seconds',
+      help: 'Age of the oldest parked event (0 when none waits); compare with PROVML_PARKED_MAX_AGE_S',
+      registers,
+      async collect() {
+        const s = await parkedCount();
+        this.reset();
+        if (s) this.set(s.oldestAgeSeconds ?? 0);
+      },
+    });
   }
 
   /** Counts the store's work queues at each scrape (set once the store is open). */
+  // (the parked events too: provml_parked_events, provml_parked_oldest_age_seconds)
   countQueuesOf(store: ProvenanceStore): void {
     this.sources.queueStore = store;
   }
 
-  ingestDone(result: { accepted: number; duplicates: number; issues: ReadonlyArray<{ code: string }> }, seconds: number): void {
+  ingestDone(
+    result: { accepted: number; duplicates: number; parked?: number; issues: ReadonlyArray<{ code: string }> },
+    seconds: number,
+  ): void {
     this.ingestBatches.observe({ outcome: 'ok' }, seconds);
     if (result.accepted) this.ingestEvents.inc({ outcome: 'accepted' }, result.accepted);
     if (result.duplicates) this.ingestEvents.inc({ outcome: 'duplicate' }, result.duplicates);
     if (result.issues.length) this.ingestEvents.inc({ outcome: 'rejected' }, result.issues.length);
+    if (result.parked) this.ingestEvents.inc({ outcome: 'parked' }, result.parked);
     for (const issue of result.issues) this.rejected.inc({ code: issue.code });
   }
 

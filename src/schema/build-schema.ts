@@ -10,6 +10,7 @@ import { LineageResolver } from '../resolvers/provenance/lineage.resolver';
 import { LiveResolver } from '../resolvers/live/live.resolver';
 import { NodeResolver } from '../resolvers/provenance/node.resolver';
 import { ApiTokenResolver } from '../resolvers/auth/api-token.resolver';
+import { ParkedEventsResolver } from '../resolvers/provenance/parked.resolver';
 import { SpatialResolver } from '../resolvers/provenance/spatial.resolver';
 import {
   AttributeResolver,
@@ -72,6 +73,7 @@ export function buildProvenanceSchema(): GraphQLSchema {
       SpatialResolver,
       LiveResolver,
       ApiTokenResolver,
+      ParkedEventsResolver,
     ],
     // Concrete types reached only through interfaces must be listed to appear in the schema.
     orphanedTypes: [

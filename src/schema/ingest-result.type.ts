@@ -14,6 +14,27 @@ export class IngestIssue {
   message!: string;
 }
 
+@ObjectType({ description: 'What a parked event waits for: a run (workflow execution) or a task not stored yet.' })
+export class ParkedWait {
+  @Field({ description: 'run or task.' })
+  kind!: string;
+  @Field()
+  id!: string;
+}
+
+@ObjectType({
+  description:
+    'An event accepted and parked: its run or task is not stored yet (another process sends its begin); it is written once that lands. Not an error: do not resend it.',
+})
+export class IngestParked {
+  @Field(() => Int, { description: 'Index of the event in the batch.' })
+  index!: number;
+  @Field()
+  eventId!: string;
+  @Field(() => ParkedWait)
+  waitsFor!: ParkedWait;
+}
+
 @ObjectType({ description: 'Outcome of one ingest batch: expected failures are data, not errors.' })
 export class IngestResult {
   @Field(() => Int, { description: 'Events written by this batch.' })
@@ -22,8 +43,14 @@ export class IngestResult {
   duplicates!: number;
   @Field(() => Int)
   rejected!: number;
+  @Field(() => Int, {
+    description: 'Events parked: stored, and written once the run or task they name lands (docs/ingest.md, "Parked events").',
+  })
+  parked!: number;
   @Field(() => [String])
   duplicateIds!: string[];
   @Field(() => [IngestIssue])
   issues!: IngestIssue[];
+  @Field(() => [IngestParked])
+  parkedEvents!: IngestParked[];
 }

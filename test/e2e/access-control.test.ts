@@ -86,6 +86,7 @@ const OPERATIONS: Record<'Query' | 'Mutation', Record<string, () => { query: str
     studies: () => ({ query: '{ studies { nodes { id } } }' }),
     task: () => ({ query: '{ task(id: "run-a.train") { __typename } }' }),
     apiTokens: () => ({ query: '{ apiTokens { name } }' }),
+    parkedEvents: () => ({ query: '{ parkedEvents(first: 5) { parked overLimit events { eventId } } }' }),
     __schema: () => ({ query: '{ __schema { queryType { name } } }' }),
     __type: () => ({ query: '{ __type(name: "Query") { name } }' }),
     __typename: () => ({ query: '{ __typename }' }),

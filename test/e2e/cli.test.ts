@@ -93,6 +93,7 @@ const UNREACHABLE: Record<string, (url: string) => string[]> = {
   export: (url) => ['export', '--format', 'prov-json', '--url', url],
   import: (url) => ['import', files.prov, '--url', url],
   replay: (url) => ['replay', files.spoolDir, '--url', url, '--timeout', '1'],
+  parked: (url) => ['parked', '--url', url],
 };
 
 const names = Object.keys(COMMANDS);

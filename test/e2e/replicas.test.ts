@@ -5,6 +5,9 @@ import pg from 'pg';
 import { EXAMPLES_STORES_DIR } from '../../src/connectors/store-registry';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { parkedCommand } from '../../src/commands/parked-command';
+import { runCli } from '../helpers/run-cli';
+import { TextSink } from '../helpers/text-sink';
 
 /**
  * Two real `provml serve` processes on one PostgreSQL database and one store registry (an fs
@@ -66,7 +69,7 @@ describe('two replicas on one PostgreSQL', () => {
       const res = await fetch(`${s.base}/readyz`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { checks: Array<{ name: string; state: string }> };
-      expect(body.checks.map((c) => c.name).sort()).toEqual(['documents', 'extraction', 'fs', 'provenance']);
+      expect(body.checks.map((c) => c.name).sort()).toEqual(['documents', 'extraction', 'fs', 'parked', 'provenance']);
     }
   });
 
@@ -173,4 +176,87 @@ describe('two replicas on one PostgreSQL', () => {
     }
     expect(seen[0].body.data!.dataReference.document).toEqual(seen[1].body.data!.dataReference.document);
   }, 120_000);
+
+  it('writes, once, a rank whose events reach one replica before rank 0 begins the run on the other', async () => {
+    const PARKED = `mutation($e: [JSON!]!) { ingest(events: $e) { accepted duplicates rejected parked issues { message }
+      parkedEvents { index eventId waitsFor { kind id } } } }`;
+    type Parked = Ingested & { ingest: { parked: number; parkedEvents: unknown[] } };
+    const rank1 = (run: string) => [
+      { id: `${run}-r1-b`, type: 'taskBegin', task: `${run}.rank1`, run, transformation: 'train', host: 'node1' },
+      ...Array.from({ length: 20 }, (_v, i) => ({
+        id: `${run}-r1-m${i}`,
+        type: 'metric',
+        run,
+        task: `${run}.rank1`,
+        name: 'loss',
+        value: 1 / (i + 1),
+        step: i,
+      })),
+      { id: `${run}-r1-e`, type: 'taskEnd', task: `${run}.rank1`, status: 'FINISHED' },
+    ];
+    const rank0 = (run: string) => [{ id: `${run}-r0`, type: 'workflowBegin', run, workflow: 'shared' }];
+    const landed = async (run: string) => {
+      const sql = new pg.Client({ connectionString: db.url });
+      await sql.connect();
+      try {
+        for (let i = 0; i < 100; i++) {
+          const n = (
+            await sql.query(`SELECT count(*)::int AS n FROM parked_event WHERE event->>'run' = $1 OR event->>'task' LIKE $2`, [
+              run,
+              `${run}.%`,
+            ])
+          ).rows[0].n;
+          if (n === 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return {
+          metrics: (await sql.query(`SELECT count(*)::int AS n FROM metric_point WHERE run_id = $1`, [run])).rows[0].n,
+          task: (await sql.query(`SELECT status, host FROM task_execution WHERE id = $1`, [`${run}.rank1`])).rows,
+        };
+      } finally {
+        await sql.end();
+      }
+    };
+
+    // Rank 1's events on A, then (later, another batch) rank 0's begin on B.
+    const early = await gql<Parked>(a.url, PARKED, { e: rank1('late-0') });
+    expect(early.body.data!.ingest).toMatchObject({ accepted: 0, rejected: 0, parked: 22 });
+    expect(early.body.data!.ingest.parkedEvents[0]).toEqual({
+      index: 0,
+      eventId: 'late-0-r1-b',
+      waitsFor: { kind: 'run', id: 'late-0' },
+    });
+    const ready = (await (await fetch(`${a.base}/readyz`)).json()) as { checks: Array<{ name: string; info?: unknown }> };
+    expect(ready.checks.find((c) => c.name === 'parked')).toMatchObject({ state: 'up' });
+    const metrics = await (await fetch(`${b.base}/metrics`)).text();
+    expect(metrics).toMatch(/provml_parked_events\{state="parked"\} 22/);
+    // A resend of the parked events (a client that timed out): still parked, once.
+    expect((await gql<Parked>(b.url, PARKED, { e: rank1('late-0') })).body.data!.ingest).toMatchObject({ parked: 22 });
+    expect((await gql<Parked>(b.url, PARKED, { e: rank0('late-0') })).body.data!.ingest).toMatchObject({ accepted: 1 });
+    expect(await landed('late-0')).toEqual({ metrics: 20, task: [{ status: 'FINISHED', host: 'node1' }] });
+
+    // Two concurrent HTTP requests, rank 1 on A and rank 0 on B, several runs at once.
+    const runs = ['late-1', 'late-2', 'late-3', 'late-4'];
+    const sent = await Promise.all(
+      runs.flatMap((run) => [gql<Parked>(a.url, PARKED, { e: rank1(run) }), gql<Parked>(b.url, PARKED, { e: rank0(run) })]),
+    );
+    for (const r of sent) expect(r.body.data!.ingest).toMatchObject({ rejected: 0 });
+    for (const run of runs) expect(await landed(run)).toEqual({ metrics: 20, task: [{ status: 'FINISHED', host: 'node1' }] });
+    // And once written, a resend is duplicates.
+    expect((await gql<Parked>(a.url, PARKED, { e: rank1('late-1') })).body.data!.ingest).toMatchObject({
+      duplicates: 22,
+      parked: 0,
+    });
+  }, 60_000);
+
+  it('lists what still waits with `provml parked`, and says when none of it is past a limit', async () => {
+    const waiting = [{ id: 'orphan-1', type: 'metric', run: 'never-begun', name: 'loss', value: 1, step: 0 }];
+    expect((await gql<Ingested>(a.url, INGEST, { e: waiting })).body.data!.ingest).toMatchObject({ accepted: 0, rejected: 0 });
+    const out = new TextSink();
+    const err = new TextSink();
+    const code = await runCli('parked', parkedCommand, ['--url', b.url], out, err, {});
+    expect({ code, err: err.text }).toEqual({ code: 0, err: '' });
+    expect(out.text).toMatch(/^parked 1 \(limit 100000\), oldest \d+ s \(limit 86400 s\), rejected 0\n/);
+    expect(out.text).toMatch(/PARKED\s+orphan-1 {2}waits for run never-begun\n$/);
+  });
 });

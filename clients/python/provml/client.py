@@ -99,9 +99,14 @@ class Client(object):
         if run is None:
             self.run = "%s-%s" % (self.workflow, uuid.uuid4().hex[:12])
             self._prefix = self.run + ":"
+            self._task_prefix = self.run + "."
         else:
+            # A run named by the caller may be shared (ranks of one job, a restarted process):
+            # this process's event ids and task ids carry a tag of their own, so none collides.
             self.run = str(run)
-            self._prefix = "%s:%s." % (self.run, uuid.uuid4().hex[:6])
+            tag = uuid.uuid4().hex[:6]
+            self._prefix = "%s:%s." % (self.run, tag)
+            self._task_prefix = "%s.%s." % (self.run, tag)
         tag = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.run)[:80]
         spill_dir = spill_dir or os.environ.get("PROVML_SPOOL_DIR") or os.path.join(
             os.getcwd(), ".provml-spool")
@@ -180,7 +185,7 @@ class Client(object):
         stack = self._stack.tasks
         if parent is AUTO:
             parent = stack[-1] if stack else None
-        task_id = self.run + "." + transformation + "." + str(next(self._task_seq))
+        task_id = self._task_prefix + transformation + "." + str(next(self._task_seq))
         event = {"id": self._prefix + str(next(self._seq)), "type": "taskBegin",
                  "time": _now() * 1000.0, "task": task_id, "run": self.run,
                  "transformation": transformation}

@@ -46,8 +46,10 @@ def _records(events):
 class Stats(object):
     """Counters of what happened to the events (read them; the sender writes them)."""
 
-    FIELDS = ("queued", "accepted", "duplicates", "rejected", "failed", "spooled", "spilled",
-              "dropped", "retries", "batches", "resent")
+    # parked: taken by the server and kept until the run or task they name lands there (another
+    # process sends its begin); acknowledged like accepted ones, never resent.
+    FIELDS = ("queued", "accepted", "duplicates", "rejected", "parked", "failed", "spooled",
+              "spilled", "dropped", "retries", "batches", "resent")
 
     def __init__(self):
         for name in self.FIELDS:
@@ -399,6 +401,12 @@ class Pipeline(object):
         self.stats.accepted += data.get("accepted", 0)
         self.stats.duplicates += data.get("duplicates", 0)
         self.stats.rejected += data.get("rejected", 0)
+        parked = data.get("parked", 0)
+        if isinstance(parked, int) and parked > 0:
+            self.stats.parked += parked
+            self._warn_once("parked", "provml: server parked %d event(s) until the run or task they "
+                            "name lands (sent by another process); they are stored, not resent"
+                            % parked)
         acked = [event_id for event_id, _ in batch if event_id not in rejected]
         if self.spool is not None:
             self.spool.ack(acked)

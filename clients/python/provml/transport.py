@@ -15,7 +15,7 @@ import time
 import urllib.parse
 
 INGEST_MUTATION = (
-    "mutation Ingest($events:[JSON!]!){ingest(events:$events){accepted duplicates rejected "
+    "mutation Ingest($events:[JSON!]!){ingest(events:$events){accepted duplicates rejected parked "
     "duplicateIds issues{index eventId field code message}}}"
 )
 REGISTER_MUTATION = (

@@ -113,6 +113,37 @@ class RealServerTest(unittest.TestCase):
         stats = run["tasks"]["nodes"][0]["durationStats"]
         self.assertEqual(sum(s["count"] for s in stats), steps)
 
+    def test_a_rank_that_starts_before_rank_0_loses_nothing(self):
+        """Distributed training: rank 1 sends its task events before rank 0's workflowBegin is
+        stored. The server parks them (not rejected), and writes them when the begin lands."""
+        run = "dist-%d" % int(time.time() * 1000)
+        common = dict(spec=SPEC, server=self.server.url, run=run, spill_dir=self.dir,
+                      handle_sigterm=False, gpu=False, flush_interval=0.05, batch_size=20)
+        rank1 = provml.Client(begin=False, **common)
+        with rank1.task("training", used={"lr": 0.1}, attributes={"rank": 1}):
+            for step in range(30):
+                rank1.log_metric("loss", 1.0 / (step + 1), step=step, context="rank1")
+        report1 = rank1.close(timeout=30)
+        self.assertEqual((report1.unsent, report1.stats.rejected, report1.stats.failed), (0, 0, 0),
+                         report1)
+        self.assertEqual(report1.stats.parked, 32, report1)  # task begin, 30 points, task end
+
+        rank0 = provml.Client(**common)
+        with rank0.task("training", attributes={"rank": 0}):
+            rank0.log_metric("loss", 0.5, step=0, context="rank0")
+        report0 = rank0.close(timeout=30)
+        self.assertEqual((report0.unsent, report0.stats.rejected), (0, 0), report0)
+
+        deadline = time.time() + 20
+        while True:
+            found = self.server.graphql(RUN_QUERY, {"id": run})["execution"]
+            tasks = found["tasks"]["nodes"] if found else []
+            if (found and len(found["metrics"]) == 31 and len(tasks) == 2
+                    and all(t["durationMs"] is not None for t in tasks)):
+                break
+            self.assertLess(time.time(), deadline, "rank 1's events never landed: %r" % found)
+            time.sleep(0.2)
+
     def test_lifecycle_examples_answer_q2_to_q5(self):
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         work = os.path.join(self.dir, "data")

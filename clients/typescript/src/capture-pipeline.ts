@@ -334,6 +334,8 @@ export class CapturePipeline {
     this.stats.accepted += Number(data.accepted);
     this.stats.duplicates += Number(data.duplicates);
     this.stats.rejected += Number(data.rejected);
+    // Older servers do not answer `parked`.
+    if (typeof data.parked === 'number') this.stats.parked += data.parked;
     if (this.spool) await this.spool.ack(batch.filter((e) => !rejected.has(e.id)).map((e) => e.id));
     if (!rejected.size) return;
     const records = [...rejected.values()];

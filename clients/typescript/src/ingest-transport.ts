@@ -10,7 +10,7 @@ import { describeFetchError } from './network-error';
  */
 
 export const INGEST_MUTATION =
-  'mutation Ingest($events:[JSON!]!){ingest(events:$events){accepted duplicates rejected duplicateIds issues{index eventId field code message}}}';
+  'mutation Ingest($events:[JSON!]!){ingest(events:$events){accepted duplicates rejected parked duplicateIds issues{index eventId field code message}}}';
 export const REGISTER_MUTATION = 'mutation Register($spec:WorkflowSpecInput!){registerWorkflow(spec:$spec){id name version}}';
 
 /** GraphQL error codes after which the same request may succeed later. */
@@ -35,6 +35,11 @@ export interface BatchOutcome {
   accepted: number;
   duplicates: number;
   rejected: number;
+  /**
+   * Events the server parked: their run or task is not stored yet (another process sends its
+   * begin); stored, and written when it lands. Acknowledged, never resent. Absent from older servers.
+   */
+  parked?: number;
   duplicateIds: string[];
   issues: IngestIssue[];
 }

@@ -6,6 +6,8 @@ export class PipelineStats {
   accepted = 0;
   duplicates = 0;
   rejected = 0;
+  /** Events the server parked until their run or task lands (another process begins it): acknowledged, not resent. */
+  parked = 0;
   /** Events given up on (4xx, malformed answers): kept on disk for a replay. */
   failed = 0;
   spooled = 0;

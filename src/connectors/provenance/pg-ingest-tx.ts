@@ -6,6 +6,7 @@ import { appendLiveChanges } from './pg-live-log';
 import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 import { freshBatchStatement } from './pg-ingest-fresh';
 import { SEP, byKey, json } from './pg-ingest-sql';
+import { settleParked, takeReleasable, type ParkedRow, type ParkedSettlement } from './pg-parked-events';
 
 // unique_violation: a claimed id, run or task is stored already. Deadlock and serialization
 // failure: another writer met this one. Either way the careful path decides.
@@ -223,5 +224,13 @@ export class PgIngestTx implements IngestTx {
 
   appendLiveChanges(changes: readonly LiveChangeInput[]): Promise<StreamHead[]> {
     return appendLiveChanges(this.client, changes);
+  }
+
+  takeReleasableParked(limit: number): Promise<ParkedRow[] | null> {
+    return takeReleasable(this.client, limit);
+  }
+
+  settleParked(settlement: ParkedSettlement): Promise<void> {
+    return settleParked(this.client, settlement);
   }
 }

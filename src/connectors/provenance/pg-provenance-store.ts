@@ -12,6 +12,7 @@ import * as outbox from './pg-publish-outbox';
 import * as live from './pg-live-log';
 import type { LiveChangeRow } from './pg-live-log';
 import * as extraction from './pg-extraction-jobs';
+import * as parked from './pg-parked-events';
 import * as declared from './pg-declared-data-stores';
 import {
   RUN_COLS,
@@ -383,6 +384,18 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   liveHead(stream: string): Promise<number> {
     return live.liveHead(this.pool, stream);
+  }
+
+  parkEvents(rows: readonly parked.ParkInput[]): Promise<number> {
+    return parked.parkEvents(this.pool, rows);
+  }
+
+  parkedSummary(): Promise<parked.ParkedSummary> {
+    return parked.parkedSummary(this.pool);
+  }
+
+  parkedEvents(limit: number): Promise<parked.ParkedListing[]> {
+    return parked.listParked(this.pool, limit);
   }
 
   writeFresh(rows: BatchRows): Promise<void> {

@@ -11,6 +11,7 @@ import type {
 } from './pg-extraction-jobs';
 import type { PublishJob } from './pg-publish-outbox';
 import type { LiveChangeRow } from './pg-live-log';
+import type { ParkInput, ParkedListing, ParkedRow, ParkedSettlement, ParkedSummary } from './pg-parked-events';
 import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 import type {
   AgentRow,
@@ -84,6 +85,13 @@ export interface IngestTx {
    * (the fast path of ingest). Throws FastPathConflict when any of them is stored already.
    */
   insertFresh(rows: BatchRows): Promise<void>;
+  /**
+   * Parked events whose run or task is stored now, oldest first, locked until COMMIT; null when
+   * another replica's release pass holds the release lock (docs/ingest.md, "Parked events").
+   */
+  takeReleasableParked(limit: number): Promise<ParkedRow[] | null>;
+  /** Deletes released parked events, re-points those still waiting, marks the rejected ones. */
+  settleParked(settlement: ParkedSettlement): Promise<void>;
 }
 
 /**
@@ -229,6 +237,11 @@ export interface ProvenanceStore {
   liveChangesAfter(stream: string, afterSeq: number, limit: number): Promise<LiveChangeRow[]>;
   /** Live log: the newest seq of a stream, 0 when none. */
   liveHead(stream: string): Promise<number>;
+  /** Parks events whose run or task is not stored yet; an id parked already keeps its row. Returns rows written. */
+  parkEvents(rows: readonly ParkInput[]): Promise<number>;
+  parkedSummary(): Promise<ParkedSummary>;
+  /** Parked events, oldest first (waiting and rejected), for the admin view. */
+  parkedEvents(limit: number): Promise<ParkedListing[]>;
   /** IngestTx.insertFresh as a statement of its own (atomic by itself: no BEGIN, no COMMIT). */
   writeFresh(rows: BatchRows): Promise<void>;
   ping(): Promise<void>;

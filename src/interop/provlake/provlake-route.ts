@@ -89,7 +89,15 @@ export async function handleProvLakeRoute(
     const open = new OpenTasks(nestRuns.length ? (await deps.store.openTasksOfRuns(nestRuns, OPEN_TASKS_PER_RUN)).flat() : []);
     const mapped = mapRequests(requests, Array.isArray(body) ? (i) => `body[${i}]` : () => 'body', open);
     await ensureProvLakeSpecs(mapped.runs, deps);
-    const total: IngestResult = { accepted: 0, duplicates: 0, rejected: 0, duplicateIds: [], issues: [] };
+    const total: IngestResult = {
+      accepted: 0,
+      duplicates: 0,
+      rejected: 0,
+      parked: 0,
+      duplicateIds: [],
+      issues: [],
+      parkedEvents: [],
+    };
     const step = deps.config.maxBatchEvents;
     for (let from = 0; from < mapped.events.length; from += step) {
       const chunk = mapped.events.slice(from, from + step);
@@ -104,12 +112,15 @@ export async function handleProvLakeRoute(
             maxBatchEvents: step,
             observer: deps.metrics,
             onCommitted: deps.live?.published,
+            parking: deps.parking,
           }),
         { log: deps.log.child({ source: 'audit' }), token: principal.name },
       );
       total.accepted += r.accepted;
       total.duplicates += r.duplicates;
       total.rejected += r.rejected;
+      total.parked += r.parked;
+      total.parkedEvents.push(...r.parkedEvents.map((p) => ({ ...p, index: from + p.index })));
       total.duplicateIds.push(...r.duplicateIds);
       // Each issue also names the ProvLake request its event came from.
       total.issues.push(...r.issues.map((is) => ({ ...is, index: from + is.index, request: chunk[is.index].request })));

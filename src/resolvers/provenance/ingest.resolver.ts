@@ -37,6 +37,7 @@ export class IngestResolver {
           maxBatchEvents: ctx.config.maxBatchEvents,
           observer: ctx.metrics,
           onCommitted: ctx.live?.published,
+          parking: ctx.parking,
         }),
       { log: ctx.log.child({ source: 'audit' }), token: ctx.principal.name },
     );

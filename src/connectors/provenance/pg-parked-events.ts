@@ -1,0 +1,173 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** What a parked event waits for: a run (workflow execution) or a task not stored yet. */
+export interface ParkedWait {
+  kind: 'run' | 'task';
+  id: string;
+}
+
+/** One event to park (table parked_event, migration 016). */
+export interface ParkInput {
+  eventId: string;
+  /** The event as sent (with `time` filled in at arrival when it had none). */
+  event: unknown;
+  waits: ParkedWait;
+}
+
+/** A parked event the worker took to write (its row locked by the worker's transaction). */
+export interface ParkedRow {
+  eventId: string;
+  seq: string;
+  event: unknown;
+  waits: ParkedWait;
+  parkedAt: Date;
+}
+
+/** A parked event as the admin view lists it. */
+export interface ParkedListing extends ParkedRow {
+  status: 'PARKED' | 'REJECTED';
+  issue: { code: string; field: string; message: string } | null;
+}
+
+export interface ParkedSummary {
+  /** Events waiting (status PARKED). */
+  parked: number;
+  /** Events whose parent landed and that still did not fit (status REJECTED), kept for an operator. */
+  rejected: number;
+  /** Age of the oldest waiting event (seconds); null when none waits. */
+  oldestAgeSeconds: number | null;
+}
+
+/** How parked events were settled by one release pass (inside its transaction). */
+export interface ParkedSettlement {
+  /** Written (or found stored already): their rows go. */
+  released: string[];
+  /** Still waiting, now for something else (a task whose begin is parked itself). */
+  waiting: Array<{ eventId: string; waits: ParkedWait }>;
+  rejected: Array<{ eventId: string; issue: { code: string; field: string; message: string } }>;
+  /** Tasks whose parked begin was rejected: the events waiting for them are rejected too (nothing would release them). */
+  rejectedTasks: string[];
+}
+
+// One release pass at a time across replicas: two passes would split a task's events between
+// them (SKIP LOCKED), and the later one would find its begin not yet committed.
+const RELEASE_LOCK = "hashtext('provml:parked_event:release')";
+
+/**
+ * Parks events; an event id parked already keeps its first row (a resend while it waits).
+ * Returns how many rows this call wrote.
+ */
+export async function parkEvents(pool: Pool, rows: readonly ParkInput[]): Promise<number> {
+  if (!rows.length) return 0;
+  // Ordinality keeps the batch's order in seq (bigserial is drawn in row order of the SELECT).
+  const res = await pool.query(
+    `INSERT INTO parked_event (event_id, event, waits_kind, waits_for)
+     SELECT e->>'eventId', (e->'event')::jsonb, e->>'kind', e->>'waitsFor'
+     FROM json_array_elements($1::json) WITH ORDINALITY AS a(e, n)
+     ORDER BY n
+     ON CONFLICT (event_id) DO NOTHING`,
+    [JSON.stringify(rows.map((r) => ({ eventId: r.eventId, event: r.event, kind: r.waits.kind, waitsFor: r.waits.id })))],
+  );
+  return res.rowCount ?? 0;
+}
+
+/**
+ * Takes the release lock for this transaction (false: another replica is releasing now) and
+ * locks up to `limit` parked events whose run or task is stored, in arrival order.
+ */
+export async function takeReleasable(client: PoolClient, limit: number): Promise<ParkedRow[] | null> {
+  const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${RELEASE_LOCK}) AS ok`);
+  if (!lock.rows[0]?.ok) return null;
+  const res = await client.query<{
+    event_id: string;
+    seq: string;
+    event: unknown;
+    waits_kind: 'run' | 'task';
+    waits_for: string;
+    parked_at: Date;
+  }>(
+    `SELECT p.event_id, p.seq::text, p.event, p.waits_kind, p.waits_for, p.parked_at
+     FROM parked_event p
+     WHERE p.status = 'PARKED' AND CASE p.waits_kind
+       WHEN 'run' THEN EXISTS (SELECT 1 FROM workflow_execution w WHERE w.id = p.waits_for)
+       ELSE EXISTS (SELECT 1 FROM task_execution t WHERE t.id = p.waits_for) END
+     ORDER BY p.seq
+     LIMIT $1
+     FOR UPDATE OF p`,
+    [limit],
+  );
+  return res.rows.map((r) => ({
+    eventId: r.event_id,
+    seq: r.seq,
+    event: r.event,
+    waits: { kind: r.waits_kind, id: r.waits_for },
+    parkedAt: r.parked_at,
+  }));
+}
+
+export async function settleParked(client: PoolClient, s: ParkedSettlement): Promise<void> {
+  if (s.released.length) await client.query(`DELETE FROM parked_event WHERE event_id = ANY($1::text[])`, [s.released]);
+  if (s.waiting.length) {
+    await client.query(
+      `UPDATE parked_event p SET waits_kind = u.kind, waits_for = u."waitsFor"
+       FROM json_to_recordset($1::json) AS u("eventId" text, kind text, "waitsFor" text) WHERE p.event_id = u."eventId"`,
+      [JSON.stringify(s.waiting.map((w) => ({ eventId: w.eventId, kind: w.waits.kind, waitsFor: w.waits.id })))],
+    );
+  }
+  if (s.rejected.length) {
+    await client.query(
+      `UPDATE parked_event p SET status = 'REJECTED', issue = u.issue
+       FROM json_to_recordset($1::json) AS u("eventId" text, issue jsonb) WHERE p.event_id = u."eventId"`,
+      [JSON.stringify(s.rejected)],
+    );
+  }
+  if (s.rejectedTasks.length) {
+    await client.query(
+      `UPDATE parked_event SET status = 'REJECTED',
+         issue = jsonb_build_object('code', 'BAD_USER_INPUT', 'field', 'task',
+           'message', format('task "%s" was rejected once its run landed (its taskBegin is kept, rejected)', waits_for))
+       WHERE status = 'PARKED' AND waits_kind = 'task' AND waits_for = ANY($1::text[])`,
+      [s.rejectedTasks],
+    );
+  }
+}
+
+export async function parkedSummary(pool: Pool): Promise<ParkedSummary> {
+  const res = await pool.query<{ parked: string; rejected: string; oldest: number | null }>(
+    `SELECT count(*) FILTER (WHERE status = 'PARKED') AS parked, count(*) FILTER (WHERE status = 'REJECTED') AS rejected,
+       extract(epoch FROM now() - min(parked_at) FILTER (WHERE status = 'PARKED'))::float8 AS oldest
+     FROM parked_event`,
+  );
+  const r = res.rows[0];
+  return {
+    parked: Number(r.parked),
+    rejected: Number(r.rejected),
+    oldestAgeSeconds: r.oldest === null ? null : Math.floor(r.oldest),
+  };
+}
+
+/** Parked events, oldest first (the admin view: `provml parked`, GraphQL `parkedEvents`). */
+export async function listParked(pool: Pool, limit: number): Promise<ParkedListing[]> {
+  const res = await pool.query<{
+    event_id: string;
+    seq: string;
+    event: unknown;
+    waits_kind: 'run' | 'task';
+    waits_for: string;
+    parked_at: Date;
+    status: 'PARKED' | 'REJECTED';
+    issue: ParkedListing['issue'];
+  }>(
+    `SELECT event_id, seq::text, event, waits_kind, waits_for, parked_at, status, issue FROM parked_event ORDER BY seq LIMIT $1`,
+    [limit],
+  );
+  return res.rows.map((r) => ({
+    eventId: r.event_id,
+    seq: r.seq,
+    event: r.event,
+    waits: { kind: r.waits_kind, id: r.waits_for },
+    parkedAt: r.parked_at,
+    status: r.status,
+    issue: r.issue,
+  }));
+}
