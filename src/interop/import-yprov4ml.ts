@@ -193,9 +193,23 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
 
   // Every entity's attributes as written, under the activity that used or generated it.
   const entitiesOf = new Map<string | null, Record<string, Record<string, unknown>>>();
-  const keep = (act: string | null, id: string, e: PAttrs) => {
+  // Inline metric lists are left out only when they could be read as points.
+  const keep = (act: string | null, id: string, e: PAttrs, listsRead: boolean) => {
     const m = entitiesOf.get(act) ?? entitiesOf.set(act, {}).get(act)!;
-    m[id] = record(e, isMetricList);
+    return (m[id] = record(e, listsRead ? isMetricList : () => false));
+  };
+  // Points the store's metric series cannot hold (NaN, infinities: JSON and float8 series have
+  // no place for them in provml) stay with the metric's entity, as written, and are counted.
+  const setApart = (kept: Record<string, unknown>, label: string, points: MetricPoint[]) => {
+    const odd = points.filter((p) => !Number.isFinite(p.value));
+    if (!odd.length) return points;
+    const apart = odd.map((p) => ({ step: p.step, value: p.written ?? String(p.value), time: p.time }));
+    kept.nonFinitePoints = apart;
+    warnings.push(
+      `${label}: ${odd.length} of ${points.length} points are not finite (${[...new Set(apart.map((p) => p.value))].join(', ')}); ` +
+        `kept with the entity's attributes (nonFinitePoints), not in the metric series`,
+    );
+    return points.filter((p) => Number.isFinite(p.value));
   };
   // What yProv4ML says about an entity besides what it is: one value each, named after the entity
   // unless the key already is (`train_loader_stat_total_samples`).
@@ -214,7 +228,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     const gen = (genBy.get(id) ?? [])[0];
     const use = (usedBy.get(id) ?? [])[0];
     const act = owner(gen ?? use);
-    keep(act, id, e);
+    const kept = keep(act, id, e, inline !== null);
     const ref = () => {
       const r = { $ref: filePath || id, store: filePath ? 'fs' : 'prov' };
       refOf.set(id, r);
@@ -228,7 +242,16 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       // log_param: the value as written (older files), else the last point of its metric file.
       const written = attr(e, 'parameter_value');
       const points = file?.points ?? [];
-      const value = written !== undefined ? typed(written) : points.length ? points[points.length - 1].value : null;
+      const last = points[points.length - 1];
+      // A NaN parameter cannot be a JSON number: its value is the text the file wrote.
+      const value =
+        written !== undefined
+          ? typed(written)
+          : last
+            ? Number.isFinite(last.value)
+              ? last.value
+              : (last.written ?? String(last.value))
+            : null;
       push(act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value });
       if (points.length > 1) warnings.push(`${label}: ${points.length} values in ${metricFile}; the last is the parameter`);
     } else if (isMetric) {
@@ -238,20 +261,23 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       if (inline) {
         const steps = listOf(attr(e, 'metric_epoch_list'));
         const times = listOf(attr(e, 'metric_timestamp_list'));
-        points = inline
-          .map((v, i) => ({
+        points = inline.map((v, i) => {
+          const value = typeof v === 'number' || typeof v === 'string' ? Number(v) : NaN;
+          return {
             step: steps && Number.isInteger(steps[i]) ? (steps[i] as number) : i,
-            value: Number(v),
+            value,
+            ...(Number.isFinite(value) ? {} : { written: typeof v === 'string' ? v : JSON.stringify(v) }),
             time:
               times && typeof times[i] === 'number'
                 ? (times[i] as number) < 1e11
                   ? Math.round((times[i] as number) * 1000)
                   : (times[i] as number)
                 : null,
-          }))
-          .filter((p) => Number.isFinite(p.value));
+          };
+        });
       } else if (file) points = file.points;
       else if (filePath) warnings.push(`metric ${name}: ${path.extname(filePath) || 'this'} files are not read`);
+      points = setApart(kept, label, points);
       if (points.length) metrics.push({ act, name, context, points });
       // A metric file that could not be read is still a file the run generated.
       if (!points.length && filePath)

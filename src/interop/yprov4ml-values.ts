@@ -14,16 +14,23 @@ export function typed(v: PValue | undefined): unknown {
   return v;
 }
 
+// A quoted string (kept) or Python's spelling of a float that is not finite (`nan`, `inf`, `-inf`).
+const PY_TOKENS = /"(?:[^"\\]|\\.)*"|(-?)\b(nan|inf)\b/g;
+
 /**
  * A list that yProv4ML writes as Python text ("[1, 2]", older versions' inline metric lists),
- * or as a JSON list; null when it is not one.
+ * or as a JSON list; null when it is not one. Python writes a diverged loss `nan` (`inf`,
+ * `-inf`): those elements are the strings "NaN", "Infinity", "-Infinity".
  */
 export function listOf(v: PValue | undefined): unknown[] | null {
   const x = typed(v);
   if (Array.isArray(x)) return x;
   if (typeof x !== 'string' || !/^\s*\[.*\]\s*$/s.test(x)) return null;
   try {
-    const parsed: unknown = JSON.parse(x.replace(/'/g, '"'));
+    const json = x
+      .replace(/'/g, '"')
+      .replace(PY_TOKENS, (m, sign: string, t: string) => (t ? `"${sign}${t === 'nan' ? 'NaN' : 'Infinity'}"` : m));
+    const parsed: unknown = JSON.parse(json);
     return Array.isArray(parsed) ? parsed : null;
   } catch {
     return null;

@@ -199,3 +199,90 @@ describe('yProv4ML import of yProvML example output', () => {
     expect(training.generated.map((g) => g.name)).toEqual(expect.arrayContaining(['MSE_train_file', 'cpu_usage_file']));
   });
 });
+
+// A run whose training diverged, written by the `prov` library and in yProvML's metric file
+// layouts (test/fixtures/yprov4ml/make_diverged.py): Python writes a float NaN as the bare token
+// NaN in the PROV-JSON and as nan / inf in a CSV, and NetCDF holds NaN as such. None of it may
+// cost the rest of the run, and none of it may vanish.
+describe('yProv4ML import of a diverged run (NaN and infinities)', () => {
+  const FILE = path.join(__dirname, '../fixtures/yprov4ml/diverged/prov_diverged_GR0_0.json');
+  let app: TestApp;
+  let run: NonNullable<RunAnswer['execution']>;
+  let summary: Awaited<ReturnType<typeof importProvJsonFile>>;
+  const training = () => run.tasks.nodes.find((t) => t.id.endsWith('/Context.TRAINING'))!;
+  const entities = (t: { attributes: Json }) => t.attributes.entities as Record<string, Json>;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    summary = await importProvJsonFile(FILE, { store: app.deps.store, catalog: app.deps.catalog, maxBatchEvents: 5000 });
+    const res = await app.run<RunAnswer>(RUN, { id: 'diverged_GR0_0' });
+    expect(res.errors).toBeUndefined();
+    run = res.data!.execution!;
+  });
+  afterAll(() => app?.close());
+
+  it('imports the document whole; the NaN attribute is kept as the string "NaN", with a warning naming it', () => {
+    expect(fs.readFileSync(FILE, 'utf8')).toContain('"$": NaN');
+    expect(summary).toMatchObject({ source: 'yprov4ml', rejected: 0 });
+    expect(summary.warnings[0]).toContain('entity.diverged_model_final.memory_of_model.$');
+    const models = run.tasks.nodes.find((t) => t.id.endsWith('/Context.MODELS'))!;
+    expect(entities(models).diverged_model_final).toMatchObject({ total_params: 203530, memory_of_model: 'NaN' });
+    expect(models.generated.find((g) => g.name === 'diverged_model_final.memory_of_model')?.value).toBe('NaN');
+  });
+
+  it("reads every metric file, keeping the CSV header's name, context and source", () => {
+    const byFile = Object.fromEntries(summary.files.map((f) => [path.basename(f.path), [f.status, f.format, f.points]]));
+    expect(byFile).toEqual({
+      'param_lr_Context.TRAINING_GR0.csv': ['read', 'csv', 2],
+      'MSE_train_Context.TRAINING_GR0.csv': ['read', 'csv', 4],
+      'grad_norm_Context.TRAINING_GR0.nc': ['read', 'CDF-1', 4],
+    });
+    expect(summary.files.find((f) => f.path.includes('MSE_train'))!.attributes).toEqual({
+      name: 'MSE_train',
+      context: 'Context.TRAINING',
+      source: 'LoggingItemKind.METRIC',
+    });
+  });
+
+  it('the metric series hold the finite points; the others stay with their entity as written, each warned', async () => {
+    const series = async (n: string) => {
+      const res = await app.run<{ execution: { metrics: Array<{ step: string; value: number }> } }>(
+        'query($n: String!) { execution(id: "diverged_GR0_0") { metrics(name: $n) { step value } } }',
+        { n },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.execution.metrics.map((m) => [Number(m.step), m.value]);
+    };
+    expect(await series('MSE_train')).toEqual([
+      [0, 0.91],
+      [1, 0.52],
+    ]);
+    expect(await series('grad_norm')).toEqual([
+      [0, 1.5],
+      [3, 0.25],
+    ]);
+    expect(await series('ACC_train')).toEqual([
+      [0, 0.5],
+      [2, 0.75],
+    ]);
+    const kept = entities(training());
+    expect(kept.MSE_train.nonFinitePoints).toEqual([
+      { step: 2, value: 'inf', time: 1760967810000 },
+      { step: 3, value: 'nan', time: 1760967815000 },
+    ]);
+    expect(kept.grad_norm.nonFinitePoints).toEqual([
+      { step: 1, value: 'NaN', time: 1760967805000 },
+      { step: 2, value: '-Infinity', time: 1760967810000 },
+    ]);
+    expect(kept.ACC_train.nonFinitePoints).toEqual([{ step: 1, value: 'NaN', time: null }]);
+    for (const label of ['MSE_train', 'grad_norm', 'ACC_train'])
+      expect(summary.warnings).toContainEqual(
+        expect.stringMatching(new RegExp(`^${label}: 2 of 4 points are not finite|^${label}: 1 of 3`)),
+      );
+  });
+
+  it('a parameter whose last value is NaN is the text its file wrote, not a lost value', () => {
+    const lr = training().used.find((u) => u.name === 'lr');
+    expect(lr).toMatchObject({ role: 'LEARNING_HYPERPARAMETER', value: 'nan' });
+  });
+});
