@@ -55,6 +55,17 @@ const MODEL_FILE = /\.(pth|pt|ckpt|h5|hdf5|onnx|safetensors|pkl|joblib)$/i;
 /** Local name of a written id (`context:Context.TRAINING` -> `Context.TRAINING`). */
 const local = (id: string) => id.replace(/^.*?[:#/](?=[^:#/]*$)/, '') || id;
 
+/**
+ * An activity's name. yProv4ML names activities `context:<context>`, and the newest yProvML
+ * `context:<context>-source:<source>` for what a logging source (`std.time`, `pyamdgpuinfo`)
+ * recorded in a context: the whole name after `context:`, so that the sources of two contexts
+ * stay two tasks (the local name would be the bare source, the same for both).
+ */
+const activityName = (id: string) => (/^context:./.test(id) ? id.slice('context:'.length) : local(id));
+
+/** yProvML's artifact label without its prefix and its `-context:<c>[-source:<s>]` suffix. */
+const artifactLabel = (label: string) => label.replace(/^(yProv4ML|prov-ml):/, '').replace(/-context:.*$/s, '') || label;
+
 function contextOf(s: string | undefined): { context: string | null; stage: 'TRAINING' | 'VALIDATION' | 'TEST' | null } {
   const c = (s ?? '').replace(/^.*Context\./, '').toUpperCase();
   if (!c) return { context: null, stage: null };
@@ -93,12 +104,18 @@ function keepUnmapped(doc: ProvJsonDoc, mapped: Set<PRelation>, runAttributes: R
 
 /** What an entity is, from its attributes (both attribute spellings). */
 export function entityShape(id: string, e: PAttrs) {
-  const label = asText(attr(e, 'label')) ?? local(id);
+  const label = artifactLabel(asText(attr(e, 'label')) ?? local(id));
   const type = asText(attr(e, 'type')) ?? '';
   const filePath = asText(attr(e, 'path')) ?? asText(attr(e, 'artifact_uri')) ?? asText(attr(e, 'artifact_path')) ?? '';
   const source = asText(attr(e, 'source')) ?? '';
   const isParam = /Parameter/.test(type) || attr(e, 'parameter_value') !== undefined || /^param_/.test(label);
-  const isMetric = /Metric/.test(type) || /METRIC/.test(source) || attr(e, 'metric_value_list') !== undefined;
+  // The newest yProvML names a metric's logging source (`None`, `pyamdgpuinfo`), not its kind: a
+  // metric file with a context and a source is a metric.
+  const isMetric =
+    /Metric/.test(type) ||
+    /METRIC/.test(source) ||
+    attr(e, 'metric_value_list') !== undefined ||
+    (isMetricFile(filePath) && attr(e, 'source') !== undefined && attr(e, 'context') !== undefined);
   const inline = listOf(attr(e, 'metric_value_list'));
   const metricFile = (isParam || isMetric) && !inline && filePath && isMetricFile(filePath) ? filePath : null;
   return { label, type, filePath, source, isParam, isMetric, inline, metricFile };
@@ -144,9 +161,10 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   >();
   for (const [id, a] of acts) {
     if (id === runActId) continue;
-    const name = local(id);
-    const { stage } = contextOf(name.includes('Context.') ? name : asText(attr(a, 'context')));
-    const transformation = specName(name.replace(/^Context\./, '').toLowerCase());
+    const name = activityName(id);
+    const [ctx, source] = name.split('-source:');
+    const { stage } = contextOf(ctx.includes('Context.') ? ctx : asText(attr(a, 'context')));
+    const transformation = specName((source !== undefined ? `${ctx}-${source}` : name).replace(/^Context\./, '').toLowerCase());
     taskOf.set(id, { task: specName(`${runId}/${name}`), transformation, stage, attrs: a });
   }
   const owner = (actId: string | undefined) => (actId && taskOf.has(actId) ? actId : null);
@@ -375,8 +393,11 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   }
   for (const a of doc.agent.keys()) agentOf(a);
   const runAttrs = runEntry?.[1];
-  const t0 = timeOf(first(runAttrs, 'execution_start_time', `${NS.prov}startTime`)) ?? 0;
-  const t1 = timeOf(first(runAttrs, 'execution_end_time', `${NS.prov}endTime`)) ?? t0;
+  // The newest yProvML logs the run's times on its `-source:std.time` activity, not on the run's.
+  const timeIn = (key: string, provKey: string) =>
+    timeOf(first(runAttrs, key, provKey)) ?? acts.map(([, a]) => timeOf(first(a, key))).find((t) => t !== undefined);
+  const t0 = timeIn('execution_start_time', `${NS.prov}startTime`) ?? 0;
+  const t1 = timeIn('execution_end_time', `${NS.prov}endTime`) ?? t0;
   // An activity's attributes as written, its entities' under `entities` (see the header).
   const attributesOf = (actId: string | null, a: PAttrs | undefined, extra: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...extra };

@@ -286,3 +286,83 @@ describe('yProv4ML import of a diverged run (NaN and infinities)', () => {
     expect(lr).toMatchObject({ role: 'LEARNING_HYPERPARAMETER', value: 'nan' });
   });
 });
+
+// The newest yProvML's naming (test/fixtures/yprov4ml/make_latest.py follows its source):
+// activities `context:<context>-source:<source>`, artifacts labelled
+// `yProv4ML:<name>-context:<context>[-source:<source>]`, a metric's `source` its logger
+// (`None`, `pyamdgpuinfo`) rather than LoggingItemKind.METRIC, metric files
+// `<name>_<context>_<source>_GR0.csv`, and the run's times logged on `-source:std.time`.
+describe('yProv4ML import of the newest yProvML naming', () => {
+  const FILE = path.join(__dirname, '../fixtures/yprov4ml/latest/prov_mnist_exp_GR0_0.json');
+  let app: TestApp;
+  let doc: Doc;
+  let run: NonNullable<RunAnswer['execution']>;
+  let summary: Awaited<ReturnType<typeof importProvJsonFile>>;
+  const task = (name: string) => run.tasks.nodes.find((t) => t.id === `task:mnist_exp_GR0_0/${name}`)!;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    doc = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Doc;
+    summary = await importProvJsonFile(FILE, { store: app.deps.store, catalog: app.deps.catalog, maxBatchEvents: 5000 });
+    const res = await app.run<RunAnswer>(RUN, { id: 'mnist_exp_GR0_0' });
+    expect(res.errors).toBeUndefined();
+    run = res.data!.execution!;
+  });
+  afterAll(() => app?.close());
+
+  it('reads every metric file the document names, whatever its source', () => {
+    expect(summary).toMatchObject({ source: 'yprov4ml', rejected: 0, duplicates: 0, warnings: [] });
+    expect(summary.files.map((f) => [path.basename(f.path), f.status, f.points])).toEqual([
+      ['MSE_train_Context.TRAINING_None_GR0.csv', 'read', 3],
+      ['cpu_usage_Context.TRAINING_pyamdgpuinfo_GR0.csv', 'read', 2],
+      ['MSE_val_Context.VALIDATION_None_GR0.csv', 'read', 2],
+      ['cpu_usage_Context.VALIDATION_pyamdgpuinfo_GR0.csv', 'read', 1],
+    ]);
+  });
+
+  it('one task per activity, the sources of two contexts apart, each with its attributes as written', () => {
+    const runAct = 'context:mnist_exp_GR0_0';
+    const others = Object.keys(doc.activity).filter((a) => a !== runAct);
+    expect(run.tasks.nodes.map((t) => t.attributes.activity).sort()).toEqual(others.sort());
+    for (const act of others) {
+      const t = run.tasks.nodes.find((n) => n.attributes.activity === act)!;
+      for (const [k, v] of Object.entries(doc.activity[act])) expect([act, k, t.attributes[k]]).toEqual([act, k, asWritten(v)]);
+    }
+    expect(task('Context.TRAINING').used.find((u) => u.name === 'lr')).toMatchObject({
+      role: 'LEARNING_HYPERPARAMETER',
+      value: '0.001', // log_param writes str(value)
+    });
+  });
+
+  it("the run's times come from its std.time source", async () => {
+    const res = await app.run<{ execution: { startedAt: string; endedAt: string } }>(
+      'query { execution(id: "mnist_exp_GR0_0") { startedAt endedAt } }',
+    );
+    expect(JSON.parse(JSON.stringify(res.data!.execution))).toEqual({
+      startedAt: '2025-10-20T13:43:20.250Z',
+      endedAt: '2025-10-20T13:43:40.750Z',
+    });
+  });
+
+  it('metric series per name and context, in the task of their source', async () => {
+    expect([...run.metricNames].sort()).toEqual(['MSE_train', 'MSE_val', 'cpu_usage']);
+    const res = await app.run<{ execution: { metrics: Array<{ step: string; value: number; context: string }> } }>(
+      'query { execution(id: "mnist_exp_GR0_0") { metrics(name: "cpu_usage") { step value context } } }',
+    );
+    expect(res.data!.execution.metrics.map((m) => [m.context, Number(m.step), m.value]).sort()).toEqual([
+      ['TRAINING', 0, 41.5],
+      ['TRAINING', 1, 43],
+      ['VALIDATION', 0, 12.5],
+    ]);
+  });
+
+  it('values are named without the label prefix and context suffix; the dataset and model are recognised', () => {
+    const used = Object.fromEntries(task('Context.TRAINING').used.map((u) => [u.name, u.role]));
+    expect(used).toMatchObject({
+      train_loader: 'LEARNING_DATASET_REFERENCE',
+      train_loader_stat_total_samples: 'DATASET_CHARACTERISTIC',
+    });
+    const models = Object.fromEntries(task('models').generated.map((g) => [g.name, g.value]));
+    expect(models).toMatchObject({ 'mnist_model_final.total_params': 203530, 'mnist_model_final.memory_of_model': 0.81412 });
+  });
+});
