@@ -403,12 +403,18 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     const out: Record<string, unknown> = { ...extra };
     if (actId !== null) out.activity = actId;
     for (const [k, v] of Object.entries(a ? record(a) : {}))
-      out[k in out || k === 'entities' || k === 'statements' ? `attribute:${k}` : k] = v;
+      out[k in out || k === 'entities' || k === 'statements' || k === 'prefix' ? `attribute:${k}` : k] = v;
     const ents = entitiesOf.get(actId === runActId ? null : actId);
     if (ents) out.entities = ents;
     return out;
   };
-  const runAttributes = attributesOf(runActId, runAttrs, { source: 'yProv4ML', document: opts.fileName });
+  // The document's prefix section as written: yProv4ML's prefixes are not IRIs (`yProv4ML`,
+  // `context`) and its `default` names the run's namespace, which no id carries once read.
+  const runAttributes = attributesOf(runActId, runAttrs, {
+    source: 'yProv4ML',
+    document: opts.fileName,
+    ...(Object.keys(doc.prefixes).length ? { prefix: doc.prefixes } : {}),
+  });
   events.push({
     id: id(),
     type: 'workflowBegin',

@@ -111,6 +111,8 @@ describe('yProv4ML import of yProvML example output', () => {
     expect(checked).toBeGreaterThan(100);
     expect(run.attributes['yProv4ML:global_rank']).toBe('0');
     expect(run.attributes['yProv4ML:run_id']).toBe(13);
+    // The prefix section, as written (its `default` is the run's namespace, on no id).
+    expect(run.attributes.prefix).toEqual((JSON.parse(fs.readFileSync(FILE_13, 'utf8')) as { prefix: unknown }).prefix);
   });
 
   it('maps log_param to LEARNING_HYPERPARAMETER values of the training, read from their NetCDF files', () => {
