@@ -34,7 +34,7 @@ export const importCommand = defineCommand({
       baseDir: path.dirname(path.resolve(file)),
       fileName: path.basename(file),
       text,
-      nonFinite: parsed.nonFinite,
+      kept: parsed.kept,
     });
     const versions = new Map<string, number>();
     for (const { spec, version } of plan.specs) {

@@ -12,7 +12,7 @@ import { metricFilesOf, planYProv4ml, runIndexOf } from './import-yprov4ml';
 import { readMetricFile, type MetricFileRead, type MetricFileReport } from './metric-files';
 import { NS } from './namespaces';
 import { readProvJson } from './prov-json-reader';
-import { nonFiniteWarning, parsePythonJson } from './python-json';
+import { parsedWarnings, parsePythonJson, type KeptAsStrings } from './python-json';
 
 export interface ImportDeps {
   store: ProvenanceStore;
@@ -39,7 +39,7 @@ export interface ImportSummary {
  */
 export async function planImport(
   data: unknown,
-  opts: { baseDir: string; fileName: string; text: string; nonFinite?: string[] },
+  opts: { baseDir: string; fileName: string; text: string; kept?: KeptAsStrings },
 ): Promise<ImportPlan> {
   const doc = readProvJson(data);
   const digest = createHash('sha256').update(opts.text).digest('hex').slice(0, 16);
@@ -53,14 +53,14 @@ export async function planImport(
     for (const f of metricFilesOf(doc)) metricFiles.set(f, await readMetricFile(f, opts.baseDir, row));
     plan = planYProv4ml(doc, { ...opts, digest, metricFiles });
   }
-  if (opts.nonFinite?.length) plan.warnings.unshift(nonFiniteWarning(opts.nonFinite, ` of ${opts.fileName}`));
+  if (opts.kept) plan.warnings.unshift(...parsedWarnings(opts.kept, ` of ${opts.fileName}`).map((w) => w.message));
   return plan;
 }
 
-/** A PROV-JSON file's text parsed as Python's `prov` library writes it (NaN and Infinity included). */
-export function parseDocumentText(text: string): { data: unknown; nonFinite: string[] } {
-  const { value, nonFinite } = parsePythonJson(text);
-  return { data: value, nonFinite };
+/** A PROV-JSON file's text parsed as Python's `prov` library writes it (NaN, Infinity and big integers included). */
+export function parseDocumentText(text: string): { data: unknown; kept: KeptAsStrings } {
+  const { value, nonFinite, bigIntegers } = parsePythonJson(text);
+  return { data: value, kept: { nonFinite, bigIntegers } };
 }
 
 /** Registers the plan's specs and ingests its events in batches; importing twice changes nothing. */
@@ -113,7 +113,7 @@ export async function importProvJsonFile(file: string, deps: ImportDeps): Promis
       baseDir: path.dirname(path.resolve(file)),
       fileName: path.basename(file),
       text,
-      nonFinite: parsed.nonFinite,
+      kept: parsed.kept,
     }),
     deps,
   );

@@ -228,7 +228,12 @@ describe('yProv4ML import of a diverged run (NaN and infinities)', () => {
     expect(summary).toMatchObject({ source: 'yprov4ml', rejected: 0 });
     expect(summary.warnings[0]).toContain('entity.diverged_model_final.memory_of_model.$');
     const models = run.tasks.nodes.find((t) => t.id.endsWith('/Context.MODELS'))!;
-    expect(entities(models).diverged_model_final).toMatchObject({ total_params: 203530, memory_of_model: 'NaN' });
+    expect(entities(models).diverged_model_final).toMatchObject({
+      total_params: 203530,
+      memory_of_model: 'NaN',
+      seed: '13249385781391849832', // beyond 2^53: its digits, not 13249385781391850000
+    });
+    expect(summary.warnings[1]).toContain('entity.diverged_model_final.seed.$');
     expect(models.generated.find((g) => g.name === 'diverged_model_final.memory_of_model')?.value).toBe('NaN');
   });
 

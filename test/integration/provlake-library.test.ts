@@ -471,7 +471,7 @@ describe("Python's NaN and Infinity in a bag (requests before 2.28 posts json= w
   }, 60_000);
   afterAll(() => stop(s));
 
-  it('the bag lands whole: each non-finite value kept as the string of its token, with a W warning the library logs', async () => {
+  it('the bag lands whole: each non-finite value kept as the string of its token, a 64-bit integer as its digits, with W warnings the library logs', async () => {
     // Written by Python's json.dumps from task-output.json with a NaN loss (README.md).
     const raw = fs.readFileSync(path.join(FIXTURES, 'task-output-nan.txt'), 'utf8');
     expect(raw).toContain('"loss": NaN');
@@ -484,9 +484,17 @@ describe("Python's NaN and Infinity in a bag (requests before 2.28 posts json= w
     expect({ status: res.status, a }).toEqual({ status: 200, a: expect.anything() });
     expect(a).toMatchObject({ rejected: 0 });
     expect(a.accepted).toBeGreaterThan(0);
-    expect(a.warnings).toEqual([expect.stringContaining('[0].prov_obj.values.loss')]);
+    expect(a.warnings).toEqual([
+      expect.stringContaining('[0].prov_obj.values.loss'),
+      expect.stringContaining('[0].prov_obj.values.seed'),
+    ]);
     expect(a.warnings[0]).toContain('4 numbers');
-    expect(a.error).toEqual([[expect.objectContaining({ code: 'W001', type: 'NON_FINITE_NUMBER' })]]);
+    expect(a.error).toEqual([
+      [
+        expect.objectContaining({ code: 'W001', type: 'NON_FINITE_NUMBER' }),
+        expect.objectContaining({ code: 'W001', type: 'BIG_INTEGER' }),
+      ],
+    ]);
 
     const req = JSON.parse(raw.replace(/NaN|-?Infinity/g, '0')) as TaskReq[];
     const { wf_execution, id } = req[0].prov_obj.task;
@@ -497,6 +505,8 @@ describe("Python's NaN and Infinity in a bag (requests before 2.28 posts json= w
     expect(out.grad_norm.value).toBe('Infinity');
     expect(out.accuracy.value).toBe(0.93);
     expect(out.history.value).toEqual([0.6, 0.4, 'NaN', '-Infinity']);
+    // A 64-bit seed, digit for digit (JSON.parse would give 13249385781391850000).
+    expect(out.seed.value).toBe('13249385781391849832');
     expect(out.model_file.dataReference).toEqual({ uri: '/models/model188.hdf5', store: 'fs' });
   });
 

@@ -6,7 +6,7 @@ import { specHash } from '../../ingest/workflow-spec';
 import { handleDataStores, DATA_STORES } from './provlake-data-stores';
 import { mapRequests, runsWithCycles } from './provlake-events';
 import { BodyTooLarge, fail, pathOf, readJson, send } from './provlake-http';
-import { nonFiniteWarning } from '../python-json';
+import { parsedWarnings, type PythonJson } from '../python-json';
 import { OpenTasks } from './provlake-nesting';
 import { prospectiveToSpec } from './provlake-prospective';
 import { parseRetrospectiveBody } from './provlake-requests';
@@ -63,9 +63,10 @@ export async function handleProvLakeRoute(
     );
   }
   let body: unknown;
-  let nonFinite: string[];
+  let parsed: PythonJson;
   try {
-    ({ value: body, nonFinite } = await readJson(req, deps.config.maxBodyBytes));
+    parsed = await readJson(req, deps.config.maxBodyBytes);
+    body = parsed.value;
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       req.resume();
@@ -82,8 +83,9 @@ export async function handleProvLakeRoute(
   }
   // Python's NaN / Infinity were kept as strings: said in our shape and as the library's
   // warnings (a `W` code, which its with_validation mode logs as a warning, not an error).
-  const warnings = nonFinite.length ? [nonFiniteWarning(nonFinite, ' of this body')] : [];
-  const warned = warnings.map((w) => ({ code: 'W001', type: 'NON_FINITE_NUMBER', explanation: w }));
+  const kept = parsedWarnings(parsed, ' of this body');
+  const warnings = kept.map((w) => w.message);
+  const warned = kept.map((w) => ({ code: 'W001', type: w.type, explanation: w.message }));
   try {
     if (prospective) {
       const spec = prospectiveToSpec(body);
