@@ -521,3 +521,51 @@ describe("Python's NaN and Infinity in a bag (requests before 2.28 posts json= w
     expect(a.errors[0].message).toMatch(/^request body is not JSON/);
   });
 });
+
+describe("the library's offline log (no service URL: one JSON bag per line), posted line by line", () => {
+  let s: Served;
+  beforeAll(async () => {
+    s = await serve();
+  }, 60_000);
+  afterAll(() => stop(s));
+
+  it('every bag lands, NaN and the 64-bit seed included, and the run reads back whole', async () => {
+    const lines = fs
+      .readFileSync(path.join(FIXTURES, 'offline-session.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    expect(lines.length).toBe(8);
+    let accepted = 0;
+    const warnings: string[] = [];
+    for (const line of lines) {
+      const res = await fetch(`${s.base}/provlake/retrospective-provenance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: line,
+      });
+      const a = (await res.json()) as { accepted: number; rejected: number; warnings?: string[] };
+      expect({ status: res.status, rejected: a.rejected }).toEqual({ status: 200, rejected: 0 });
+      accepted += a.accepted;
+      warnings.push(...(a.warnings ?? []));
+    }
+    expect(accepted).toBeGreaterThan(0);
+    expect(warnings.join('\n')).toMatch(/values\.seed/);
+    expect(warnings.join('\n')).toMatch(/values\.loss/);
+
+    const r = (await run(s, 'offline-run-1'))!;
+    expect(r).toMatchObject({ status: 'FINISHED', experiment: { name: 'offline_training' } });
+    const train = r.tasks.nodes.find((t) => t.transformation.name === 'train')!;
+    expect(train.status).toBe('FINISHED');
+    expect(byName(train.used).seed.value).toBe('13249385781391849832');
+    expect(byName(train.used).dataset.dataReference).toEqual({ uri: '/data/train.h5', store: 'fs' });
+    expect(byName(train.generated).loss.value).toBe('NaN');
+    expect(byName(train.generated).grad_norm.value).toBe('Infinity');
+    // train -> epoch iterations -> batch, the second iteration's loss the NaN it logged
+    const epochs = train.children!.nodes;
+    expect(epochs.map((e) => [e.transformation.name, byName(e.generated).loss.value])).toEqual([
+      ['epoch', 0.7],
+      ['epoch', 'NaN'],
+    ]);
+    expect(epochs.map((e) => e.children!.nodes.map((b) => byName(b.generated).batch_loss.value))).toEqual([[0.7], ['NaN']]);
+  });
+});
