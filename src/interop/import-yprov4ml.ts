@@ -4,8 +4,8 @@ import { NS } from './namespaces';
 import type { MetricPoint } from './metric-csv';
 import { isMetricFile, type MetricFileRead } from './metric-files';
 import { eventIds, specName, type ImportPlan } from './import-plan';
-import { asText, end, first, type PAttrs, type PRelation, type ProvJsonDoc } from './prov-json-reader';
-import { attr, isMetricList, isStructural, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
+import { asText, end, first, type PAttrs, type PRelation, type ProvJsonDoc, type PValue } from './prov-json-reader';
+import { attr, isMetricList, isStructural, isZoneless, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
 
 /**
  * yProv4ML PROV-JSON (and PROV-JSON in general) onto provml events. yProv4ML writes one
@@ -393,11 +393,34 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   }
   for (const a of doc.agent.keys()) agentOf(a);
   const runAttrs = runEntry?.[1];
-  // The newest yProvML logs the run's times on its `-source:std.time` activity, not on the run's.
-  const timeIn = (key: string, provKey: string) =>
-    timeOf(first(runAttrs, key, provKey)) ?? acts.map(([, a]) => timeOf(first(a, key))).find((t) => t !== undefined);
-  const t0 = timeIn('execution_start_time', `${NS.prov}startTime`) ?? 0;
-  const t1 = timeIn('execution_end_time', `${NS.prov}endTime`) ?? t0;
+  // Times as written; Python's naive datetime.isoformat() (what the `prov` library writes for a
+  // datetime without tzinfo) has no zone: read as UTC, never as this server's local time, and said.
+  let zoneless = 0;
+  const when = (v: PValue | undefined) => {
+    if (isZoneless(v)) zoneless++;
+    return timeOf(v);
+  };
+  const startOf = (a: PAttrs | undefined) => when(first(a, 'execution_start_time', `${NS.prov}startTime`));
+  const endOf = (a: PAttrs | undefined) => when(first(a, 'execution_end_time', `${NS.prov}endTime`));
+  // Each task's own times (an activity's prov:startTime / endTime), else the run's.
+  const taskTimes = new Map([...taskOf].map(([actId, t]) => [actId, { start: startOf(t.attrs), end: endOf(t.attrs) }]));
+  const starts = [...taskTimes.values()].flatMap((t) => (t.start === undefined ? [] : [t.start]));
+  const ends = [...taskTimes.values()].flatMap((t) => (t.end === undefined ? [] : [t.end]));
+  // The newest yProvML logs the run's times on its `-source:std.time` activity, not on the run's;
+  // a document with no run activity spans its activities.
+  const t0 =
+    startOf(runAttrs) ??
+    acts.map(([, a]) => timeOf(first(a, 'execution_start_time'))).find((t) => t !== undefined) ??
+    (starts.length ? Math.min(...starts) : undefined);
+  const t1 =
+    endOf(runAttrs) ??
+    acts.map(([, a]) => timeOf(first(a, 'execution_end_time'))).find((t) => t !== undefined) ??
+    (ends.length ? Math.max(...ends) : undefined);
+  if (t0 === undefined) warnings.push('the document gives no start time: the run and its tasks are dated 0 (1970-01-01)');
+  if (zoneless)
+    warnings.push(`${zoneless} time${zoneless === 1 ? '' : 's'} written without a time zone (a naive datetime), read as UTC`);
+  const runStart = t0 ?? 0;
+  const runEnd = t1 ?? runStart;
   // An activity's attributes as written, its entities' under `entities` (see the header).
   const attributesOf = (actId: string | null, a: PAttrs | undefined, extra: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...extra };
@@ -420,7 +443,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     type: 'workflowBegin',
     run: runId,
     workflow,
-    time: t0,
+    time: runStart,
     ...(agent ? { agent } : {}),
     attributes: runAttributes,
     used: toObject(values.get(null) ?? [], 'USED'),
@@ -433,7 +456,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       task: t.task,
       run: runId,
       transformation: t.transformation,
-      time: t0,
+      time: taskTimes.get(actId)?.start ?? runStart,
       attributes: actId === SYNTH ? {} : attributesOf(actId, t.attrs, {}),
       used: toObject(vals, 'USED'),
     });
@@ -450,12 +473,18 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
         value: p.value,
         ...(p.step !== null ? { step: p.step } : {}),
         ...(m.context ? { context: m.context } : {}),
-        time: p.time ?? t0,
+        time: p.time ?? runStart,
       });
     }
   }
   for (const [actId, t] of taskOf)
-    events.push({ id: id(), type: 'taskEnd', task: t.task, time: t1, generated: toObject(values.get(actId) ?? [], 'GENERATED') });
+    events.push({
+      id: id(),
+      type: 'taskEnd',
+      task: t.task,
+      time: taskTimes.get(actId)?.end ?? Math.max(runEnd, taskTimes.get(actId)?.start ?? runEnd),
+      generated: toObject(values.get(actId) ?? [], 'GENERATED'),
+    });
   // An entity that is no value (a collection, a plan) is still a node: a reference in the `prov` store.
   const refFor = (e: string | undefined) => (e ? (refOf.get(e) ?? { $ref: e, store: 'prov' }) : undefined);
   const nodeOf = (act: string | undefined) => (act === runActId ? runId : act ? taskOf.get(act)?.task : undefined);
@@ -504,7 +533,13 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       if (e && r.type === kind && end(r, 'activity') === placedBy && onlyEnds) mapped.add(r);
     }
   }
-  events.push({ id: id(), type: 'workflowEnd', run: runId, time: t1, generated: toObject(values.get(null) ?? [], 'GENERATED') });
+  events.push({
+    id: id(),
+    type: 'workflowEnd',
+    run: runId,
+    time: runEnd,
+    generated: toObject(values.get(null) ?? [], 'GENERATED'),
+  });
   keepUnmapped(doc, mapped, runAttributes, warnings);
   const files = [...opts.metricFiles.values()].map((f) => f.report);
   return { source: runEntry ? 'yprov4ml' : 'prov-json', specs: [{ spec }], events, warnings, files };
