@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { postIngest, IngestHttpError, type JsonValue } from '#client';
-import { planImport } from '../interop/import-document';
+import { parseDocumentText, planImport } from '../interop/import-document';
 import { CommandError, defineCommand } from './command-args';
 import { graphqlRequest } from './graphql-request';
 import { checkReadable } from './ingest-command';
@@ -24,13 +24,18 @@ export const importCommand = defineCommand({
     const token = resolveToken(values.token, io.env);
     await checkReadable(file);
     const text = await fs.readFile(file, 'utf8');
-    let data: unknown;
+    let parsed: ReturnType<typeof parseDocumentText>;
     try {
-      data = JSON.parse(text);
+      parsed = parseDocumentText(text);
     } catch (e) {
       throw new CommandError(jsonErrorAt(file, text, e));
     }
-    const plan = await planImport(data, { baseDir: path.dirname(path.resolve(file)), fileName: path.basename(file), text });
+    const plan = await planImport(parsed.data, {
+      baseDir: path.dirname(path.resolve(file)),
+      fileName: path.basename(file),
+      text,
+      kept: parsed.kept,
+    });
     const versions = new Map<string, number>();
     for (const { spec, version } of plan.specs) {
       const d = await graphqlRequest(url, token, REGISTER, { s: spec });

@@ -12,6 +12,7 @@ import { metricFilesOf, planYProv4ml, runIndexOf } from './import-yprov4ml';
 import { readMetricFile, type MetricFileRead, type MetricFileReport } from './metric-files';
 import { NS } from './namespaces';
 import { readProvJson } from './prov-json-reader';
+import { parsedWarnings, parsePythonJson, type KeptAsStrings } from './python-json';
 
 export interface ImportDeps {
   store: ProvenanceStore;
@@ -36,16 +37,30 @@ export interface ImportSummary {
  * Plans the import of one PROV-JSON document: a provml export, a yProv4ML file, or any PROV-JSON.
  * The metric files a yProv4ML document references are read first (found relative to `baseDir`).
  */
-export async function planImport(data: unknown, opts: { baseDir: string; fileName: string; text: string }): Promise<ImportPlan> {
+export async function planImport(
+  data: unknown,
+  opts: { baseDir: string; fileName: string; text: string; kept?: KeptAsStrings },
+): Promise<ImportPlan> {
   const doc = readProvJson(data);
   const digest = createHash('sha256').update(opts.text).digest('hex').slice(0, 16);
   const isProvml =
     Object.values(doc.prefixes).includes(NS.provml) && [...doc.activity.values()].some((a) => a.has(`${NS.provml}runId`));
-  if (isProvml) return planProvml(doc, digest);
-  const row = runIndexOf(doc);
-  const metricFiles = new Map<string, MetricFileRead>();
-  for (const f of metricFilesOf(doc)) metricFiles.set(f, await readMetricFile(f, opts.baseDir, row));
-  return planYProv4ml(doc, { ...opts, digest, metricFiles });
+  let plan: ImportPlan;
+  if (isProvml) plan = planProvml(doc, digest);
+  else {
+    const row = runIndexOf(doc);
+    const metricFiles = new Map<string, MetricFileRead>();
+    for (const f of metricFilesOf(doc)) metricFiles.set(f, await readMetricFile(f, opts.baseDir, row));
+    plan = planYProv4ml(doc, { ...opts, digest, metricFiles });
+  }
+  if (opts.kept) plan.warnings.unshift(...parsedWarnings(opts.kept, ` of ${opts.fileName}`).map((w) => w.message));
+  return plan;
+}
+
+/** A PROV-JSON file's text parsed as Python's `prov` library writes it (NaN, Infinity and big integers included). */
+export function parseDocumentText(text: string): { data: unknown; kept: KeptAsStrings } {
+  const { value, nonFinite, bigIntegers } = parsePythonJson(text);
+  return { data: value, kept: { nonFinite, bigIntegers } };
 }
 
 /** Registers the plan's specs and ingests its events in batches; importing twice changes nothing. */
@@ -87,14 +102,19 @@ export async function runImport(plan: ImportPlan, deps: ImportDeps): Promise<Imp
 /** The library entry: reads a PROV-JSON file and imports it. */
 export async function importProvJsonFile(file: string, deps: ImportDeps): Promise<ImportSummary> {
   const text = await fs.readFile(file, 'utf8');
-  let data: unknown;
+  let parsed: ReturnType<typeof parseDocumentText>;
   try {
-    data = JSON.parse(text);
+    parsed = parseDocumentText(text);
   } catch (err) {
     throw new BadUserInputError(`${file} is not JSON: ${(err as Error).message}`, 'file');
   }
   return runImport(
-    await planImport(data, { baseDir: path.dirname(path.resolve(file)), fileName: path.basename(file), text }),
+    await planImport(parsed.data, {
+      baseDir: path.dirname(path.resolve(file)),
+      fileName: path.basename(file),
+      text,
+      kept: parsed.kept,
+    }),
     deps,
   );
 }

@@ -4,9 +4,9 @@ import { NS } from './namespaces';
 import type { MetricPoint } from './metric-csv';
 import { isMetricFile, type MetricFileRead } from './metric-files';
 import { eventIds, specName, type ImportPlan } from './import-plan';
-import { asText, end, first, type PAttrs, type PRelation, type ProvJsonDoc } from './prov-json-reader';
+import { asText, end, first, type PAttrs, type PRelation, type ProvJsonDoc, type PValue } from './prov-json-reader';
 import { namedNodes, type StatementNode } from './kept-statements';
-import { attr, isMetricList, isStructural, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
+import { attr, isMetricList, isStructural, isZoneless, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
 
 /**
  * yProv4ML PROV-JSON (and PROV-JSON in general) onto provml events. yProv4ML writes one
@@ -55,6 +55,17 @@ const MODEL_FILE = /\.(pth|pt|ckpt|h5|hdf5|onnx|safetensors|pkl|joblib)$/i;
 
 /** Local name of a written id (`context:Context.TRAINING` -> `Context.TRAINING`). */
 const local = (id: string) => id.replace(/^.*?[:#/](?=[^:#/]*$)/, '') || id;
+
+/**
+ * An activity's name. yProv4ML names activities `context:<context>`, and the newest yProvML
+ * `context:<context>-source:<source>` for what a logging source (`std.time`, `pyamdgpuinfo`)
+ * recorded in a context: the whole name after `context:`, so that the sources of two contexts
+ * stay two tasks (the local name would be the bare source, the same for both).
+ */
+const activityName = (id: string) => (/^context:./.test(id) ? id.slice('context:'.length) : local(id));
+
+/** yProvML's artifact label without its prefix and its `-context:<c>[-source:<s>]` suffix. */
+const artifactLabel = (label: string) => label.replace(/^(yProv4ML|prov-ml):/, '').replace(/-context:.*$/s, '') || label;
 
 function contextOf(s: string | undefined): { context: string | null; stage: 'TRAINING' | 'VALIDATION' | 'TEST' | null } {
   const c = (s ?? '').replace(/^.*Context\./, '').toUpperCase();
@@ -110,12 +121,18 @@ function keepUnmapped(
 
 /** What an entity is, from its attributes (both attribute spellings). */
 export function entityShape(id: string, e: PAttrs) {
-  const label = asText(attr(e, 'label')) ?? local(id);
+  const label = artifactLabel(asText(attr(e, 'label')) ?? local(id));
   const type = asText(attr(e, 'type')) ?? '';
   const filePath = asText(attr(e, 'path')) ?? asText(attr(e, 'artifact_uri')) ?? asText(attr(e, 'artifact_path')) ?? '';
   const source = asText(attr(e, 'source')) ?? '';
   const isParam = /Parameter/.test(type) || attr(e, 'parameter_value') !== undefined || /^param_/.test(label);
-  const isMetric = /Metric/.test(type) || /METRIC/.test(source) || attr(e, 'metric_value_list') !== undefined;
+  // The newest yProvML names a metric's logging source (`None`, `pyamdgpuinfo`), not its kind: a
+  // metric file with a context and a source is a metric.
+  const isMetric =
+    /Metric/.test(type) ||
+    /METRIC/.test(source) ||
+    attr(e, 'metric_value_list') !== undefined ||
+    (isMetricFile(filePath) && attr(e, 'source') !== undefined && attr(e, 'context') !== undefined);
   const inline = listOf(attr(e, 'metric_value_list'));
   const metricFile = (isParam || isMetric) && !inline && filePath && isMetricFile(filePath) ? filePath : null;
   return { label, type, filePath, source, isParam, isMetric, inline, metricFile };
@@ -161,9 +178,10 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   >();
   for (const [id, a] of acts) {
     if (id === runActId) continue;
-    const name = local(id);
-    const { stage } = contextOf(name.includes('Context.') ? name : asText(attr(a, 'context')));
-    const transformation = specName(name.replace(/^Context\./, '').toLowerCase());
+    const name = activityName(id);
+    const [ctx, source] = name.split('-source:');
+    const { stage } = contextOf(ctx.includes('Context.') ? ctx : asText(attr(a, 'context')));
+    const transformation = specName((source !== undefined ? `${ctx}-${source}` : name).replace(/^Context\./, '').toLowerCase());
     taskOf.set(id, { task: specName(`${runId}/${name}`), transformation, stage, attrs: a });
   }
   const owner = (actId: string | undefined) => (actId && taskOf.has(actId) ? actId : null);
@@ -210,9 +228,23 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
 
   // Every entity's attributes as written, under the activity that used or generated it.
   const entitiesOf = new Map<string | null, Record<string, Record<string, unknown>>>();
-  const keep = (act: string | null, id: string, e: PAttrs) => {
+  // Inline metric lists are left out only when they could be read as points.
+  const keep = (act: string | null, id: string, e: PAttrs, listsRead: boolean) => {
     const m = entitiesOf.get(act) ?? entitiesOf.set(act, {}).get(act)!;
-    m[id] = record(e, isMetricList);
+    return (m[id] = record(e, listsRead ? isMetricList : () => false));
+  };
+  // Points the store's metric series cannot hold (NaN, infinities: JSON and float8 series have
+  // no place for them in provml) stay with the metric's entity, as written, and are counted.
+  const setApart = (kept: Record<string, unknown>, label: string, points: MetricPoint[]) => {
+    const odd = points.filter((p) => !Number.isFinite(p.value));
+    if (!odd.length) return points;
+    const apart = odd.map((p) => ({ step: p.step, value: p.written ?? String(p.value), time: p.time }));
+    kept.nonFinitePoints = apart;
+    warnings.push(
+      `${label}: ${odd.length} of ${points.length} points are not finite (${[...new Set(apart.map((p) => p.value))].join(', ')}); ` +
+        `kept with the entity's attributes (nonFinitePoints), not in the metric series`,
+    );
+    return points.filter((p) => Number.isFinite(p.value));
   };
   // What yProv4ML says about an entity besides what it is: one value each, named after the entity
   // unless the key already is (`train_loader_stat_total_samples`).
@@ -231,7 +263,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     const gen = (genBy.get(id) ?? [])[0];
     const use = (usedBy.get(id) ?? [])[0];
     const act = owner(gen ?? use);
-    keep(act, id, e);
+    const kept = keep(act, id, e, inline !== null);
     const ref = () => {
       const r = { $ref: filePath || id, store: filePath ? 'fs' : 'prov' };
       refOf.set(id, r);
@@ -245,7 +277,16 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       // log_param: the value as written (older files), else the last point of its metric file.
       const written = attr(e, 'parameter_value');
       const points = file?.points ?? [];
-      const value = written !== undefined ? typed(written) : points.length ? points[points.length - 1].value : null;
+      const last = points[points.length - 1];
+      // A NaN parameter cannot be a JSON number: its value is the text the file wrote.
+      const value =
+        written !== undefined
+          ? typed(written)
+          : last
+            ? Number.isFinite(last.value)
+              ? last.value
+              : (last.written ?? String(last.value))
+            : null;
       push(act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value });
       if (points.length > 1) warnings.push(`${label}: ${points.length} values in ${metricFile}; the last is the parameter`);
     } else if (isMetric) {
@@ -255,20 +296,23 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       if (inline) {
         const steps = listOf(attr(e, 'metric_epoch_list'));
         const times = listOf(attr(e, 'metric_timestamp_list'));
-        points = inline
-          .map((v, i) => ({
+        points = inline.map((v, i) => {
+          const value = typeof v === 'number' || typeof v === 'string' ? Number(v) : NaN;
+          return {
             step: steps && Number.isInteger(steps[i]) ? (steps[i] as number) : i,
-            value: Number(v),
+            value,
+            ...(Number.isFinite(value) ? {} : { written: typeof v === 'string' ? v : JSON.stringify(v) }),
             time:
               times && typeof times[i] === 'number'
                 ? (times[i] as number) < 1e11
                   ? Math.round((times[i] as number) * 1000)
                   : (times[i] as number)
                 : null,
-          }))
-          .filter((p) => Number.isFinite(p.value));
+          };
+        });
       } else if (file) points = file.points;
       else if (filePath) warnings.push(`metric ${name}: ${path.extname(filePath) || 'this'} files are not read`);
+      points = setApart(kept, label, points);
       if (points.length) metrics.push({ act, name, context, points });
       // A metric file that could not be read is still a file the run generated.
       if (!points.length && filePath)
@@ -366,25 +410,58 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   }
   for (const a of doc.agent.keys()) agentOf(a);
   const runAttrs = runEntry?.[1];
-  const t0 = timeOf(first(runAttrs, 'execution_start_time', `${NS.prov}startTime`)) ?? 0;
-  const t1 = timeOf(first(runAttrs, 'execution_end_time', `${NS.prov}endTime`)) ?? t0;
+  // Times as written; Python's naive datetime.isoformat() (what the `prov` library writes for a
+  // datetime without tzinfo) has no zone: read as UTC, never as this server's local time, and said.
+  let zoneless = 0;
+  const when = (v: PValue | undefined) => {
+    if (isZoneless(v)) zoneless++;
+    return timeOf(v);
+  };
+  const startOf = (a: PAttrs | undefined) => when(first(a, 'execution_start_time', `${NS.prov}startTime`));
+  const endOf = (a: PAttrs | undefined) => when(first(a, 'execution_end_time', `${NS.prov}endTime`));
+  // Each task's own times (an activity's prov:startTime / endTime), else the run's.
+  const taskTimes = new Map([...taskOf].map(([actId, t]) => [actId, { start: startOf(t.attrs), end: endOf(t.attrs) }]));
+  const starts = [...taskTimes.values()].flatMap((t) => (t.start === undefined ? [] : [t.start]));
+  const ends = [...taskTimes.values()].flatMap((t) => (t.end === undefined ? [] : [t.end]));
+  // The newest yProvML logs the run's times on its `-source:std.time` activity, not on the run's;
+  // a document with no run activity spans its activities.
+  const t0 =
+    startOf(runAttrs) ??
+    acts.map(([, a]) => timeOf(first(a, 'execution_start_time'))).find((t) => t !== undefined) ??
+    (starts.length ? Math.min(...starts) : undefined);
+  const t1 =
+    endOf(runAttrs) ??
+    acts.map(([, a]) => timeOf(first(a, 'execution_end_time'))).find((t) => t !== undefined) ??
+    (ends.length ? Math.max(...ends) : undefined);
+  if (t0 === undefined) warnings.push('the document gives no start time: the run and its tasks are dated 0 (1970-01-01)');
+  if (zoneless)
+    warnings.push(`${zoneless} time${zoneless === 1 ? '' : 's'} written without a time zone (a naive datetime), read as UTC`);
+  const runStart = t0 ?? 0;
+  const runEnd = t1 ?? runStart;
   // An activity's attributes as written, its entities' under `entities` (see the header).
   const attributesOf = (actId: string | null, a: PAttrs | undefined, extra: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...extra };
     if (actId !== null) out.activity = actId;
     for (const [k, v] of Object.entries(a ? record(a) : {}))
-      out[k in out || k === 'entities' || k === 'statements' || k === 'statementNodes' ? `attribute:${k}` : k] = v;
+      out[k in out || k === 'entities' || k === 'statements' || k === 'statementNodes' || k === 'prefix' ? `attribute:${k}` : k] =
+        v;
     const ents = entitiesOf.get(actId === runActId ? null : actId);
     if (ents) out.entities = ents;
     return out;
   };
-  const runAttributes = attributesOf(runActId, runAttrs, { source: 'yProv4ML', document: opts.fileName });
+  // The document's prefix section as written: yProv4ML's prefixes are not IRIs (`yProv4ML`,
+  // `context`) and its `default` names the run's namespace, which no id carries once read.
+  const runAttributes = attributesOf(runActId, runAttrs, {
+    source: 'yProv4ML',
+    document: opts.fileName,
+    ...(Object.keys(doc.prefixes).length ? { prefix: doc.prefixes } : {}),
+  });
   events.push({
     id: id(),
     type: 'workflowBegin',
     run: runId,
     workflow,
-    time: t0,
+    time: runStart,
     ...(agent ? { agent } : {}),
     attributes: runAttributes,
     used: toObject(values.get(null) ?? [], 'USED'),
@@ -397,7 +474,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       task: t.task,
       run: runId,
       transformation: t.transformation,
-      time: t0,
+      time: taskTimes.get(actId)?.start ?? runStart,
       attributes: actId === SYNTH ? {} : attributesOf(actId, t.attrs, {}),
       used: toObject(vals, 'USED'),
     });
@@ -414,12 +491,18 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
         value: p.value,
         ...(p.step !== null ? { step: p.step } : {}),
         ...(m.context ? { context: m.context } : {}),
-        time: p.time ?? t0,
+        time: p.time ?? runStart,
       });
     }
   }
   for (const [actId, t] of taskOf)
-    events.push({ id: id(), type: 'taskEnd', task: t.task, time: t1, generated: toObject(values.get(actId) ?? [], 'GENERATED') });
+    events.push({
+      id: id(),
+      type: 'taskEnd',
+      task: t.task,
+      time: taskTimes.get(actId)?.end ?? Math.max(runEnd, taskTimes.get(actId)?.start ?? runEnd),
+      generated: toObject(values.get(actId) ?? [], 'GENERATED'),
+    });
   // An entity that is no value (a collection, a plan) is still a node: a reference in the `prov` store.
   const provRefs = new Set<string>(); // entities that became references in the `prov` store
   const refFor = (e: string | undefined) => {
@@ -475,7 +558,13 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       if (e && r.type === kind && end(r, 'activity') === placedBy && onlyEnds) mapped.add(r);
     }
   }
-  events.push({ id: id(), type: 'workflowEnd', run: runId, time: t1, generated: toObject(values.get(null) ?? [], 'GENERATED') });
+  events.push({
+    id: id(),
+    type: 'workflowEnd',
+    run: runId,
+    time: runEnd,
+    generated: toObject(values.get(null) ?? [], 'GENERATED'),
+  });
   const statementNode = (iri: string): StatementNode | undefined => {
     if (iri === runActId) return ['run', runId];
     const task = taskOf.get(iri)?.task;

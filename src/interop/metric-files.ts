@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BadUserInputError } from '../errors';
-import { parseMetricCsv, type MetricPoint } from './metric-csv';
+import { readMetricCsv, type MetricPoint } from './metric-csv';
 import { readNetcdfMetric } from './netcdf-metric';
 
 /**
@@ -19,7 +19,7 @@ export interface MetricFileReport {
   points: number;
   /** Why it was not read, or what was read (the experiment row of a unified file). */
   message: string | null;
-  /** The file's own attributes (a NetCDF file's `_name`, `_context`, `_source`). */
+  /** The file's own attributes (a NetCDF file's `_name`, `_context`, `_source`; a CSV header's `name`, `context`, `source`). */
   attributes?: Record<string, unknown>;
 }
 
@@ -89,8 +89,8 @@ export async function readMetricFile(written: string, baseDir: string, row?: num
     return { report: report({ status: 'not-read', format: 'zarr', message: 'Zarr metric stores are not read' }), points: [] };
   try {
     if (ext === '.csv' || ext === '.txt') {
-      const points = parseMetricCsv(fs.readFileSync(foundAt, 'utf8'), written);
-      return { report: report({ format: 'csv', points: points.length }), points };
+      const { points, attributes } = readMetricCsv(fs.readFileSync(foundAt, 'utf8'), written);
+      return { report: report({ format: 'csv', points: points.length, ...(attributes ? { attributes } : {}) }), points };
     }
     const m = await readNetcdfMetric(new Uint8Array(fs.readFileSync(foundAt)), row);
     return {

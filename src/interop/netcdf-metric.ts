@@ -153,7 +153,9 @@ export async function readNetcdfMetric(bytes: Uint8Array, row?: number): Promise
   const points: MetricPoint[] = [];
   for (let i = from; i < from + n; i++) {
     const v = a.values[i];
-    if (!Number.isFinite(v)) continue; // the fill value of a unified file's unused cells
+    // A unified file without `lengths` pads its rows with NaN; anywhere else NaN or an infinity is
+    // a value the run logged (a diverged loss), kept for the importer to set apart.
+    if (!Number.isFinite(v) && a.shape.length === 2 && !a.lengths) continue;
     const t = a.timestamps[i];
     points.push({
       step: Number.isInteger(a.epochs[i]) ? a.epochs[i] : null,

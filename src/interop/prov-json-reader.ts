@@ -1,5 +1,6 @@
 import { BadUserInputError } from '../errors';
 import { NS } from './namespaces';
+import { roundsOff } from './python-json';
 
 /**
  * A PROV-JSON document read into plain maps: qualified names expanded to IRIs where their
@@ -74,6 +75,8 @@ function decode(v: unknown, prefixes: Record<string, string>, field: string): PV
       /^xsd_?\d*:(int|integer|long|double|float)/.test(type ?? '')
     ) {
       const n = Number(raw);
+      // An integer JSON.parse would round was kept as its digits (python-json.ts): keep them.
+      if (typeof raw === 'string' && roundsOff(raw.trim())) return raw.trim();
       if (Number.isFinite(n)) return n;
     }
     if (/#boolean$/.test(t)) return raw === true || raw === 'true';

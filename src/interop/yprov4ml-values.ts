@@ -14,16 +14,23 @@ export function typed(v: PValue | undefined): unknown {
   return v;
 }
 
+// A quoted string (kept) or Python's spelling of a float that is not finite (`nan`, `inf`, `-inf`).
+const PY_TOKENS = /"(?:[^"\\]|\\.)*"|(-?)\b(nan|inf)\b/g;
+
 /**
  * A list that yProv4ML writes as Python text ("[1, 2]", older versions' inline metric lists),
- * or as a JSON list; null when it is not one.
+ * or as a JSON list; null when it is not one. Python writes a diverged loss `nan` (`inf`,
+ * `-inf`): those elements are the strings "NaN", "Infinity", "-Infinity".
  */
 export function listOf(v: PValue | undefined): unknown[] | null {
   const x = typed(v);
   if (Array.isArray(x)) return x;
   if (typeof x !== 'string' || !/^\s*\[.*\]\s*$/s.test(x)) return null;
   try {
-    const parsed: unknown = JSON.parse(x.replace(/'/g, '"'));
+    const json = x
+      .replace(/'/g, '"')
+      .replace(PY_TOKENS, (m, sign: string, t: string) => (t ? `"${sign}${t === 'nan' ? 'NaN' : 'Infinity'}"` : m));
+    const parsed: unknown = JSON.parse(json);
     return Array.isArray(parsed) ? parsed : null;
   } catch {
     return null;
@@ -73,13 +80,23 @@ const STRUCTURAL = new Set([
 export const isStructural = (k: string): boolean => STRUCTURAL.has(localKey(k));
 export const isMetricList = (k: string): boolean => /^metric_(epoch|value|timestamp)_list$/.test(localKey(k));
 
-/** Time of an activity in epoch ms, from seconds or ms, numbers or text. */
+// An ISO date-time with no zone designator (Python's isoformat() of a naive datetime).
+const ZONELESS = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/;
+
+/** True for a date-time written with no time zone, which Date.parse would read as local time. */
+export function isZoneless(v: PValue | undefined): boolean {
+  const x = typed(v);
+  return typeof x === 'string' && ZONELESS.test(x.trim());
+}
+
+/** Time of an activity in epoch ms, from seconds or ms, numbers or text; a zoneless date-time is UTC. */
 export function timeOf(v: PValue | undefined): number | undefined {
   const x = typed(v);
   const n = typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : x;
   if (typeof n === 'number') return n < 1e11 ? Math.round(n * 1000) : Math.round(n);
-  if (typeof n === 'string' && !Number.isNaN(Date.parse(n))) return Date.parse(n);
-  return undefined;
+  if (typeof n !== 'string') return undefined;
+  const t = Date.parse(isZoneless(n) ? `${n.trim()}Z` : n);
+  return Number.isNaN(t) ? undefined : t;
 }
 
 export { asText };

@@ -200,6 +200,27 @@ describe('import of a PROV-JSON document written by the PROV reference library',
     }
   });
 
+  it("each activity's own prov:startTime / endTime times its task; the run spans them; naive times are UTC", async () => {
+    // python3-prov writes a datetime without tzinfo as isoformat() with no zone: "2026-01-01T01:00:00".
+    expect((source.activity['ex:training'] as Record<string, unknown>)['prov:startTime']).toBe('2026-01-01T01:00:00');
+    const res = await app.run<{
+      execution: {
+        startedAt: string;
+        endedAt: string;
+        tasks: { nodes: Array<{ id: string; startedAt: string; endedAt: string }> };
+      };
+    }>('query { execution(id: "seismic-prov") { startedAt endedAt tasks(first: 10) { nodes { id startedAt endedAt } } } }');
+    expect(res.errors).toBeUndefined();
+    // In process, DateTime values come back as Date objects: compare their JSON.
+    const e = JSON.parse(JSON.stringify(res.data!.execution)) as NonNullable<typeof res.data>['execution'];
+    expect([e.startedAt, e.endedAt]).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-01T03:00:00.000Z']);
+    expect(Object.fromEntries(e.tasks.nodes.map((t) => [t.id, [t.startedAt, t.endedAt]]))).toEqual({
+      'task:seismic-prov/tiling': ['2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z'],
+      'task:seismic-prov/training': ['2026-01-01T01:00:00.000Z', '2026-01-01T03:00:00.000Z'],
+    });
+    expect(result.warnings).toContainEqual(expect.stringMatching(/^4 times written without a time zone .*read as UTC/));
+  });
+
   it('importing the same document again changes nothing', async () => {
     const again = await importProvJsonFile(file, { store: app.deps.store, catalog: app.deps.catalog, maxBatchEvents: 5000 });
     expect(again).toMatchObject({ accepted: 0, duplicates: result.events, rejected: 0 });

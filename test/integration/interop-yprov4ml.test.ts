@@ -111,6 +111,8 @@ describe('yProv4ML import of yProvML example output', () => {
     expect(checked).toBeGreaterThan(100);
     expect(run.attributes['yProv4ML:global_rank']).toBe('0');
     expect(run.attributes['yProv4ML:run_id']).toBe(13);
+    // The prefix section, as written (its `default` is the run's namespace, on no id).
+    expect(run.attributes.prefix).toEqual((JSON.parse(fs.readFileSync(FILE_13, 'utf8')) as { prefix: unknown }).prefix);
   });
 
   it('maps log_param to LEARNING_HYPERPARAMETER values of the training, read from their NetCDF files', () => {
@@ -197,5 +199,177 @@ describe('yProv4ML import of yProvML example output', () => {
     // The parameters are there, with no value: their files were not found.
     expect(Object.fromEntries(training.used.map((u) => [u.name, u.value]))).toMatchObject({ lr: null, batch_size: null });
     expect(training.generated.map((g) => g.name)).toEqual(expect.arrayContaining(['MSE_train_file', 'cpu_usage_file']));
+  });
+});
+
+// A run whose training diverged, written by the `prov` library and in yProvML's metric file
+// layouts (test/fixtures/yprov4ml/make_diverged.py): Python writes a float NaN as the bare token
+// NaN in the PROV-JSON and as nan / inf in a CSV, and NetCDF holds NaN as such. None of it may
+// cost the rest of the run, and none of it may vanish.
+describe('yProv4ML import of a diverged run (NaN and infinities)', () => {
+  const FILE = path.join(__dirname, '../fixtures/yprov4ml/diverged/prov_diverged_GR0_0.json');
+  let app: TestApp;
+  let run: NonNullable<RunAnswer['execution']>;
+  let summary: Awaited<ReturnType<typeof importProvJsonFile>>;
+  const training = () => run.tasks.nodes.find((t) => t.id.endsWith('/Context.TRAINING'))!;
+  const entities = (t: { attributes: Json }) => t.attributes.entities as Record<string, Json>;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    summary = await importProvJsonFile(FILE, { store: app.deps.store, catalog: app.deps.catalog, maxBatchEvents: 5000 });
+    const res = await app.run<RunAnswer>(RUN, { id: 'diverged_GR0_0' });
+    expect(res.errors).toBeUndefined();
+    run = res.data!.execution!;
+  });
+  afterAll(() => app?.close());
+
+  it('imports the document whole; the NaN attribute is kept as the string "NaN", with a warning naming it', () => {
+    expect(fs.readFileSync(FILE, 'utf8')).toContain('"$": NaN');
+    expect(summary).toMatchObject({ source: 'yprov4ml', rejected: 0 });
+    expect(summary.warnings[0]).toContain('entity.diverged_model_final.memory_of_model.$');
+    const models = run.tasks.nodes.find((t) => t.id.endsWith('/Context.MODELS'))!;
+    expect(entities(models).diverged_model_final).toMatchObject({
+      total_params: 203530,
+      memory_of_model: 'NaN',
+      seed: '13249385781391849832', // beyond 2^53: its digits, not 13249385781391850000
+    });
+    expect(summary.warnings[1]).toContain('entity.diverged_model_final.seed.$');
+    expect(models.generated.find((g) => g.name === 'diverged_model_final.memory_of_model')?.value).toBe('NaN');
+  });
+
+  it("reads every metric file, keeping the CSV header's name, context and source", () => {
+    const byFile = Object.fromEntries(summary.files.map((f) => [path.basename(f.path), [f.status, f.format, f.points]]));
+    expect(byFile).toEqual({
+      'param_lr_Context.TRAINING_GR0.csv': ['read', 'csv', 2],
+      'MSE_train_Context.TRAINING_GR0.csv': ['read', 'csv', 4],
+      'grad_norm_Context.TRAINING_GR0.nc': ['read', 'CDF-1', 4],
+    });
+    expect(summary.files.find((f) => f.path.includes('MSE_train'))!.attributes).toEqual({
+      name: 'MSE_train',
+      context: 'Context.TRAINING',
+      source: 'LoggingItemKind.METRIC',
+    });
+  });
+
+  it('the metric series hold the finite points; the others stay with their entity as written, each warned', async () => {
+    const series = async (n: string) => {
+      const res = await app.run<{ execution: { metrics: Array<{ step: string; value: number }> } }>(
+        'query($n: String!) { execution(id: "diverged_GR0_0") { metrics(name: $n) { step value } } }',
+        { n },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.execution.metrics.map((m) => [Number(m.step), m.value]);
+    };
+    expect(await series('MSE_train')).toEqual([
+      [0, 0.91],
+      [1, 0.52],
+    ]);
+    expect(await series('grad_norm')).toEqual([
+      [0, 1.5],
+      [3, 0.25],
+    ]);
+    expect(await series('ACC_train')).toEqual([
+      [0, 0.5],
+      [2, 0.75],
+    ]);
+    const kept = entities(training());
+    expect(kept.MSE_train.nonFinitePoints).toEqual([
+      { step: 2, value: 'inf', time: 1760967810000 },
+      { step: 3, value: 'nan', time: 1760967815000 },
+    ]);
+    expect(kept.grad_norm.nonFinitePoints).toEqual([
+      { step: 1, value: 'NaN', time: 1760967805000 },
+      { step: 2, value: '-Infinity', time: 1760967810000 },
+    ]);
+    expect(kept.ACC_train.nonFinitePoints).toEqual([{ step: 1, value: 'NaN', time: null }]);
+    for (const label of ['MSE_train', 'grad_norm', 'ACC_train'])
+      expect(summary.warnings).toContainEqual(
+        expect.stringMatching(new RegExp(`^${label}: 2 of 4 points are not finite|^${label}: 1 of 3`)),
+      );
+  });
+
+  it('a parameter whose last value is NaN is the text its file wrote, not a lost value', () => {
+    const lr = training().used.find((u) => u.name === 'lr');
+    expect(lr).toMatchObject({ role: 'LEARNING_HYPERPARAMETER', value: 'nan' });
+  });
+});
+
+// The newest yProvML's naming (test/fixtures/yprov4ml/make_latest.py follows its source):
+// activities `context:<context>-source:<source>`, artifacts labelled
+// `yProv4ML:<name>-context:<context>[-source:<source>]`, a metric's `source` its logger
+// (`None`, `pyamdgpuinfo`) rather than LoggingItemKind.METRIC, metric files
+// `<name>_<context>_<source>_GR0.csv`, and the run's times logged on `-source:std.time`.
+describe('yProv4ML import of the newest yProvML naming', () => {
+  const FILE = path.join(__dirname, '../fixtures/yprov4ml/latest/prov_mnist_exp_GR0_0.json');
+  let app: TestApp;
+  let doc: Doc;
+  let run: NonNullable<RunAnswer['execution']>;
+  let summary: Awaited<ReturnType<typeof importProvJsonFile>>;
+  const task = (name: string) => run.tasks.nodes.find((t) => t.id === `task:mnist_exp_GR0_0/${name}`)!;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    doc = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Doc;
+    summary = await importProvJsonFile(FILE, { store: app.deps.store, catalog: app.deps.catalog, maxBatchEvents: 5000 });
+    const res = await app.run<RunAnswer>(RUN, { id: 'mnist_exp_GR0_0' });
+    expect(res.errors).toBeUndefined();
+    run = res.data!.execution!;
+  });
+  afterAll(() => app?.close());
+
+  it('reads every metric file the document names, whatever its source', () => {
+    expect(summary).toMatchObject({ source: 'yprov4ml', rejected: 0, duplicates: 0, warnings: [] });
+    expect(summary.files.map((f) => [path.basename(f.path), f.status, f.points])).toEqual([
+      ['MSE_train_Context.TRAINING_None_GR0.csv', 'read', 3],
+      ['cpu_usage_Context.TRAINING_pyamdgpuinfo_GR0.csv', 'read', 2],
+      ['MSE_val_Context.VALIDATION_None_GR0.csv', 'read', 2],
+      ['cpu_usage_Context.VALIDATION_pyamdgpuinfo_GR0.csv', 'read', 1],
+    ]);
+  });
+
+  it('one task per activity, the sources of two contexts apart, each with its attributes as written', () => {
+    const runAct = 'context:mnist_exp_GR0_0';
+    const others = Object.keys(doc.activity).filter((a) => a !== runAct);
+    expect(run.tasks.nodes.map((t) => t.attributes.activity).sort()).toEqual(others.sort());
+    for (const act of others) {
+      const t = run.tasks.nodes.find((n) => n.attributes.activity === act)!;
+      for (const [k, v] of Object.entries(doc.activity[act])) expect([act, k, t.attributes[k]]).toEqual([act, k, asWritten(v)]);
+    }
+    expect(task('Context.TRAINING').used.find((u) => u.name === 'lr')).toMatchObject({
+      role: 'LEARNING_HYPERPARAMETER',
+      value: '0.001', // log_param writes str(value)
+    });
+  });
+
+  it("the run's times come from its std.time source", async () => {
+    const res = await app.run<{ execution: { startedAt: string; endedAt: string } }>(
+      'query { execution(id: "mnist_exp_GR0_0") { startedAt endedAt } }',
+    );
+    expect(JSON.parse(JSON.stringify(res.data!.execution))).toEqual({
+      startedAt: '2025-10-20T13:43:20.250Z',
+      endedAt: '2025-10-20T13:43:40.750Z',
+    });
+  });
+
+  it('metric series per name and context, in the task of their source', async () => {
+    expect([...run.metricNames].sort()).toEqual(['MSE_train', 'MSE_val', 'cpu_usage']);
+    const res = await app.run<{ execution: { metrics: Array<{ step: string; value: number; context: string }> } }>(
+      'query { execution(id: "mnist_exp_GR0_0") { metrics(name: "cpu_usage") { step value context } } }',
+    );
+    expect(res.data!.execution.metrics.map((m) => [m.context, Number(m.step), m.value]).sort()).toEqual([
+      ['TRAINING', 0, 41.5],
+      ['TRAINING', 1, 43],
+      ['VALIDATION', 0, 12.5],
+    ]);
+  });
+
+  it('values are named without the label prefix and context suffix; the dataset and model are recognised', () => {
+    const used = Object.fromEntries(task('Context.TRAINING').used.map((u) => [u.name, u.role]));
+    expect(used).toMatchObject({
+      train_loader: 'LEARNING_DATASET_REFERENCE',
+      train_loader_stat_total_samples: 'DATASET_CHARACTERISTIC',
+    });
+    const models = Object.fromEntries(task('models').generated.map((g) => [g.name, g.value]));
+    expect(models).toMatchObject({ 'mnist_model_final.total_params': 203530, 'mnist_model_final.memory_of_model': 0.81412 });
   });
 });

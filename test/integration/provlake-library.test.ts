@@ -463,3 +463,109 @@ describe('a lifecycle script instrumented with the ProvLake library, replayed re
     expect(await Promise.all([...runs.values(), 'global'].map((id) => run(s, id)))).toEqual(before);
   });
 });
+
+describe("Python's NaN and Infinity in a bag (requests before 2.28 posts json= with json.dumps' allow_nan=True)", () => {
+  let s: Served;
+  beforeAll(async () => {
+    s = await serve();
+  }, 60_000);
+  afterAll(() => stop(s));
+
+  it('the bag lands whole: each non-finite value kept as the string of its token, a 64-bit integer as its digits, with W warnings the library logs', async () => {
+    // Written by Python's json.dumps from task-output.json with a NaN loss (README.md).
+    const raw = fs.readFileSync(path.join(FIXTURES, 'task-output-nan.txt'), 'utf8');
+    expect(raw).toContain('"loss": NaN');
+    const res = await fetch(`${s.base}/provlake/retrospective-provenance?with_validation=True`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
+    const a = (await res.json()) as { accepted: number; rejected: number; warnings: string[]; error: unknown[][] };
+    expect({ status: res.status, a }).toEqual({ status: 200, a: expect.anything() });
+    expect(a).toMatchObject({ rejected: 0 });
+    expect(a.accepted).toBeGreaterThan(0);
+    expect(a.warnings).toEqual([
+      expect.stringContaining('[0].prov_obj.values.loss'),
+      expect.stringContaining('[0].prov_obj.values.seed'),
+    ]);
+    expect(a.warnings[0]).toContain('4 numbers');
+    expect(a.error).toEqual([
+      [
+        expect.objectContaining({ code: 'W001', type: 'NON_FINITE_NUMBER' }),
+        expect.objectContaining({ code: 'W001', type: 'BIG_INTEGER' }),
+      ],
+    ]);
+
+    const req = JSON.parse(raw.replace(/NaN|-?Infinity/g, '0')) as TaskReq[];
+    const { wf_execution, id } = req[0].prov_obj.task;
+    const t = (await task(s, `${wf_execution}:train:${id}`))!;
+    expect(t.status).toBe('FINISHED');
+    const out = byName(t.generated);
+    expect(out.loss.value).toBe('NaN');
+    expect(out.grad_norm.value).toBe('Infinity');
+    expect(out.accuracy.value).toBe(0.93);
+    expect(out.history.value).toEqual([0.6, 0.4, 'NaN', '-Infinity']);
+    // A 64-bit seed, digit for digit (JSON.parse would give 13249385781391850000).
+    expect(out.seed.value).toBe('13249385781391849832');
+    expect(out.model_file.dataReference).toEqual({ uri: '/models/model188.hdf5', store: 'fs' });
+  });
+
+  it('text that is not JSON even so is still refused whole, with JSON.parse’s message', async () => {
+    const res = await fetch(`${s.base}/provlake/retrospective-provenance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[{"loss": NaN, }]',
+    });
+    expect(res.status).toBe(400);
+    const a = (await res.json()) as { errors: Array<{ message: string }> };
+    expect(a.errors[0].message).toMatch(/^request body is not JSON/);
+  });
+});
+
+describe("the library's offline log (no service URL: one JSON bag per line), posted line by line", () => {
+  let s: Served;
+  beforeAll(async () => {
+    s = await serve();
+  }, 60_000);
+  afterAll(() => stop(s));
+
+  it('every bag lands, NaN and the 64-bit seed included, and the run reads back whole', async () => {
+    const lines = fs
+      .readFileSync(path.join(FIXTURES, 'offline-session.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    expect(lines.length).toBe(8);
+    let accepted = 0;
+    const warnings: string[] = [];
+    for (const line of lines) {
+      const res = await fetch(`${s.base}/provlake/retrospective-provenance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: line,
+      });
+      const a = (await res.json()) as { accepted: number; rejected: number; warnings?: string[] };
+      expect({ status: res.status, rejected: a.rejected }).toEqual({ status: 200, rejected: 0 });
+      accepted += a.accepted;
+      warnings.push(...(a.warnings ?? []));
+    }
+    expect(accepted).toBeGreaterThan(0);
+    expect(warnings.join('\n')).toMatch(/values\.seed/);
+    expect(warnings.join('\n')).toMatch(/values\.loss/);
+
+    const r = (await run(s, 'offline-run-1'))!;
+    expect(r).toMatchObject({ status: 'FINISHED', experiment: { name: 'offline_training' } });
+    const train = r.tasks.nodes.find((t) => t.transformation.name === 'train')!;
+    expect(train.status).toBe('FINISHED');
+    expect(byName(train.used).seed.value).toBe('13249385781391849832');
+    expect(byName(train.used).dataset.dataReference).toEqual({ uri: '/data/train.h5', store: 'fs' });
+    expect(byName(train.generated).loss.value).toBe('NaN');
+    expect(byName(train.generated).grad_norm.value).toBe('Infinity');
+    // train -> epoch iterations -> batch, the second iteration's loss the NaN it logged
+    const epochs = train.children!.nodes;
+    expect(epochs.map((e) => [e.transformation.name, byName(e.generated).loss.value])).toEqual([
+      ['epoch', 0.7],
+      ['epoch', 'NaN'],
+    ]);
+    expect(epochs.map((e) => e.children!.nodes.map((b) => byName(b.generated).batch_loss.value))).toEqual([[0.7], ['NaN']]);
+  });
+});

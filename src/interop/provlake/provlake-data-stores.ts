@@ -59,7 +59,7 @@ export async function handleDataStores(
 
   let body: unknown;
   try {
-    body = await readJson(req, deps.config.maxBodyBytes);
+    body = (await readJson(req, deps.config.maxBodyBytes)).value;
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       req.resume();

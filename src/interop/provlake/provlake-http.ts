@@ -1,9 +1,11 @@
 import type http from 'node:http';
+import { parsePythonJson, type PythonJson } from '../python-json';
 
 /** HTTP helpers of the ProvLake routes (plain node handlers beside Apollo's /graphql). */
 export class BodyTooLarge extends Error {}
 
-export async function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
+/** The body as JSON; Python's NaN / Infinity tokens (requests' `json=` before 2.28 writes them) are read too. */
+export async function readJson(req: http.IncomingMessage, max: number): Promise<PythonJson> {
   if (Number(req.headers['content-length'] ?? 0) > max) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -12,7 +14,7 @@ export async function readJson(req: http.IncomingMessage, max: number): Promise<
     if (size > max) throw new BodyTooLarge();
     chunks.push(c as Buffer);
   }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  return parsePythonJson(Buffer.concat(chunks).toString('utf8'));
 }
 
 export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {

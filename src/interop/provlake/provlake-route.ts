@@ -6,6 +6,7 @@ import { specHash } from '../../ingest/workflow-spec';
 import { handleDataStores, DATA_STORES } from './provlake-data-stores';
 import { mapRequests, runsWithCycles } from './provlake-events';
 import { BodyTooLarge, fail, pathOf, readJson, send } from './provlake-http';
+import { parsedWarnings, type PythonJson } from '../python-json';
 import { OpenTasks } from './provlake-nesting';
 import { prospectiveToSpec } from './provlake-prospective';
 import { parseRetrospectiveBody } from './provlake-requests';
@@ -62,8 +63,10 @@ export async function handleProvLakeRoute(
     );
   }
   let body: unknown;
+  let parsed: PythonJson;
   try {
-    body = await readJson(req, deps.config.maxBodyBytes);
+    parsed = await readJson(req, deps.config.maxBodyBytes);
+    body = parsed.value;
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       req.resume();
@@ -78,11 +81,22 @@ export async function handleProvLakeRoute(
     }
     return fail(res, 400, ErrorCode.BAD_USER_INPUT, `request body is not JSON: ${(err as Error).message}`, { field: 'body' });
   }
+  // Python's NaN / Infinity were kept as strings: said in our shape and as the library's
+  // warnings (a `W` code, which its with_validation mode logs as a warning, not an error).
+  const kept = parsedWarnings(parsed, ' of this body');
+  const warnings = kept.map((w) => w.message);
+  const warned = kept.map((w) => ({ code: 'W001', type: w.type, explanation: w.message }));
   try {
     if (prospective) {
       const spec = prospectiveToSpec(body);
       const { workflow, created } = await deps.store.registerWorkflow(spec, specHash(spec));
-      return send(res, created ? 201 : 200, { workflow: workflow.name, version: workflow.version, created, error: [] });
+      return send(res, created ? 201 : 200, {
+        workflow: workflow.name,
+        version: workflow.version,
+        created,
+        ...(warnings.length ? { warnings } : {}),
+        error: warned.length ? [warned] : [],
+      });
     }
     const requests = parseRetrospectiveBody(body);
     const nestRuns = runsWithCycles(requests);
@@ -125,16 +139,19 @@ export async function handleProvLakeRoute(
       // Each issue also names the ProvLake request its event came from.
       total.issues.push(...r.issues.map((is) => ({ ...is, index: from + is.index, request: chunk[is.index].request })));
     }
-    const error = total.issues.length
-      ? [
-          total.issues.map((is) => ({
-            code: 'E422',
-            type: is.code,
-            explanation: `request ${(is as { request?: number }).request}: ${is.field}: ${is.message}`,
-          })),
-        ]
-      : [];
-    return send(res, 200, { ...total, requests: requests.length, events: mapped.events.length, error });
+    const errors = total.issues.map((is) => ({
+      code: 'E422',
+      type: is.code,
+      explanation: `request ${(is as { request?: number }).request}: ${is.field}: ${is.message}`,
+    }));
+    const error = errors.length || warned.length ? [[...warned, ...errors]] : [];
+    return send(res, 200, {
+      ...total,
+      requests: requests.length,
+      events: mapped.events.length,
+      ...(warnings.length ? { warnings } : {}),
+      error,
+    });
   } catch (err) {
     if (err instanceof ProvmlError) {
       const status = err.code === ErrorCode.LIMIT_EXCEEDED ? 413 : err.code === ErrorCode.FORBIDDEN ? 403 : 400;
