@@ -36,39 +36,33 @@ class SpoolContents(object):
         self.rejected = 0
         self.rejected_events = []
         self.torn_lines = 0
+        self.torn_at = []  # 1-based line numbers of torn lines (a crash mid-write), in file order
         self.failed_reasons = []
 
 
 def read_spool(path, include_rejected=False):
-    """Parse a spool; `pending` keeps the original order of events not yet acknowledged."""
+    """Parse a spool; `pending` keeps the original order of events not yet acknowledged.
+
+    A line that is not a whole record (torn by a crash mid-write) is counted in `torn_at` by its
+    line number and skipped: every whole line around it still counts.
+    """
     contents = SpoolContents()
     events = {}
     acked = set()
     rejected = set()
     with open(path, "r", encoding="utf-8", errors="replace") as handle:
-        for line in handle:
+        for number, line in enumerate(handle, 1):
             line = line.strip()
             if not line:
                 continue
             try:
                 record = json.loads(line)
-            except ValueError:
+                kind = _apply(record, contents, events, acked, rejected)
+            except (ValueError, TypeError, AttributeError):
+                kind = None
+            if kind is None:
                 contents.torn_lines += 1
-                continue
-            if not isinstance(record, dict):
-                contents.torn_lines += 1
-            elif "$ack" in record:
-                acked.update(record["$ack"])
-            elif "$rejected" in record:
-                rejected.update(item.get("id") for item in record["$rejected"])
-            elif "$spec" in record:
-                contents.specs.append(record["$spec"])
-            elif "$failed" in record:
-                contents.failed_reasons.append(record["$failed"].get("reason", ""))
-            elif isinstance(record.get("id"), str):
-                events.setdefault(record["id"], record)
-            else:
-                contents.torn_lines += 1
+                contents.torn_at.append(number)
     for event_id, event in events.items():
         if event_id in acked:
             contents.acked += 1
@@ -78,6 +72,26 @@ def read_spool(path, include_rejected=False):
         else:
             contents.pending.append(event)
     return contents
+
+
+def _apply(record, contents, events, acked, rejected):
+    """Take one parsed line into the tallies; None when it is no record of the spool format."""
+    if not isinstance(record, dict):
+        return None
+    if "$ack" in record:
+        acked.update(str(i) for i in record["$ack"])
+    elif "$rejected" in record:
+        rejected.update(item.get("id") if isinstance(item, dict) else item for item in record["$rejected"])
+    elif "$spec" in record:
+        contents.specs.append(record["$spec"])
+    elif "$failed" in record:
+        failed = record["$failed"]
+        contents.failed_reasons.append(failed.get("reason", "") if isinstance(failed, dict) else "")
+    elif isinstance(record.get("id"), str):
+        events.setdefault(record["id"], record)
+    else:
+        return None
+    return True
 
 
 class SpoolWriter(object):

@@ -30,6 +30,8 @@ export interface SpoolContents {
   rejected: number;
   rejectedEvents: IngestEvent[];
   tornLines: number;
+  /** 1-based line numbers of the torn lines (a crash mid-write), in file order. */
+  tornAt: number[];
   failedReasons: string[];
 }
 
@@ -56,6 +58,7 @@ export async function readSpool(file: string, includeRejected = false): Promise<
     rejected: 0,
     rejectedEvents: [],
     tornLines: 0,
+    tornAt: [],
     failedReasons: [],
   };
   let text: string;
@@ -68,17 +71,22 @@ export async function readSpool(file: string, includeRejected = false): Promise<
   const events = new Map<string, IngestEvent>();
   const acked = new Set<string>();
   const rejected = new Set<string>();
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
+  const lines = text.split('\n');
+  const torn = (index: number) => {
+    contents.tornLines += 1;
+    contents.tornAt.push(index + 1);
+  };
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trim();
     if (!line) continue;
     let record: unknown;
     try {
       record = JSON.parse(line);
     } catch {
-      contents.tornLines += 1;
+      torn(index);
       continue;
     }
-    if (!isRecord(record)) contents.tornLines += 1;
+    if (!isRecord(record)) torn(index);
     else if ('$ack' in record) for (const id of asArray(record.$ack)) acked.add(String(id));
     else if ('$rejected' in record) for (const r of asArray(record.$rejected)) rejected.add(String(isRecord(r) ? r.id : r));
     else if ('$spec' in record && isRecord(record.$spec)) contents.specs.push(record.$spec as JsonObject);
@@ -86,7 +94,7 @@ export async function readSpool(file: string, includeRejected = false): Promise<
       contents.failedReasons.push(String(isRecord(record.$failed) ? (record.$failed.reason ?? '') : ''));
     else if (isIngestEvent(record)) {
       if (!events.has(record.id)) events.set(record.id, record);
-    } else contents.tornLines += 1;
+    } else torn(index);
   }
   for (const [id, event] of events) {
     if (acked.has(id)) contents.acked += 1;
