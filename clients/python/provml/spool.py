@@ -9,8 +9,10 @@ One JSON object a line:
 Append-only, so a crash loses at most a torn last line, which reading skips. Events neither
 acknowledged nor rejected are what the next start, or `python -m provml replay`, sends again.
 """
+import collections
 import errno
 import json
+import logging
 import os
 import threading
 
@@ -20,6 +22,8 @@ except ImportError:  # not on POSIX: no cross-process lock, the rest works
     fcntl = None
 
 from .transport import dumps
+
+log = logging.getLogger("provml")
 
 
 class SpoolLocked(RuntimeError):
@@ -94,49 +98,107 @@ def _apply(record, contents, events, acked, rejected):
     return True
 
 
-class SpoolWriter(object):
-    """Appends to one spool file, holding an exclusive lock on it while open."""
+# What a spool keeps in memory while its disk refuses writes (ENOSPC, EDQUOT, EIO): beyond this,
+# new event lines are dropped and counted (`dropped_events`), never silently.
+MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 
-    def __init__(self, path, fsync=True):
+
+class SpoolWriter(object):
+    """Appends to one spool file, holding an exclusive lock on it while open.
+
+    Writes go through os.write on an O_APPEND descriptor, so what reached the file is known to
+    the byte. When the disk refuses a write (full, quota, I/O error), nothing raises into the
+    job: the lines not written stay in memory, in order (up to `max_buffered_bytes`), every later
+    write tries them first, a warning says so once, and event lines beyond the bound are counted
+    in `dropped_events`. `close()` makes a last try and returns the lines still not written, for
+    the caller to put elsewhere.
+    """
+
+    def __init__(self, path, fsync=True, max_buffered_bytes=MAX_BUFFERED_BYTES):
         self.path = path
         self.fsync = fsync
+        self.max_buffered_bytes = max_buffered_bytes
+        self.dropped_events = 0
+        self.write_errors = 0
+        self.last_error = None
+        self._pending = bytearray()  # bytes not yet on disk, in order
+        self._pending_lines = collections.deque()  # [text, bytes not yet on disk] per line of _pending
+        self._warned = False
         self._lock = threading.Lock()  # close() may write while the sender is still alive
+        self._closed = False
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
-        self._handle = open(path, "a+", encoding="utf-8")
+        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         if fcntl is not None:
             try:
-                fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as err:
-                self._handle.close()
+                os.close(self._fd)
                 if err.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise SpoolLocked("spool %s is in use by another process" % path)
                 raise
         # A torn last line from a crash must not swallow the first line written now.
-        self._handle.seek(0, os.SEEK_END)
-        if self._handle.tell() > 0:
-            self._handle.seek(self._handle.tell() - 1)
-            if self._handle.read(1) != "\n":
-                self._handle.write("\n")
-        self._handle.seek(0, os.SEEK_END)
+        size = os.fstat(self._fd).st_size
+        if size > 0 and os.pread(self._fd, 1, size - 1) != b"\n":
+            self._pending += b"\n"
+            self._pending_lines.append(["", 1])
+            self._flush_pending()
 
-    def _write(self, lines):
-        with self._lock:
-            if self._handle.closed:
-                raise ValueError("spool %s is closed" % self.path)
-            self._handle.write("".join(line + "\n" for line in lines))
-            self._handle.flush()
+    @property
+    def buffered(self):
+        """Bytes waiting in memory for the disk to take them."""
+        return len(self._pending)
+
+    def _flush_pending(self):
+        """Write what is pending; True once all of it is on disk (fsynced when asked)."""
+        try:
+            while self._pending:
+                n = os.write(self._fd, self._pending)
+                del self._pending[:n]
+                lines = self._pending_lines
+                while n and lines:  # forget the lines now wholly on disk
+                    taken = min(n, lines[0][1])
+                    lines[0][1] -= taken
+                    n -= taken
+                    if lines[0][1] == 0:
+                        lines.popleft()
             if self.fsync:
-                os.fsync(self._handle.fileno())
+                os.fsync(self._fd)
+            return True
+        except OSError as err:
+            self.write_errors += 1
+            self.last_error = err
+            if not self._warned:
+                self._warned = True
+                log.warning("provml: cannot write the spool %s (%s); keeping up to %d MB of it in "
+                            "memory and retrying on every write; events beyond that are counted "
+                            "as dropped", self.path, err.strerror or err,
+                            self.max_buffered_bytes // (1024 * 1024) or 1)
+            return False
+
+    def _write(self, lines, events=False):
+        with self._lock:
+            if self._closed:
+                raise ValueError("spool %s is closed" % self.path)
+            self._flush_pending()  # the older lines first: the file keeps its order
+            for line in lines:
+                data = (line + "\n").encode("utf-8")
+                if self._pending and len(self._pending) + len(data) > self.max_buffered_bytes:
+                    if events:
+                        self.dropped_events += 1
+                    continue
+                self._pending += data
+                self._pending_lines.append([line, len(data)])
+            self._flush_pending()
 
     def append_events(self, events):
         if events:
-            self._write([dumps(event) for event in events])
+            self._write([dumps(event) for event in events], events=True)
 
     def append_lines(self, texts):
         """Events already serialised by `dumps` (one line each)."""
         if texts:
-            self._write(texts)
+            self._write(texts, events=True)
 
     def append_spec(self, spec):
         self._write([dumps({"$spec": spec})])
@@ -153,6 +215,13 @@ class SpoolWriter(object):
         self._write([dumps({"$failed": {"ids": list(ids), "reason": reason}})])
 
     def close(self):
+        """Last try at what is pending, then close; returns the whole lines that never reached
+        the file (empty when all did), for the caller to keep elsewhere."""
         with self._lock:
-            if not self._handle.closed:
-                self._handle.close()
+            if self._closed:
+                return []
+            self._closed = True
+            # A line begun on disk is there torn (replay names it) and whole in what is returned.
+            left = [] if self._flush_pending() else [text for text, _ in self._pending_lines if text]
+            os.close(self._fd)
+            return left
