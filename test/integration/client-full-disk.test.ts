@@ -112,4 +112,34 @@ describe('capture client spool on a full disk', () => {
     expect(steps([...events.values()])).toEqual(range(300));
     expect((await readSpool(report.rescued!)).specs).toEqual([SPEC]);
   });
+
+  it('a full queue whose overflow file cannot be written drops and counts instead of throwing into the job', async () => {
+    if (skipped) return;
+    fill(disk);
+    const logs: string[] = [];
+    // Everything on the full disk: spool, overflow files; a rescue goes to the temp directory.
+    const client = createClient({
+      mode: 'offline',
+      spoolFile: path.join(disk, 'spool.jsonl'),
+      spoolDir: disk,
+      maxQueue: 10,
+      specs: [SPEC],
+      spoolFsync: false,
+      handleSigterm: false,
+      log: (_level, m) => logs.push(m),
+    });
+    const r = client.startRun('fulldisk', { run: 'overflow-run' });
+    // A synchronous loop: the sender gets no turn, so the queue fills and spills (~130 KB).
+    for (let step = 0; step < 1500; step++) r.logMetric('loss', 1 / (step + 1), { step });
+    r.end();
+    const report = await client.close(5000);
+    expect(logs.some((m) => m.includes('overflow file cannot be written'))).toBe(true);
+    const found = new Set<string>();
+    for (const file of [path.join(disk, 'spool.jsonl'), report.rescued].filter((f): f is string => !!f))
+      for (const e of (await readSpool(file)).pending) found.add(e.id);
+    expect(report.stats.dropped).toBeGreaterThan(0);
+    // Every event the client took is in a file or counted as dropped.
+    expect(found.size + report.stats.dropped).toBe(report.stats.queued);
+    if (report.rescued) fs.rmSync(report.rescued, { force: true });
+  });
 });
