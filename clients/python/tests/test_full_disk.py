@@ -121,6 +121,27 @@ class FullDiskTest(unittest.TestCase):
         self.assertTrue(any("event(s) lost" in line for line in logs.output), logs.output)
         self.assertEqual([f for f in os.listdir(self.disk) if f.startswith("rescued-")], [])
 
+    def test_a_full_queue_whose_overflow_file_cannot_be_written_drops_and_counts(self):
+        _fill(self.disk)
+        saved = tempfile.tempdir
+        tempfile.tempdir = self.base  # the rescue of the spool's memory goes here
+        try:
+            with self.assertLogs("provml", level="WARNING") as logs:
+                client = self._run(3000, spill_dir=self.disk, max_queue=5)
+                report = client.close()
+        finally:
+            tempfile.tempdir = saved
+        self.assertTrue(any("overflow file cannot be written" in line for line in logs.output),
+                        logs.output)
+        found = set()
+        for path in (self.spool, report.rescued):
+            if path:
+                found.update(e["id"] for e in read_spool(path).pending)
+        # Every event the client took (3000 metrics, the run's begin and end) is in a file or
+        # counted as dropped.
+        self.assertGreater(report.stats.dropped, 0)
+        self.assertEqual(len(found) + report.stats.dropped, 3002)
+
     def test_a_writer_keeps_byte_order_across_a_full_disk(self):
         filler = _fill(self.disk)
         writer = SpoolWriter(self.spool, fsync=True)
