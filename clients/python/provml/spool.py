@@ -121,8 +121,9 @@ class SpoolWriter(object):
         self.dropped_events = 0
         self.write_errors = 0
         self.last_error = None
-        self._pending = bytearray()  # bytes not yet on disk, in order
-        self._pending_lines = collections.deque()  # [text, bytes not yet on disk] per line of _pending
+        # Lines not yet wholly on disk, in order: [text, encoded bytes, bytes already written].
+        self._pending = collections.deque()
+        self._pending_bytes = 0
         self._warned = False
         self._lock = threading.Lock()  # close() may write while the sender is still alive
         self._closed = False
@@ -140,56 +141,76 @@ class SpoolWriter(object):
         # A torn last line from a crash must not swallow the first line written now.
         size = os.fstat(self._fd).st_size
         if size > 0 and os.pread(self._fd, 1, size - 1) != b"\n":
-            self._pending += b"\n"
-            self._pending_lines.append(["", 1])
+            self._enqueue([""], False, 0)
             self._flush_pending()
 
     @property
     def buffered(self):
         """Bytes waiting in memory for the disk to take them."""
-        return len(self._pending)
+        return self._pending_bytes
+
+    def _failed(self, err):
+        self.write_errors += 1
+        self.last_error = err
+        if not self._warned:
+            self._warned = True
+            log.warning("provml: cannot write the spool %s (%s); keeping up to %d MB of it in "
+                        "memory and retrying on every write; events beyond that are counted "
+                        "as dropped", self.path, err.strerror or err,
+                        self.max_buffered_bytes // (1024 * 1024) or 1)
+        return False
+
+    def _enqueue(self, lines, events, written):
+        """Keep `lines` (of which the first `written` bytes reached the disk) for a later try."""
+        for line in lines:
+            data = (line + "\n").encode("utf-8")
+            if written >= len(data):
+                written -= len(data)
+                continue
+            if self._pending and self._pending_bytes + len(data) > self.max_buffered_bytes:
+                if events:
+                    self.dropped_events += 1
+                continue
+            self._pending.append([line, data, written])
+            self._pending_bytes += len(data) - written
+            written = 0
 
     def _flush_pending(self):
-        """Write what is pending; True once all of it is on disk (fsynced when asked)."""
+        """Write what is pending (the slow path, after a refused write); True once all of it
+        is on disk (fsynced when asked)."""
         try:
             while self._pending:
-                n = os.write(self._fd, self._pending)
-                del self._pending[:n]
-                lines = self._pending_lines
-                while n and lines:  # forget the lines now wholly on disk
-                    taken = min(n, lines[0][1])
-                    lines[0][1] -= taken
-                    n -= taken
-                    if lines[0][1] == 0:
-                        lines.popleft()
+                entry = self._pending[0]
+                n = os.write(self._fd, entry[1][entry[2]:])
+                entry[2] += n
+                self._pending_bytes -= n
+                if entry[2] == len(entry[1]):
+                    self._pending.popleft()
             if self.fsync:
                 os.fsync(self._fd)
             return True
         except OSError as err:
-            self.write_errors += 1
-            self.last_error = err
-            if not self._warned:
-                self._warned = True
-                log.warning("provml: cannot write the spool %s (%s); keeping up to %d MB of it in "
-                            "memory and retrying on every write; events beyond that are counted "
-                            "as dropped", self.path, err.strerror or err,
-                            self.max_buffered_bytes // (1024 * 1024) or 1)
-            return False
+            return self._failed(err)
 
     def _write(self, lines, events=False):
         with self._lock:
             if self._closed:
                 raise ValueError("spool %s is closed" % self.path)
-            self._flush_pending()  # the older lines first: the file keeps its order
-            for line in lines:
-                data = (line + "\n").encode("utf-8")
-                if self._pending and len(self._pending) + len(data) > self.max_buffered_bytes:
-                    if events:
-                        self.dropped_events += 1
-                    continue
-                self._pending += data
-                self._pending_lines.append([line, len(data)])
-            self._flush_pending()
+            # The older lines first, so the file keeps its order; while the disk refuses them,
+            # the new ones queue behind.
+            if self._pending and not self._flush_pending():
+                self._enqueue(lines, events, 0)
+                return
+            data = "".join(line + "\n" for line in lines).encode("utf-8")
+            written = 0
+            try:
+                while written < len(data):
+                    written += os.write(self._fd, data[written:])
+                if self.fsync:
+                    os.fsync(self._fd)
+            except OSError as err:
+                self._enqueue(lines, events, written)
+                self._failed(err)
 
     def append_events(self, events):
         if events:
@@ -222,6 +243,6 @@ class SpoolWriter(object):
                 return []
             self._closed = True
             # A line begun on disk is there torn (replay names it) and whole in what is returned.
-            left = [] if self._flush_pending() else [text for text, _ in self._pending_lines if text]
+            left = [] if self._flush_pending() else [e[0] for e in self._pending if e[0]]
             os.close(self._fd)
             return left

@@ -235,15 +235,21 @@ export class SpoolWriter {
     return this.pendingBytes;
   }
 
-  private enqueue(lines: string[], event: boolean): void {
+  /** Keeps `lines` (of which the first `written` bytes reached the disk) for a later try. */
+  private enqueue(lines: readonly string[], event: boolean, written = 0): void {
     for (const text of lines) {
       const bytes = Buffer.from(text + '\n', 'utf8');
+      if (written >= bytes.length) {
+        written -= bytes.length;
+        continue;
+      }
       if (this.pending.length && this.pendingBytes + bytes.length > this.maxBufferedBytes) {
         if (event) this.droppedEvents += 1;
         continue;
       }
-      this.pending.push({ text, bytes, done: 0, event });
-      this.pendingBytes += bytes.length;
+      this.pending.push({ text, bytes, done: written, event });
+      this.pendingBytes += bytes.length - written;
+      written = 0;
     }
   }
 
@@ -307,12 +313,32 @@ export class SpoolWriter {
     }
   }
 
-  /** Appends lines (then fsyncs) off the job's thread; writes are applied in call order. */
+  /**
+   * Appends lines (then fsyncs) off the job's thread; writes are applied in call order. The usual
+   * path is one write of the whole batch; after a refused write, the lines wait in `pending`
+   * (written first, line by line, on the next turn).
+   */
   private write(lines: string[], event = false): Promise<void> {
     const next = this.chain.then(async () => {
-      if (this.fd === null) throw new Error(`spool ${this.path} is closed`);
-      this.enqueue(lines, event);
-      await this.flushPending();
+      const fd = this.fd;
+      if (fd === null) throw new Error(`spool ${this.path} is closed`);
+      if (this.pending.length && !(await this.flushPending())) {
+        this.enqueue(lines, event);
+        return;
+      }
+      const data = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
+      let written = 0;
+      try {
+        while (written < data.length) {
+          written += await new Promise<number>((resolve, reject) =>
+            fs.write(fd, data, written, data.length - written, null, (err, n) => (err ? reject(err) : resolve(n))),
+          );
+        }
+        if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        this.enqueue(lines, event, written);
+        this.writeFailed(err as Error);
+      }
     });
     this.chain = next.catch(() => undefined);
     return next;
