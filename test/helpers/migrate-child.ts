@@ -9,7 +9,8 @@ import { silentLogger } from '../../src/logger';
  */
 async function main() {
   const [url, dir = MIGRATIONS_DIR] = process.argv.slice(2);
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  // Named, so a test can tell this process's session from its own in pg_stat_activity.
+  const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'provml-migrate-child' });
   try {
     await pool.query('SELECT 1');
     process.stdout.write('ready\n');

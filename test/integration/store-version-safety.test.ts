@@ -51,6 +51,8 @@ describe('store version safety', () => {
   beforeEach(async () => {
     db = await createTestDatabase('provml_version');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    // An idle connection ended by the DROP DATABASE … WITH (FORCE) of afterEach is no failure.
+    pool.on('error', () => undefined);
   });
   afterEach(async () => {
     await pool?.end();
@@ -111,7 +113,7 @@ describe('store version safety', () => {
     // Wait until the migration is running (its sleep shows in pg_stat_activity), then SIGKILL.
     for (let i = 0; ; i++) {
       const busy = await pool.query(
-        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()`,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'provml-migrate-child' AND query LIKE '%pg_sleep(3)%'`,
       );
       if (busy.rowCount) break;
       if (i > 600) throw new Error(`the migration never started:\n${(await child.done).err}`);
@@ -136,7 +138,7 @@ describe('store version safety', () => {
     const child = migrateInChild(db.url, dir);
     for (let i = 0; ; i++) {
       const busy = await pool.query(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'provml-migrate-child' AND query LIKE '%pg_sleep(2)%'`,
       );
       if (busy.rowCount) break;
       if (i > 600) throw new Error(`the migration never started:\n${(await child.done).err}`);
@@ -145,11 +147,12 @@ describe('store version safety', () => {
     child.kill('SIGKILL');
     await child.done;
     // Wait for the orphaned backend to end (it notices the closed socket after its sleep).
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; ; i++) {
       const left = await pool.query(
-        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'provml-migrate-child'`,
       );
       if (!left.rowCount) break;
+      if (i > 600) throw new Error('the session of the killed process never ended');
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await appliedRows(pool)).toEqual(['001_a.sql']);
