@@ -17,6 +17,18 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'start the GraphQL server (PORT, HOST, PROVML_DATA_DIR, PROVML_DATABASE_URL)',
     load: async () => (await import('./commands/serve-command')).serveCommand,
   },
+  migrate: {
+    summary: "bring the provenance store to this provml's schema (refuses a newer store's)",
+    load: async () => (await import('./commands/migrate-command')).migrateCommand,
+  },
+  backup: {
+    summary: 'copy the local store (PROVML_DATA_DIR) to a new directory, with no server running',
+    load: async () => (await import('./commands/backup-command')).backupCommand,
+  },
+  restore: {
+    summary: 'bring a backup back as the local store of an empty PROVML_DATA_DIR',
+    load: async () => (await import('./commands/backup-command')).restoreCommand,
+  },
   ingest: {
     summary: 'send a file of events (one JSON object a line) in batches',
     load: async () => (await import('./commands/ingest-command')).ingestCommand,

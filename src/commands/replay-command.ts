@@ -14,6 +14,8 @@ import { DEFAULT_URL, resolveToken, SERVER_OPTIONS } from './server-options';
 export interface ReplayResult {
   sent: number;
   pending: number;
+  /** 1-based numbers of the spool's torn lines (a crash mid-write): skipped, every whole line sent. */
+  tornAt: number[];
   stats: PipelineStats;
 }
 
@@ -42,7 +44,12 @@ export async function replaySpool(file: string, url: string, opts: ReplayOptions
   await pipeline.flush(opts.timeoutMs ?? 60_000);
   const report = await pipeline.close(0);
   const after = await readSpool(file);
-  return { sent: before.pending.length - after.pending.length, pending: after.pending.length, stats: report.stats };
+  return {
+    sent: before.pending.length - after.pending.length,
+    pending: after.pending.length,
+    tornAt: before.tornAt,
+    stats: report.stats,
+  };
 }
 
 /** Spool files named on the command line: files as given, directories for their *.jsonl. */
@@ -60,18 +67,22 @@ export function spoolFiles(paths: string[]): string[] {
 
 /**
  * `provml replay`: exit 0 when every spool is fully sent, 1 when events are still pending (or a
- * spool is in use by a live process), 2 on a usage error.
+ * spool is in use by a live process; or, with --strict, holds a torn line), 2 on a usage error.
+ * A torn line (a crash mid-write) never stops a replay: it is named on stderr, FILE:LINE, and
+ * every whole line is sent.
  */
 export const replayCommand = defineCommand({
-  synopsis: 'provml replay SPOOL.jsonl|DIR... [--url URL] [--token TOKEN] [--timeout SECONDS] [--batch-size N]',
+  synopsis: 'provml replay SPOOL.jsonl|DIR... [--url URL] [--token TOKEN] [--timeout SECONDS] [--batch-size N] [--strict]',
   description:
     "Send a capture spool's unacknowledged events (the Python and Node clients write the same\n" +
-    'format). Safe to run again after an interruption. One line per spool file.',
+    'format). Safe to run again after an interruption. One line per spool file; each torn line\n' +
+    '(a crash mid-write) is named on stderr as FILE:LINE and skipped, every whole line sent.',
   options: {
     ...SERVER_OPTIONS,
     server: { type: 'string', value: 'URL', help: 'same as --url' },
     timeout: { type: 'string', value: 'SECONDS', help: 'how long to keep trying per spool (default 60)' },
     'batch-size': { type: 'string', value: 'N', help: 'events per ingest mutation (default 500)' },
+    strict: { type: 'boolean', help: 'exit 1 when a spool holds a torn line (still replaying the rest)' },
   },
   positionals: { min: 1, max: Infinity },
   async run({ values, positionals }, io) {
@@ -93,10 +104,12 @@ export const replayCommand = defineCommand({
           token,
           log: (level, m) => level !== 'info' && io.err.write(`provml: ${m}\n`),
         });
+        for (const line of r.tornAt) io.err.write(`${file}:${line}: torn line skipped (not a whole JSON record)\n`);
         io.out.write(
-          `${file}: sent ${r.sent} (accepted ${r.stats.accepted}, duplicates ${r.stats.duplicates}, rejected ${r.stats.rejected}), still pending ${r.pending}\n`,
+          `${file}: sent ${r.sent} (accepted ${r.stats.accepted}, duplicates ${r.stats.duplicates}, rejected ${r.stats.rejected}), still pending ${r.pending}` +
+            `${r.tornAt.length ? `, torn lines ${r.tornAt.length}` : ''}\n`,
         );
-        if (r.pending) failures += 1;
+        if (r.pending || (values.strict && r.tornAt.length)) failures += 1;
       } catch (e) {
         if (!(e instanceof SpoolLockedError)) throw e;
         io.err.write(`${file}: skipped: ${e.message}\n`);

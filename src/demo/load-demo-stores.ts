@@ -1,5 +1,7 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { isDeepStrictEqual } from 'node:util';
 import { MongoClient } from 'mongodb';
+import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import oxigraph from 'oxigraph';
@@ -14,12 +16,29 @@ import type { Logger } from '../logger';
  * features into MongoDB (upsert by id, 2dsphere index), the demo files into S3 (PutObject, keys
  * from the store's uriMap) or under an fs root. Embedded stores already read examples/stores and
  * are skipped. Idempotent: a second run changes nothing.
+ *
+ * The stores are the user's: an object, file or document already there under a demo key is never
+ * overwritten. The same content counts as loaded; a different one is kept as it is, with a
+ * warning naming it (the demo's references to it then resolve to the user's data). SPARQL
+ * INSERT DATA only adds triples, so a graph keeps whatever it held.
  */
 export interface DemoStoreLoad {
   store: string;
   kind: string;
+  /** Demo items in the store after the load: written now, or there already with the same content. */
   loaded: number;
   what: string;
+  /** Keys of the user's items that differ from the demo's: left untouched, not overwritten. */
+  kept: string[];
+}
+
+/** One demo item that the store already holds with other content: the user's, so kept. */
+function keep(kept: string[], storeId: string, key: string, log: Logger | undefined): void {
+  kept.push(key);
+  log?.warn('provml demo: the store already holds a different item under a demo key; kept it, not overwritten', {
+    store: storeId,
+    key,
+  });
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -57,7 +76,7 @@ async function loadSparql(entry: StoreEntry, env: Env, dir: string): Promise<num
   return store.size;
 }
 
-async function loadMongo(entry: StoreEntry, env: Env, dir: string): Promise<number> {
+async function loadMongo(entry: StoreEntry, env: Env, dir: string, kept: string[], log?: Logger): Promise<number> {
   const url = secret(entry, 'url', env) ?? entry.endpoint!;
   const client = new MongoClient(url, { serverSelectionTimeoutMS: entry.timeoutMs });
   try {
@@ -75,7 +94,19 @@ async function loadMongo(entry: StoreEntry, env: Env, dir: string): Promise<numb
       const features = (doc.type === 'FeatureCollection' ? doc.features! : [doc]) as Array<{ id?: string }>;
       for (const [i, feature] of features.entries()) {
         const id = feature.id ?? `${f}#${i}`;
-        await collection.replaceOne({ _id: id }, { ...feature, _id: id }, { upsert: true });
+        const doc = { ...feature, _id: id };
+        // Insert only where the id is free (an upsert that only sets on insert; the _id comes
+        // from the filter): never a replace.
+        const fields: Record<string, unknown> = { ...feature };
+        delete fields._id;
+        const r = await collection.updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true });
+        if (r.upsertedCount === 0) {
+          const existing = await collection.findOne({ _id: id });
+          if (!isDeepStrictEqual(canonical(existing), canonical(doc))) {
+            keep(kept, entry.id, id, log);
+            continue;
+          }
+        }
         n++;
       }
     }
@@ -86,7 +117,38 @@ async function loadMongo(entry: StoreEntry, env: Env, dir: string): Promise<numb
   }
 }
 
-async function loadS3(entry: StoreEntry, env: Env, dir: string, registry: StoreRegistry): Promise<number> {
+/** A document as plain JSON with its keys sorted: what a comparison of two documents looks at. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
+/** The object's bytes, or null when the key holds none. */
+async function s3Bytes(client: S3Client, bucket: string, key: string): Promise<Buffer | null> {
+  try {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await res.Body!.transformToByteArray());
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return null;
+    throw err;
+  }
+}
+
+async function loadS3(
+  entry: StoreEntry,
+  env: Env,
+  dir: string,
+  registry: StoreRegistry,
+  kept: string[],
+  log?: Logger,
+): Promise<number> {
   const accessKeyId = secret(entry, 'accessKeyId', env);
   const client = new S3Client({
     endpoint: entry.endpoint,
@@ -106,36 +168,72 @@ async function loadS3(entry: StoreEntry, env: Env, dir: string, registry: StoreR
   });
   try {
     const files = await demoFiles(path.join(dir, 'objects'));
+    let n = 0;
     for (const uri of files) {
       const key = registry.keyFor(entry.id, uri);
       const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(key);
       if (!m) throw new Error(`store ${entry.id}: uriMap must turn ${uri} into s3://bucket/key (got ${key})`);
-      await client.send(
-        new PutObjectCommand({
-          Bucket: m[1],
-          Key: m[2],
-          Body: await readFile(path.join(dir, 'objects', uri)),
-          Metadata: { 'provml-demo': 'true' },
-        }),
-      );
+      const body = await readFile(path.join(dir, 'objects', uri));
+      const existing = await s3Bytes(client, m[1], m[2]);
+      if (existing !== null) {
+        if (existing.equals(body)) n++;
+        else keep(kept, entry.id, key, log);
+        continue;
+      }
+      const put = (ifNoneMatch: boolean) =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: m[1],
+            Key: m[2],
+            Body: body,
+            Metadata: { 'provml-demo': 'true' },
+            // S3 itself refuses a key written since the check (412), where the server supports it.
+            ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+          }),
+        );
+      try {
+        await put(true);
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (e.$metadata?.httpStatusCode === 412) {
+          keep(kept, entry.id, key, log);
+          continue;
+        }
+        if (e.$metadata?.httpStatusCode !== 501 && e.name !== 'NotImplemented') throw err;
+        await put(false); // an S3-compatible server without conditional writes
+      }
+      n++;
     }
-    return files.length;
+    return n;
   } finally {
     client.destroy();
   }
 }
 
-async function loadFs(entry: StoreEntry, dir: string, registry: StoreRegistry): Promise<number> {
+async function loadFs(entry: StoreEntry, dir: string, registry: StoreRegistry, kept: string[], log?: Logger): Promise<number> {
   const root = path.resolve(registry.baseDir, entry.options.root as string);
   const from = path.join(dir, 'objects');
   if (root === path.resolve(from)) return 0;
   const files = await demoFiles(from);
+  let n = 0;
   for (const uri of files) {
     const target = path.join(root, registry.keyFor(entry.id, uri));
     await mkdir(path.dirname(target), { recursive: true });
-    await copyFile(path.join(from, uri), target);
+    // COPYFILE_EXCL: a file already there (or written meanwhile) is never replaced.
+    const copied = await copyFile(path.join(from, uri), target, fsConstants.COPYFILE_EXCL).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+        return false;
+      },
+    );
+    if (!copied && !(await readFile(target)).equals(await readFile(path.join(from, uri)))) {
+      keep(kept, entry.id, target, log);
+      continue;
+    }
+    n++;
   }
-  return files.length;
+  return n;
 }
 
 export async function loadDemoStores(
@@ -147,14 +245,16 @@ export async function loadDemoStores(
   for (const store of registry.stores) {
     const entry = registry.entryOf(store.id)!;
     let r: DemoStoreLoad | null = null;
+    const kept: string[] = [];
+    const log = options.log;
+    const base = { store: store.id, kind: store.kind, kept };
     if (store.kind === 'sparql' && store.backend === 'sparql-http')
-      r = { store: store.id, kind: store.kind, loaded: await loadSparql(entry, options.env, dir), what: 'triples' };
+      r = { ...base, loaded: await loadSparql(entry, options.env, dir), what: 'triples' };
     else if (store.kind === 'mongodb' && store.backend === 'mongodb')
-      r = { store: store.id, kind: store.kind, loaded: await loadMongo(entry, options.env, dir), what: 'documents' };
+      r = { ...base, loaded: await loadMongo(entry, options.env, dir, kept, log), what: 'documents' };
     else if (store.kind === 's3')
-      r = { store: store.id, kind: store.kind, loaded: await loadS3(entry, options.env, dir, registry), what: 'objects' };
-    else if (store.kind === 'fs')
-      r = { store: store.id, kind: store.kind, loaded: await loadFs(entry, dir, registry), what: 'files' };
+      r = { ...base, loaded: await loadS3(entry, options.env, dir, registry, kept, log), what: 'objects' };
+    else if (store.kind === 'fs') r = { ...base, loaded: await loadFs(entry, dir, registry, kept, log), what: 'files' };
     if (r) {
       options.log?.info('demo data loaded', { ...r });
       out.push(r);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { migrate } from '../../src/connectors/provenance/migrate';
+import { migrate, MIGRATIONS_DIR } from '../../src/connectors/provenance/migrate';
 import { openProvenanceStore, type OpenedStore } from '../../src/connectors/provenance/open-provenance-store';
 import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { SpecCatalog } from '../../src/ingest/spec-catalog';
@@ -70,6 +70,9 @@ describe('migration 007 (query speed)', () => {
   it('runs a migration and its after-commit statement past the pool statement timeout', async () => {
     // 007 rewrites task_execution: minutes on a large store, where the pool allows 60 s a call.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'provml-migrations-'));
+    // The real migrations beside the slow one: a store holding migrations a directory lacks is
+    // refused as the store of a newer provml (store-version-safety.test.ts).
+    for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
     await fs.writeFile(path.join(dir, '900_slow.sql'), 'SELECT pg_sleep(0.3);\n-- after commit: SELECT pg_sleep(0.3)\n');
     const slowPool = new pg.Pool({ connectionString: db.url, max: 1, statement_timeout: 100 });
     try {

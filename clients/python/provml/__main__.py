@@ -22,6 +22,8 @@ def main(argv=None):
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per file (default 60)")
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--token", default=None, help="API token (default: PROVML_TOKEN); never printed")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when a spool holds a torn line (the rest is still replayed)")
     p = sub.add_parser("status", help="count what spool files still hold")
     p.add_argument("spool", nargs="+")
     p = sub.add_parser("register", help="register a workflow spec (.json or .yaml)")
@@ -36,6 +38,8 @@ def main(argv=None):
     if args.command == "replay":
         failures = 0
         for path in spool_files(args.spool):
+            # A torn line (a crash mid-write) never stops a replay: named here, every whole line sent.
+            torn = read_spool(path).torn_at if os.path.exists(path) else []
             try:
                 sent, pending, stats = replay(path, args.server, timeout=args.timeout,
                                               batch_size=args.batch_size, token=token)
@@ -43,9 +47,12 @@ def main(argv=None):
                 print("%s: skipped: %s" % (path, err), file=sys.stderr)
                 failures += 1
                 continue
-            print("%s: sent %d (accepted %d, duplicates %d, rejected %d), still pending %d"
-                  % (path, sent, stats.accepted, stats.duplicates, stats.rejected, pending))
-            failures += 1 if pending else 0
+            for number in torn:
+                print("%s:%d: torn line skipped (not a whole JSON record)" % (path, number), file=sys.stderr)
+            print("%s: sent %d (accepted %d, duplicates %d, rejected %d), still pending %d%s"
+                  % (path, sent, stats.accepted, stats.duplicates, stats.rejected, pending,
+                     ", torn lines %d" % len(torn) if torn else ""))
+            failures += 1 if pending or (args.strict and torn) else 0
         return 1 if failures else 0
     if args.command == "status":
         for path in spool_files(args.spool):

@@ -88,7 +88,7 @@ class Client(object):
                  on_full="spill", timeout=10.0, sample_interval=None, gpu=True, used=None,
                  attributes=None, agent=None, version=None, begin=True, exit_timeout=10.0,
                  handle_sigterm=True, spool_fsync=True, backoff_base=0.2, backoff_max=30.0,
-                 linger=0.1, token=None):
+                 linger=0.1, token=None, spool_memory=None):
         self.spec = load_spec(spec) if spec is not None else None
         self.workflow = workflow or (self.spec["name"] if self.spec else None)
         if not self.workflow:
@@ -123,7 +123,8 @@ class Client(object):
             spool_path=spool if mode != snd.ONLINE else None, spill_dir=spill_dir, tag=tag,
             spec=self.spec, batch_size=batch_size, flush_interval=flush_interval,
             max_queue=max_queue, on_full=on_full, spool_fsync=spool_fsync,
-            backoff_base=backoff_base, backoff_max=backoff_max, linger=linger)
+            backoff_base=backoff_base, backoff_max=backoff_max, linger=linger,
+            spool_memory=spool_memory)
         self.stats = self.pipeline.stats
         self._put = self.pipeline.put
         self._seq = itertools.count(1)

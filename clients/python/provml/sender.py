@@ -48,6 +48,8 @@ class Stats(object):
 
     # parked: taken by the server and kept until the run or task they name lands there (another
     # process sends its begin); acknowledged like accepted ones, never resent.
+    # dropped: events lost, each counted and logged: on_full='drop', or a full disk that took
+    # neither the spool, nor its memory buffer (SpoolWriter), nor a rescue file at close.
     FIELDS = ("queued", "accepted", "duplicates", "rejected", "parked", "failed", "spooled",
               "spilled", "dropped", "retries", "batches", "resent")
 
@@ -68,6 +70,7 @@ class CloseReport(object):
         self.unsent = unsent
         self.path = path
         self.stats = stats
+        self.rescued = None  # a rescue file of spool lines its full disk refused (see _rescue)
 
     def __repr__(self):
         return "CloseReport(unsent=%d, path=%r, stats=%r)" % (self.unsent, self.path,
@@ -78,7 +81,7 @@ class Pipeline(object):
     def __init__(self, mode, transport=None, spool_path=None, spill_dir=None, tag="run",
                  spec=None, batch_size=50, flush_interval=1.0, max_queue=20000, on_full="spill",
                  backoff_base=0.2, backoff_max=30.0, max_retry_after=300.0, spool_fsync=True,
-                 fatal_attempts=3, linger=0.1):
+                 fatal_attempts=3, linger=0.1, spool_memory=None):
         if mode not in MODES:
             raise ValueError("mode: must be one of %s, got %r" % (", ".join(MODES), mode))
         if on_full not in ("spill", "drop"):
@@ -110,7 +113,9 @@ class Pipeline(object):
         self.spill_dir = spill_dir or os.path.join(os.getcwd(), ".provml-spool")
         self.tag = tag
         self.stats = Stats()
-        self.spool = SpoolWriter(spool_path, fsync=spool_fsync) if spool_path else None
+        # spool_memory: bytes of spool kept in memory while its disk refuses writes (full).
+        spool_kw = {} if spool_memory is None else {"max_buffered_bytes": int(spool_memory)}
+        self.spool = SpoolWriter(spool_path, fsync=spool_fsync, **spool_kw) if spool_path else None
         self._fallback = None  # a spool-format file for what could not be sent (online mode)
         self._q = collections.deque()
         self._spilling = False
@@ -129,6 +134,7 @@ class Pipeline(object):
         self._unsent_fresh = []  # never reached _deliver: in no spool yet
         self._inflight = None
         self._closed = None
+        self.rescue_path = None  # where close() put spool lines a full disk refused, if it had to
         self._thread = threading.Thread(target=self._run, name="provml-sender", daemon=True)
         self._thread.start()
 
@@ -155,18 +161,26 @@ class Pipeline(object):
                 self._warn_once("drop", "provml: queue full (%d events): dropping events and "
                                 "counting them (on_full='drop')" % self.max_queue)
                 return
-            if self._spill_handle is None:
-                os.makedirs(self.spill_dir, exist_ok=True)
-                self._spill_seq += 1
-                self._spill_path = os.path.join(
-                    self.spill_dir, "overflow-%s-%d-%d.jsonl" % (self.tag, os.getpid(),
-                                                                 self._spill_seq))
-                self._spill_handle = open(self._spill_path, "w", encoding="utf-8")
-                self._spill_count = 0
-                self._spilling = True
-                self._warn_once("spill", "provml: queue full (%d events): spilling to %s until "
-                                "the sender catches up" % (self.max_queue, self._spill_path))
-            self._spill_handle.write(dumps(event) + "\n")
+            try:
+                if self._spill_handle is None:
+                    os.makedirs(self.spill_dir, exist_ok=True)
+                    self._spill_seq += 1
+                    self._spill_path = os.path.join(
+                        self.spill_dir, "overflow-%s-%d-%d.jsonl" % (self.tag, os.getpid(),
+                                                                     self._spill_seq))
+                    self._spill_handle = open(self._spill_path, "w", encoding="utf-8")
+                    self._spill_count = 0
+                    self._spilling = True
+                    self._warn_once("spill", "provml: queue full (%d events): spilling to %s "
+                                    "until the sender catches up"
+                                    % (self.max_queue, self._spill_path))
+                self._spill_handle.write(dumps(event) + "\n")
+            except OSError as err:
+                # Queue full and the disk too: the job must go on; the loss is counted and said.
+                self.stats.dropped += 1
+                self._warn_once("spill-failed", "provml: queue full and the overflow file cannot "
+                                "be written (%s): dropping events and counting them" % (err,))
+                return
             self._spill_count += 1
             self.stats.spilled += 1
 
@@ -175,7 +189,10 @@ class Pipeline(object):
         with self._spill_lock:
             if self._spill_handle is None or self._q:
                 return None
-            self._spill_handle.close()
+            try:
+                self._spill_handle.close()
+            except OSError:
+                pass  # its buffer's tail did not reach the disk: _send_file counts what is missing
             path, self._spill_handle, self._spilling = self._spill_path, None, False
             return path
 
@@ -304,9 +321,7 @@ class Pipeline(object):
                 return False
 
     def _send_file(self, path):
-        with open(path, "r", encoding="utf-8") as handle:
-            lines = handle.readlines()
-        events = [json.loads(line) for line in lines if line.strip()]
+        events = self._read_spill(path)
         for start in range(0, len(events), self.batch_size):
             batch = events[start:start + self.batch_size]
             if not self._deliver(batch):
@@ -315,6 +330,26 @@ class Pipeline(object):
                 return False
         os.unlink(path)
         return True
+
+    def _read_spill(self, path):
+        """The events of an overflow file; those a full disk kept out of it are counted as
+        dropped (the file is written by put() only, so its count is known)."""
+        events = []
+        try:
+            with open(path, "r", encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    try:
+                        events.append(json.loads(line))
+                    except ValueError:
+                        pass
+        except OSError:
+            pass
+        missing = self._spill_count - len(events)
+        if missing > 0:
+            self.stats.dropped += missing
+            log.error("provml: %d spilled event(s) never reached %s (disk full?); counted as "
+                      "dropped", missing, path)
+        return events
 
     def _deliver(self, batch):
         if self.version is not None and self.spec is not None:
@@ -444,6 +479,37 @@ class Pipeline(object):
                 self._fallback.append_spec(self.spec)
         return self._fallback
 
+    def _rescue(self, lines):
+        """Spool lines a full disk never took: written to a rescue file in the spill directory,
+        else the system temp directory, and said where; returns how many events were lost."""
+        if not lines:
+            return 0
+        import tempfile
+        name = "rescued-%s-%d.jsonl" % (self.tag, os.getpid())
+        for directory in (self.spill_dir, tempfile.gettempdir()):
+            try:
+                writer = SpoolWriter(os.path.join(directory, name), fsync=True)
+            except OSError:
+                continue
+            if self.spec is not None and not any(line.startswith('{"$spec"') for line in lines):
+                writer.append_spec(self.spec)
+            writer.append_lines(lines)
+            if not writer.close():
+                log.warning("provml: the spool's disk was full: %d line(s) it could not take are "
+                            "in %s; replay it with `python -m provml replay %s`",
+                            len(lines), writer.path, writer.path)
+                self.rescue_path = writer.path
+                return 0
+            try:
+                os.unlink(writer.path)  # the same full disk: what it holds is in `lines` still
+            except OSError:
+                pass
+        events = sum(1 for line in lines if not line.startswith('{"$'))
+        self.stats.dropped += events
+        log.error("provml: the spool's disk was full and no rescue file could be written: %d "
+                  "event(s) lost, counted in stats.dropped", events)
+        return events
+
     # -- shutdown ---------------------------------------------------------------------------
     def flush(self, timeout=None):
         """Wait until the queue is sent (or `timeout` passes); True when nothing is left."""
@@ -476,10 +542,15 @@ class Pipeline(object):
             while self._q:
                 unsent.append(self._q.popleft())
             if self._spill_handle is not None:
-                self._spill_handle.close()
-                with open(self._spill_path, "r", encoding="utf-8") as handle:
-                    unsent.extend(json.loads(line) for line in handle if line.strip())
-                os.unlink(self._spill_path)
+                try:
+                    self._spill_handle.close()
+                except OSError:
+                    pass
+                unsent.extend(self._read_spill(self._spill_path))
+                try:
+                    os.unlink(self._spill_path)
+                except OSError:
+                    pass
                 self._spill_handle, self._spilling = None, False
             self._closed = True
         path = None
@@ -494,13 +565,24 @@ class Pipeline(object):
         if unsent and self.mode != OFFLINE:
             log.warning("provml: %d event(s) not sent at close; kept in %s for "
                         "`python -m provml replay`", len(unsent), path)
+        left = []
         if self.spool is not None:
-            self.spool.close()
+            left = self.spool.close()
         if self._fallback is not None:
             path = path or self._fallback.path
-            self._fallback.close()
+            left.extend(self._fallback.close())
+        lost = self._rescue(left)
         if self.transport is not None:
             self.transport.close()
+        spool_dropped = sum(w.dropped_events for w in (self.spool, self._fallback) if w is not None)
+        if spool_dropped:
+            self.stats.dropped += spool_dropped
+            log.error("provml: %d event line(s) were not kept in the spool: its disk was full and "
+                      "its memory buffer at its bound (counted in stats.dropped; %s)", spool_dropped,
+                      "lost" if self.mode == OFFLINE else "sent to the server if it took them")
         count = len(unsent) + (self.stats.spooled if self.mode == OFFLINE else 0)
+        if self.mode == OFFLINE:
+            count -= spool_dropped + lost
         self._closed = CloseReport(count, path, self.stats)
+        self._closed.rescued = self.rescue_path
         return self._closed

@@ -1,9 +1,11 @@
 import fsp from 'node:fs/promises';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { IngestEvent, JsonObject } from './ingest-event';
 import type { HttpTransport, IngestIssue, Outcome } from './ingest-transport';
 import { OverflowQueue, type OnFull } from './overflow-queue';
-import { readSpool, SpoolWriter, type RejectedRecord } from './spool-file';
+import { MAX_BUFFERED_BYTES, readSpool, SpoolWriter, type RejectedRecord } from './spool-file';
 import { CloseReport, PipelineStats } from './pipeline-stats';
 
 export type Mode = 'online' | 'spool' | 'offline';
@@ -29,6 +31,8 @@ export interface PipelineOptions {
   backoffMaxMs?: number;
   maxRetryAfterMs?: number;
   spoolFsync?: boolean;
+  /** Bytes of spool kept in memory while its disk refuses writes (default 32 MB). */
+  spoolMemory?: number;
   /** Tries for a malformed (non-4xx) answer before the batch is given up. */
   fatalAttempts?: number;
   log?: (level: LogLevel, message: string) => void;
@@ -108,12 +112,20 @@ export class CapturePipeline {
       backoffMaxMs: opts.backoffMaxMs ?? 30_000,
       maxRetryAfterMs: opts.maxRetryAfterMs ?? 300_000,
       spoolFsync: opts.spoolFsync ?? true,
+      spoolMemory: opts.spoolMemory ?? MAX_BUFFERED_BYTES,
       fatalAttempts: opts.fatalAttempts ?? 3,
       log: opts.log ?? defaultLog,
     };
     this.transport = opts.mode === 'offline' ? null : (opts.transport ?? null);
     this.specs = opts.specs ?? [];
-    this.spool = opts.mode !== 'online' && opts.spoolPath ? SpoolWriter.open(opts.spoolPath, { fsync: this.o.spoolFsync }) : null;
+    this.spool =
+      opts.mode !== 'online' && opts.spoolPath
+        ? SpoolWriter.open(opts.spoolPath, {
+            fsync: this.o.spoolFsync,
+            maxBufferedBytes: this.o.spoolMemory,
+            warn: this.spoolWarn,
+          })
+        : null;
     this.queue = new OverflowQueue({
       maxQueue: this.o.maxQueue,
       onFull,
@@ -368,11 +380,53 @@ export class CapturePipeline {
 
   private async fallbackWriter(): Promise<SpoolWriter> {
     if (!this.fallback) {
-      this.fallback = SpoolWriter.open(path.join(this.o.spillDir, `unsent-${this.o.tag}-${process.pid}.jsonl`));
+      this.fallback = SpoolWriter.open(path.join(this.o.spillDir, `unsent-${this.o.tag}-${process.pid}.jsonl`), {
+        warn: this.spoolWarn,
+      });
       for (const spec of this.specs) await this.fallback.appendSpec(spec);
     }
     return this.fallback;
   }
+
+  private readonly spoolWarn = (message: string) => this.o.log('warn', message);
+
+  /**
+   * Spool lines a full disk never took: written to a rescue file in the spill directory, else the
+   * system temp directory, and said where. Returns how many events were lost (no rescue possible).
+   */
+  private async rescue(lines: string[]): Promise<number> {
+    if (!lines.length) return 0;
+    const name = `rescued-${this.o.tag}-${process.pid}.jsonl`;
+    for (const dir of [this.o.spillDir, os.tmpdir()]) {
+      let writer: SpoolWriter;
+      try {
+        writer = SpoolWriter.open(path.join(dir, name), { warn: () => undefined });
+      } catch {
+        continue;
+      }
+      const hasSpec = lines.some((l) => l.startsWith('{"$spec"'));
+      if (!hasSpec) for (const spec of this.specs) await writer.appendSpec(spec);
+      await writer.appendLines(lines);
+      if (!(await writer.close()).length) {
+        this.rescuePath = writer.path;
+        this.o.log(
+          'warn',
+          `the spool's disk was full: ${lines.length} line(s) it could not take are in ${writer.path}; replay it with \`provml replay ${writer.path}\``,
+        );
+        return 0;
+      }
+      fs.rmSync(writer.path, { force: true }); // the same full disk: what it holds is in `lines` still
+    }
+    const lost = lines.filter((l) => !l.startsWith('{"$')).length;
+    this.o.log(
+      'error',
+      `the spool's disk was full and no rescue file could be written: ${lost} event(s) lost, counted in stats.dropped`,
+    );
+    return lost;
+  }
+
+  /** Where close() put spool lines a full disk refused, if it had to. */
+  rescuePath: string | null = null;
 
   // -- shutdown ---------------------------------------------------------------------------
   /** Waits until everything queued so far is sent (or `timeoutMs` passes); true when nothing is left. */
@@ -439,21 +493,34 @@ export class CapturePipeline {
       const left = spooled.length + unsent.length;
       if (left && this.mode !== 'offline')
         this.o.log('warn', `${left} event(s) not sent at close; kept in ${file} for \`provml replay\``);
-      await this.spool?.close();
+      const notWritten = (await this.spool?.close()) ?? [];
       if (this.fallback) {
         file ??= this.fallback.path;
-        await this.fallback.close();
+        notWritten.push(...(await this.fallback.close()));
       }
+      const lost = await this.rescue(notWritten);
+      const spoolDropped = (this.spool?.droppedEvents ?? 0) + (this.fallback?.droppedEvents ?? 0);
+      if (spoolDropped)
+        this.o.log(
+          'error',
+          `${spoolDropped} event line(s) were not kept in the spool: its disk was full and its memory buffer at its bound ` +
+            `(counted in stats.dropped; ${this.mode === 'offline' ? 'lost' : 'sent to the server if it took them'})`,
+        );
+      this.lostToDisk = lost + spoolDropped;
       this.syncStats();
-      return new CloseReport(left + (this.mode === 'offline' ? this.stats.spooled : 0), file, this.stats);
+      const offline = this.mode === 'offline' ? this.stats.spooled - this.lostToDisk : 0;
+      return new CloseReport(left + offline, file, this.stats, this.rescuePath);
     } finally {
       clearInterval(keepAlive);
     }
   }
 
+  /** Events a full disk took from the spool (see rescue()): part of stats.dropped. */
+  private lostToDisk = 0;
+
   private syncStats(): void {
     this.stats.spilled = this.queue.spilled;
-    this.stats.dropped = this.queue.dropped;
+    this.stats.dropped = this.queue.dropped + this.lostToDisk;
   }
 
   /** A snapshot of the counters. */

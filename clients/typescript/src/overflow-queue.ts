@@ -82,10 +82,15 @@ export class OverflowQueue {
       return;
     }
     if (this.spillFd === null) {
-      fs.mkdirSync(this.opts.spillDir, { recursive: true });
-      this.spillSeq += 1;
-      this.spillPath = path.join(this.opts.spillDir, `overflow-${this.opts.tag}-${process.pid}-${this.spillSeq}.jsonl`);
-      this.spillFd = fs.openSync(this.spillPath, 'w');
+      try {
+        fs.mkdirSync(this.opts.spillDir, { recursive: true });
+        this.spillSeq += 1;
+        this.spillPath = path.join(this.opts.spillDir, `overflow-${this.opts.tag}-${process.pid}-${this.spillSeq}.jsonl`);
+        this.spillFd = fs.openSync(this.spillPath, 'w');
+      } catch (err) {
+        this.spillFailed(1, err as Error, false);
+        return;
+      }
       this.opts.warnOnce(
         'spill',
         `queue full (${this.opts.maxQueue} events): spilling to ${this.spillPath} until the sender catches up`,
@@ -97,11 +102,32 @@ export class OverflowQueue {
     this.spilled += 1;
   }
 
+  /**
+   * Writes the buffered overflow lines. A disk that refuses them (full) must not throw into the
+   * capture call: the lines not wholly written are dropped, counted and warned about once (a line
+   * cut mid-way is left torn in the file, which reading skips).
+   */
   private writeBuffer(): void {
-    if (this.spillFd !== null && this.spillBuffer) {
-      fs.writeSync(this.spillFd, this.spillBuffer);
-      this.spillBuffer = '';
+    if (this.spillFd === null || !this.spillBuffer) return;
+    let data = Buffer.from(this.spillBuffer, 'utf8');
+    this.spillBuffer = '';
+    try {
+      while (data.length) data = data.subarray(fs.writeSync(this.spillFd, data));
+    } catch (err) {
+      let lines = 0;
+      for (const byte of data) if (byte === 0x0a) lines += 1;
+      this.spillFailed(lines, err as Error);
     }
+  }
+
+  /** `events` lost to the disk; `spilledAlready`: they were counted as spilled (now they are dropped instead). */
+  private spillFailed(events: number, err: Error, spilledAlready = true): void {
+    this.dropped += events;
+    if (spilledAlready) this.spilled -= Math.min(this.spilled, events);
+    this.opts.warnOnce(
+      'spill-failed',
+      `queue full and the overflow file cannot be written (${(err as NodeJS.ErrnoException).code ?? err.message}): dropping events and counting them`,
+    );
   }
 
   /** Hands the sender the overflow file once the queue before it is empty; null otherwise. */
@@ -136,7 +162,12 @@ export class OverflowQueue {
 export function readEventsFileSync(file: string, remove: boolean): IngestEvent[] {
   const events: IngestEvent[] = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim()) events.push(JSON.parse(line) as IngestEvent);
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as IngestEvent);
+    } catch {
+      // A line a full disk cut off (writeBuffer counted it as dropped).
+    }
   }
   if (remove) fs.rmSync(file, { force: true });
   return events;

@@ -12,6 +12,7 @@ export class PipelineStats {
   failed = 0;
   spooled = 0;
   spilled = 0;
+  /** Events lost, each counted and logged: onFull 'drop', or a full disk that took neither the spool, its memory buffer, nor a rescue file. */
   dropped = 0;
   retries = 0;
   batches = 0;
@@ -28,5 +29,7 @@ export class CloseReport {
     readonly unsent: number,
     readonly path: string | null,
     readonly stats: PipelineStats,
+    /** A rescue file of spool lines its full disk refused, when close() had to write one. */
+    readonly rescued: string | null = null,
   ) {}
 }

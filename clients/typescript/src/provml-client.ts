@@ -41,6 +41,8 @@ export interface ClientOptions {
   backoffMaxMs?: number;
   /** fsync the spool after each write (default true: an appended event survives a crash of the machine). */
   spoolFsync?: boolean;
+  /** Bytes of spool kept in memory while its disk refuses writes (full); default 32 MB. */
+  spoolMemory?: number;
   /** How long the exit hook may spend sending (default 10 s). */
   exitTimeoutMs?: number;
   /** Flush and re-raise on SIGTERM (default true when nothing else listens for SIGTERM). */
@@ -122,6 +124,7 @@ export class CaptureClient {
       backoffBaseMs: opts.backoffBaseMs,
       backoffMaxMs: opts.backoffMaxMs,
       spoolFsync: opts.spoolFsync,
+      spoolMemory: opts.spoolMemory,
       log: opts.log,
     };
     if (mode === 'online') this.pipeline = new CapturePipeline(common);

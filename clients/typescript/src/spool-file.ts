@@ -30,6 +30,8 @@ export interface SpoolContents {
   rejected: number;
   rejectedEvents: IngestEvent[];
   tornLines: number;
+  /** 1-based line numbers of the torn lines (a crash mid-write), in file order. */
+  tornAt: number[];
   failedReasons: string[];
 }
 
@@ -56,6 +58,7 @@ export async function readSpool(file: string, includeRejected = false): Promise<
     rejected: 0,
     rejectedEvents: [],
     tornLines: 0,
+    tornAt: [],
     failedReasons: [],
   };
   let text: string;
@@ -68,17 +71,22 @@ export async function readSpool(file: string, includeRejected = false): Promise<
   const events = new Map<string, IngestEvent>();
   const acked = new Set<string>();
   const rejected = new Set<string>();
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
+  const lines = text.split('\n');
+  const torn = (index: number) => {
+    contents.tornLines += 1;
+    contents.tornAt.push(index + 1);
+  };
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trim();
     if (!line) continue;
     let record: unknown;
     try {
       record = JSON.parse(line);
     } catch {
-      contents.tornLines += 1;
+      torn(index);
       continue;
     }
-    if (!isRecord(record)) contents.tornLines += 1;
+    if (!isRecord(record)) torn(index);
     else if ('$ack' in record) for (const id of asArray(record.$ack)) acked.add(String(id));
     else if ('$rejected' in record) for (const r of asArray(record.$rejected)) rejected.add(String(isRecord(r) ? r.id : r));
     else if ('$spec' in record && isRecord(record.$spec)) contents.specs.push(record.$spec as JsonObject);
@@ -86,7 +94,7 @@ export async function readSpool(file: string, includeRejected = false): Promise<
       contents.failedReasons.push(String(isRecord(record.$failed) ? (record.$failed.reason ?? '') : ''));
     else if (isIngestEvent(record)) {
       if (!events.has(record.id)) events.set(record.id, record);
-    } else contents.tornLines += 1;
+    } else torn(index);
   }
   for (const [id, event] of events) {
     if (acked.has(id)) contents.acked += 1;
@@ -102,6 +110,8 @@ function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
+const isDiskFull = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -111,26 +121,65 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** What a spool keeps in memory while its disk refuses writes; beyond it, event lines are dropped and counted. */
+export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+
+interface PendingLine {
+  text: string;
+  bytes: Buffer;
+  /** Bytes of it already on disk. */
+  done: number;
+  event: boolean;
+}
+
+export interface SpoolWriterOptions {
+  fsync?: boolean;
+  /** Bytes kept in memory while the disk refuses writes (default 32 MB). */
+  maxBufferedBytes?: number;
+  /** Told once when the disk first refuses a write. */
+  warn?: (message: string) => void;
+}
+
 /**
  * Appends to one spool file. Node has no flock, so a writer holds `<spool>.lock` (its pid) while
  * open; a lock left by a dead process is taken over. The Python client locks with flock instead:
  * do not point a Node job and a Python job at the same spool at the same time.
+ *
+ * When the disk refuses a write (full, quota, I/O error), nothing is thrown at the job: the lines
+ * not written stay in memory, in order (up to `maxBufferedBytes`), every later write tries them
+ * first, `warn` is told once, and event lines beyond the bound are counted in `droppedEvents`.
+ * `close()` makes a last try and returns the lines still not written, for the caller to keep
+ * elsewhere (same behaviour as the Python client's spool).
  */
 export class SpoolWriter {
   private fd: number | null = null;
   private chain: Promise<void> = Promise.resolve();
   private readonly lockPath: string;
+  private pending: PendingLine[] = [];
+  private pendingBytes = 0;
+  private warned = false;
+  /** Event lines the spool could not keep (disk full and memory at its bound). */
+  droppedEvents = 0;
+  writeErrors = 0;
+  lastError: Error | null = null;
 
   private constructor(
     readonly path: string,
     private readonly fsync: boolean,
+    private readonly maxBufferedBytes: number,
+    private readonly warn: (message: string) => void,
   ) {
     this.lockPath = `${path}.lock`;
   }
 
   /** Opens (creating) the spool; throws SpoolLockedError while another live process holds it. */
-  static open(file: string, opts: { fsync?: boolean } = {}): SpoolWriter {
-    const writer = new SpoolWriter(path.resolve(file), opts.fsync ?? true);
+  static open(file: string, opts: SpoolWriterOptions = {}): SpoolWriter {
+    const writer = new SpoolWriter(
+      path.resolve(file),
+      opts.fsync ?? true,
+      opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
+      opts.warn ?? (() => undefined),
+    );
     fs.mkdirSync(path.dirname(writer.path), { recursive: true });
     writer.lock();
     try {
@@ -140,7 +189,10 @@ export class SpoolWriter {
       if (size > 0) {
         const last = Buffer.alloc(1);
         fs.readSync(writer.fd, last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) fs.writeSync(writer.fd, '\n');
+        if (last[0] !== 0x0a) {
+          writer.enqueue([''], false);
+          writer.flushSync();
+        }
       }
     } catch (err) {
       writer.unlock();
@@ -155,6 +207,10 @@ export class SpoolWriter {
         fs.writeFileSync(this.lockPath, String(process.pid), { flag: 'wx' });
         return;
       } catch (err) {
+        // A full disk took the (exclusive) creation but not the pid: the empty file is ours and
+        // still marks the spool for the next open of this process; another process would see no
+        // pid and take it over, so on a full disk keep one job per spool file.
+        if (isDiskFull(err) && fs.existsSync(this.lockPath) && fs.statSync(this.lockPath).size === 0) return;
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const pid = Number(fs.readFileSync(this.lockPath, 'utf8').trim());
         if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
@@ -174,21 +230,132 @@ export class SpoolWriter {
     return this.fd === null;
   }
 
-  /** Appends lines (then fsyncs) off the job's thread; writes are applied in call order. */
-  private write(lines: string[]): Promise<void> {
-    const text = lines.map((l) => l + '\n').join('');
+  /** Bytes waiting in memory for the disk to take them. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
+  /** Keeps `lines` (of which the first `written` bytes reached the disk) for a later try. */
+  private enqueue(lines: readonly string[], event: boolean, written = 0): void {
+    for (const text of lines) {
+      const bytes = Buffer.from(text + '\n', 'utf8');
+      if (written >= bytes.length) {
+        written -= bytes.length;
+        continue;
+      }
+      if (this.pending.length && this.pendingBytes + bytes.length > this.maxBufferedBytes) {
+        if (event) this.droppedEvents += 1;
+        continue;
+      }
+      this.pending.push({ text, bytes, done: written, event });
+      this.pendingBytes += bytes.length - written;
+      written = 0;
+    }
+  }
+
+  private wrote(n: number): void {
+    this.pendingBytes -= n;
+    while (n > 0 && this.pending.length) {
+      const line = this.pending[0];
+      const take = Math.min(n, line.bytes.length - line.done);
+      line.done += take;
+      n -= take;
+      if (line.done === line.bytes.length) this.pending.shift();
+    }
+  }
+
+  private writeFailed(err: Error): false {
+    this.writeErrors += 1;
+    this.lastError = err;
+    if (!this.warned) {
+      this.warned = true;
+      this.warn(
+        `cannot write the spool ${this.path} (${(err as NodeJS.ErrnoException).code ?? err.message}); keeping up to ` +
+          `${Math.max(1, Math.floor(this.maxBufferedBytes / 2 ** 20))} MB of it in memory and retrying on every write; ` +
+          'events beyond that are counted as dropped',
+      );
+    }
+    return false;
+  }
+
+  /** Writes what is pending; true once all of it is on disk (fsynced when asked). */
+  private async flushPending(): Promise<boolean> {
+    const fd = this.fd;
+    if (fd === null) return false;
+    try {
+      while (this.pending.length) {
+        const line = this.pending[0];
+        const n = await new Promise<number>((resolve, reject) =>
+          fs.write(fd, line.bytes, line.done, line.bytes.length - line.done, null, (err, written) =>
+            err ? reject(err) : resolve(written),
+          ),
+        );
+        this.wrote(n);
+      }
+      if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      return true;
+    } catch (err) {
+      return this.writeFailed(err as Error);
+    }
+  }
+
+  private flushSync(): boolean {
+    if (this.fd === null) return false;
+    try {
+      while (this.pending.length) {
+        const line = this.pending[0];
+        this.wrote(fs.writeSync(this.fd, line.bytes, line.done, line.bytes.length - line.done));
+      }
+      if (this.fsync) fs.fsyncSync(this.fd);
+      return true;
+    } catch (err) {
+      return this.writeFailed(err as Error);
+    }
+  }
+
+  /**
+   * Appends lines (then fsyncs) off the job's thread; writes are applied in call order. The usual
+   * path is one write of the whole batch; after a refused write, the lines wait in `pending`
+   * (written first, line by line, on the next turn).
+   */
+  private write(lines: string[], event = false): Promise<void> {
     const next = this.chain.then(async () => {
       const fd = this.fd;
       if (fd === null) throw new Error(`spool ${this.path} is closed`);
-      await new Promise<void>((resolve, reject) => fs.write(fd, text, null, 'utf8', (err) => (err ? reject(err) : resolve())));
-      if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      if (this.pending.length && !(await this.flushPending())) {
+        this.enqueue(lines, event);
+        return;
+      }
+      const data = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
+      let written = 0;
+      try {
+        while (written < data.length) {
+          written += await new Promise<number>((resolve, reject) =>
+            fs.write(fd, data, written, data.length - written, null, (err, n) => (err ? reject(err) : resolve(n))),
+          );
+        }
+        if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        this.enqueue(lines, event, written);
+        this.writeFailed(err as Error);
+      }
     });
     this.chain = next.catch(() => undefined);
     return next;
   }
 
   appendEvents(events: readonly IngestEvent[]): Promise<void> {
-    return events.length ? this.write(events.map((e) => toJson(e))) : Promise.resolve();
+    return events.length
+      ? this.write(
+          events.map((e) => toJson(e)),
+          true,
+        )
+      : Promise.resolve();
+  }
+
+  /** Lines already in the spool format (a rescue of another spool's lines). */
+  appendLines(lines: readonly string[]): Promise<void> {
+    return lines.length ? this.write([...lines], true) : Promise.resolve();
   }
 
   appendSpec(spec: JsonObject): Promise<void> {
@@ -207,28 +374,37 @@ export class SpoolWriter {
     return this.write([toJson({ $failed: { ids, reason } })]);
   }
 
-  /** Waits for queued writes, then closes the file and drops the lock. */
-  async close(): Promise<void> {
+  /**
+   * Waits for queued writes, makes a last try at what is pending, then closes the file and drops
+   * the lock. Returns the whole lines that never reached the file (a line begun on disk is there
+   * torn, and whole here), for the caller to keep elsewhere.
+   */
+  async close(): Promise<string[]> {
     await this.chain;
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
-      this.unlock();
-    }
+    if (this.fd === null) return [];
+    const left = (await this.flushPending()) ? [] : this.pending.map((l) => l.text).filter((t) => t);
+    fs.closeSync(this.fd);
+    this.fd = null;
+    this.unlock();
+    return left;
   }
 
-  closeSync(): void {
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
-      this.unlock();
-    }
+  closeSync(): string[] {
+    if (this.fd === null) return [];
+    const left = this.flushSync() ? [] : this.pending.map((l) => l.text).filter((t) => t);
+    fs.closeSync(this.fd);
+    this.fd = null;
+    this.unlock();
+    return left;
   }
 
   /** Synchronous last resort for process 'exit', where nothing async runs any more. */
   appendEventsSync(events: readonly IngestEvent[]): void {
     if (this.fd === null || !events.length) return;
-    fs.writeSync(this.fd, events.map((e) => toJson(e) + '\n').join(''));
-    if (this.fsync) fs.fsyncSync(this.fd);
+    this.enqueue(
+      events.map((e) => toJson(e)),
+      true,
+    );
+    this.flushSync();
   }
 }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../../logger';
+import { assertClusterVersion } from './cluster-version';
 import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-dir-lock';
 import { readLocalState, writeLocalState, type LocalState } from './local-state';
 import { resolvePostgresBinaries, traversableByOthers, type PostgresBinaries } from './postgres-binaries';
@@ -54,7 +55,7 @@ const sharedClusterDir = (dataDir: string) =>
  * reach it, when root runs provml from a private directory; then a directory under
  * /var/lib/provml named after the data directory, recorded in the data directory.
  */
-async function chooseClusterDir(dataDir: string, bins: PostgresBinaries, log: Logger): Promise<string> {
+export async function chooseClusterDir(dataDir: string, bins: PostgresBinaries, log: Logger): Promise<string> {
   if (!bins.user) return path.join(dataDir, 'postgres');
   const mode = (await fs.stat(dataDir)).mode & 0o7777;
   // Search permission on the data directory itself, so the postgres user can reach its cluster.
@@ -68,10 +69,10 @@ async function chooseClusterDir(dataDir: string, bins: PostgresBinaries, log: Lo
   return dir;
 }
 
-const isCluster = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
+export const isCluster = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
 
 /** The existing cluster of this data directory, wherever it is (the state file may be gone), else a new place. */
-async function locateCluster(dataDir: string, recorded: string | undefined, bins: PostgresBinaries, log: Logger) {
+export async function locateCluster(dataDir: string, recorded: string | undefined, bins: PostgresBinaries, log: Logger) {
   for (const dir of [recorded, path.join(dataDir, 'postgres'), sharedClusterDir(dataDir)]) {
     if (dir && isCluster(dir)) return dir;
   }
@@ -85,7 +86,7 @@ async function locateCluster(dataDir: string, recorded: string | undefined, bins
  * lost). Without any lock file (a provml from before locks, or a deleted lock), a postmaster whose
  * parent process still lives belongs to someone: refuse rather than stop it under them.
  */
-async function stopOrphan(dataDir: string, clusterDir: string, lock: DataDirLock, log: Logger): Promise<void> {
+export async function stopOrphan(dataDir: string, clusterDir: string, lock: DataDirLock, log: Logger): Promise<void> {
   const pid = await livePostmaster(clusterDir);
   if (pid === null) return;
   const parent = parentPid(pid);
@@ -139,6 +140,7 @@ async function startLocked(dataDir: string, lock: DataDirLock, log: Logger): Pro
   const bins = await resolvePostgresBinaries(log);
   const previous = await readLocalState(stateFile);
   const clusterDir = await locateCluster(dataDir, previous.clusterDir, bins, log);
+  assertClusterVersion(clusterDir, bins.major);
   await stopOrphan(dataDir, clusterDir, lock, log);
 
   // A fresh free port each start: the recorded one may have been taken meanwhile.

@@ -25,6 +25,8 @@ export interface OpenedStore {
   tokens: ApiTokenStore;
   /** Which records belong to which studies (study-limited tokens). */
   visibility: StudyVisibility;
+  /** The migrations this opening applied (empty when the store was already current). */
+  applied: string[];
   /** Connection URL (with the local server's password: never log it). */
   url: string;
   close(): Promise<void>;
@@ -43,8 +45,9 @@ export async function openProvenanceStore(opts: OpenStoreOptions): Promise<Opene
     connectionTimeoutMillis: 10_000,
   });
   pool.on('error', (err) => log.warn('idle PostgreSQL connection failed', { error: err.message }));
+  let applied: string[];
   try {
-    await migrate(pool, log);
+    applied = await migrate(pool, log);
   } catch (err) {
     await pool.end().catch(() => undefined);
     await local?.stop().catch(() => undefined);
@@ -56,6 +59,7 @@ export async function openProvenanceStore(opts: OpenStoreOptions): Promise<Opene
     tokens: new PgApiTokenStore(pool),
     visibility: new PgStudyVisibility(pool),
     backend: local ? 'local' : 'server',
+    applied,
     url,
     close: async () => {
       await store.close();

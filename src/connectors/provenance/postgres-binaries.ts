@@ -12,6 +12,8 @@ const run = promisify(execFile);
 export interface PostgresBinaries {
   initdb: string;
   postgres: string;
+  /** Major version of these binaries (18): a cluster's PG_VERSION must be the same. */
+  major: number;
   /** uid/gid to run PostgreSQL as; undefined when this process is not root. */
   user?: { uid: number; gid: number };
 }
@@ -60,11 +62,13 @@ async function postgresUser(log: Logger): Promise<{ uid: number; gid: number }> 
  */
 export async function resolvePostgresBinaries(log: Logger): Promise<PostgresBinaries> {
   let native = packagedNativeDir();
+  // The platform package's version is PostgreSQL's, e.g. 18.4.0-beta.17.
+  const version = JSON.parse(await fs.readFile(path.join(native, '..', 'package.json'), 'utf8')).version as string;
+  const major = Number(version.split('.')[0]);
   const asRoot = process.getuid?.() === 0;
-  if (!asRoot) return { initdb: path.join(native, 'bin', 'initdb'), postgres: path.join(native, 'bin', 'postgres') };
+  if (!asRoot) return { initdb: path.join(native, 'bin', 'initdb'), postgres: path.join(native, 'bin', 'postgres'), major };
   const user = await postgresUser(log);
   if (!(await traversableByOthers(native))) {
-    const version = JSON.parse(await fs.readFile(path.join(native, '..', 'package.json'), 'utf8')).version as string;
     const cache = path.join(os.tmpdir(), `provml-postgres-${version}-${process.platform}-${process.arch}`);
     if (!existsSync(path.join(cache, 'bin', 'postgres'))) {
       log.info('copying the PostgreSQL binaries where the postgres user can run them', { to: cache });
@@ -79,5 +83,5 @@ export async function resolvePostgresBinaries(log: Logger): Promise<PostgresBina
     }
     native = cache;
   }
-  return { initdb: path.join(native, 'bin', 'initdb'), postgres: path.join(native, 'bin', 'postgres'), user };
+  return { initdb: path.join(native, 'bin', 'initdb'), postgres: path.join(native, 'bin', 'postgres'), major, user };
 }
