@@ -4,6 +4,11 @@
  *
  *   npm run build && npx tsx bench/query.ts [--runs 10,100,1000] [--samples 200] [--keep]
  *
+ * `--baseline URL` sends every request to a second server too (another build serving the same kept
+ * database: see docs/performance.md), in random order, checks that both answer the same, and prints
+ * both sides' figures and their ratio: both builds then run under the same load, which a shared
+ * machine makes the only fair comparison.
+ *
  * `--keep` leaves each size's database in place (`provml_qbench_keep_<R>`, or `<P>_<R>` with
  * `--keep-as P`) and reuses it on the next run, so code before and after a change is measured on the same rows without rebuilding
  * them (the server applies any newer migration to the kept store at start, as it would in use).
@@ -32,6 +37,7 @@ const SIZES = opt('runs', '10,100,1000').split(',').map(Number);
 const SAMPLES = Number(opt('samples', '200'));
 const KEEP = argv.includes('--keep') || argv.includes('--keep-as');
 const KEEP_PREFIX = opt('keep-as', 'provml_qbench_keep');
+const BASELINE = opt('baseline', '');
 const EPOCHS = 300;
 const BATCHES = 35;
 const ADMIN = process.env.PROVML_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -235,11 +241,26 @@ const QUERIES = (runs: number) => {
 };
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
+const figures = (xs: number[]) =>
+  `median ${pct(xs, 0.5).toFixed(1).padStart(6)} ms   p99 ${pct(xs, 0.99).toFixed(1).padStart(6)} ms`;
+
+/** One request: its wall time and its answer's `data`, as text (the answers of two builds must match). */
+async function timed(url: string, body: string, name: string): Promise<{ ms: number; data: string }> {
+  const t = process.hrtime.bigint();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const json = (await res.json()) as { data?: unknown; errors?: unknown[] };
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (json.errors) throw new Error(`${name} at ${url}: ${JSON.stringify(json.errors).slice(0, 300)}`);
+  return { ms, data: JSON.stringify(json.data) };
+}
 
 async function main() {
   console.log(
-    `query benchmark: sizes ${SIZES.join(', ')} runs x ${EPOCHS} epochs x ${BATCHES} batches; ${SAMPLES} samples per query, over HTTP`,
+    `query benchmark: sizes ${SIZES.join(', ')} runs x ${EPOCHS} epochs x ${BATCHES} batches; ${SAMPLES} samples per query, over HTTP` +
+      (BASELINE ? `; each request also to the baseline ${BASELINE}, in random order, answers compared` : ''),
   );
+  if (BASELINE && (!KEEP || SIZES.length !== 1))
+    throw new Error('--baseline needs --keep and one size: the baseline serves that database');
   for (const runs of SIZES) {
     const name = KEEP ? `${KEEP_PREFIX}_${runs}` : `provml_qbench_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: ADMIN });
@@ -268,17 +289,36 @@ async function main() {
       try {
         for (const q of QUERIES(runs)) {
           const times: number[] = [];
+          const base: number[] = [];
           for (let i = 0; i < SAMPLES + 10; i++) {
             const body = JSON.stringify({ query: q.query, variables: q.vars() });
-            const t = process.hrtime.bigint();
-            const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-            const json = (await res.json()) as { errors?: unknown[] };
-            const ms = Number(process.hrtime.bigint() - t) / 1e6;
-            if (json.errors) throw new Error(`${q.name}: ${JSON.stringify(json.errors).slice(0, 300)}`);
-            if (i >= 10) times.push(ms); // the first 10 warm the caches
+            if (!BASELINE) {
+              const { ms } = await timed(server.url, body, q.name);
+              if (i >= 10) times.push(ms); // the first 10 warm the caches
+              continue;
+            }
+            // Both servers, in random order, one after the other (never at once: 2 cores).
+            const first = Math.random() < 0.5;
+            const x = first ? await timed(server.url, body, q.name) : null;
+            const b = await timed(BASELINE, body, q.name);
+            const y = x ?? (await timed(server.url, body, q.name));
+            if (y.data !== b.data) {
+              throw new Error(
+                `${q.name}: the answers differ for ${body.slice(0, 300)}: ${y.data.slice(0, 300)} / ${b.data.slice(0, 300)}`,
+              );
+            }
+            if (i >= 10) {
+              times.push(y.ms);
+              base.push(b.ms);
+            }
           }
+          if (!BASELINE) {
+            console.log(`  ${q.name.padEnd(17)} ${figures(times)}`);
+            continue;
+          }
+          console.log(`  ${q.name.padEnd(17)} ${figures(times)}   baseline ${figures(base)}`);
           console.log(
-            `  ${q.name.padEnd(17)} median ${pct(times, 0.5).toFixed(1).padStart(6)} ms   p99 ${pct(times, 0.99).toFixed(1).padStart(6)} ms`,
+            `  ${''.padEnd(17)} ratio this / baseline: median ${(pct(times, 0.5) / pct(base, 0.5)).toFixed(2)}   p99 ${(pct(times, 0.99) / pct(base, 0.99)).toFixed(2)}`,
           );
         }
       } finally {

@@ -33,6 +33,7 @@ import type {
   TelemetryRow,
   TransformationRow,
   ValueRow,
+  ValueWithTask,
   WorkflowRow,
   BatchRows,
 } from '../connectors/provenance/rows';
@@ -252,6 +253,18 @@ export class StudyScopedStore implements ProvenanceStore {
   }
   async valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED') {
     return this.lists(await this.inner.valuesByDataRefIds(ids, direction), (r) => this.byRun(r));
+  }
+  /** Values of visible runs only, and a task only when its own run is visible too. */
+  async valuesWithTasksByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueWithTask[][]> {
+    const lists = await this.inner.valuesWithTasksByDataRefIds(ids, direction);
+    const all = lists.flat();
+    const ok = await this.scope.runsVisible([
+      ...all.map((x) => x.value.runId),
+      ...all.flatMap((x) => (x.task ? [x.task.runId] : [])),
+    ]);
+    return lists.map((l) =>
+      l.filter((x) => ok.has(x.value.runId)).map((x) => (x.task && !ok.has(x.task.runId) ? { value: x.value, task: null } : x)),
+    );
   }
   async agentsByIds(ids: readonly string[]) {
     const ok = await this.scope.agentsVisible(ids);

@@ -463,6 +463,26 @@ describe('access control over HTTP (two replicas on one database)', () => {
       expect(lineage.body.errors![0].extensions!.code).toBe('NOT_FOUND');
     });
 
+    it("sees only its studies' tasks among the users and generators of a file (read with their tasks)", async () => {
+      const q = `{
+        raw: dataReference(uri: "/data/raw.h5") { usedBy { id __typename } }
+        shared: dataReference(uri: "/data/shared.h5") { usedBy { id } wasGeneratedBy { id __typename } }
+      }`;
+      const mine = await read(q);
+      expect(mine.body.errors).toBeUndefined();
+      // Beta's run-b3 trained on raw.h5 and run-b on shared.h5: neither is alpha's to see.
+      expect(mine.body.data).toEqual({
+        raw: { usedBy: [{ id: 'task:run-a.train', __typename: 'LearningStageExecution' }] },
+        shared: { usedBy: [], wasGeneratedBy: [{ id: 'task:run-a.train', __typename: 'LearningStageExecution' }] },
+      });
+      const full = (await call(a.base, tokens['only-read'], q)).body.data as {
+        raw: { usedBy: Array<{ id: string }> };
+        shared: { usedBy: Array<{ id: string }> };
+      };
+      expect(full.raw.usedBy.map((u) => u.id).sort()).toEqual(['task:run-a.train', 'task:run-b3.train']);
+      expect(full.shared.usedBy.map((u) => u.id)).toEqual(['task:run-b.train']);
+    });
+
     it('stops lineage at the study boundary and says so', async () => {
       const q =
         '{ lineage(start: "/data/shared.h5", direction: BOTH) { nodes { node { id } } edges { from to } studyBoundaryEdges } }';

@@ -155,6 +155,53 @@ describe('paper queries on the demo lifecycle', () => {
     }
   });
 
+  it('reads Q4 and Q5 in as few round trips as the data allows: values with their tasks and kinds in one', async () => {
+    // Every store method wrapped (each call still reaches PostgreSQL): the calls a query makes.
+    const store = app.deps.store as unknown as Record<string, unknown>;
+    const calls = new Map<string, number>();
+    const originals: Array<[string, unknown]> = [];
+    for (let o: object | null = app.deps.store; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+      for (const n of Object.getOwnPropertyNames(o)) {
+        const fn = store[n];
+        if (n === 'constructor' || typeof fn !== 'function' || originals.some(([m]) => m === n)) continue;
+        originals.push([n, Object.hasOwn(store, n) ? fn : undefined]);
+        store[n] = (...a: unknown[]) => (
+          calls.set(n, (calls.get(n) ?? 0) + 1),
+          (fn as (...x: unknown[]) => unknown).apply(app.deps.store, a)
+        );
+      }
+    }
+    const counted = async (name: string) => {
+      calls.clear();
+      const { query, variables } = example(name);
+      const res = await app.run<Record<string, unknown>>(query.replace('id\n', 'id __typename\n'), variables);
+      expect(res.errors).toBeUndefined();
+      return { data: JSON.stringify(res.data), calls: Object.fromEntries(calls) };
+    };
+    try {
+      const q4 = await counted('q4');
+      // The trainings' type comes from their transformation's kind, read with them.
+      expect(q4.data).toContain('"__typename":"LearningStageExecution"');
+      // Before: the uses, then their tasks, then the tasks' transformations, one round trip each.
+      expect(q4.calls).toEqual({ dataRefsByUris: 1, valuesWithTasksByDataRefIds: 1, durationStats: 1 });
+      const q5 = await counted('q5');
+      expect(q5.calls).toEqual({
+        dataRefs: 1,
+        valuesWithTasksByDataRefIds: 1,
+        durationStats: 1,
+        modelsUnderEachTask: 1,
+        // The models' references and evaluations, together.
+        dataRefsByIds: 1,
+        valuesByTaskIds: 1,
+      });
+    } finally {
+      for (const [n, fn] of originals) {
+        if (fn === undefined) delete store[n];
+        else store[n] = fn;
+      }
+    }
+  });
+
   it('walks the lineage of the model back to the raw SEG-Y file', async () => {
     const res = await app.run<{ lineage: { nodes: Array<{ depth: number; node: { id: string; uri?: string } }> } }>(
       `query($s: String!) { lineage(start: $s, direction: BACKWARD, maxDepth: 20) { nodes { depth node { id ... on DataReference { uri } } } } }`,

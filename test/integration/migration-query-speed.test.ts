@@ -10,7 +10,7 @@ import { parseWorkflowSpec, specHash } from '../../src/ingest/workflow-spec';
 import { silentLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
-// Migration 007: durations stored at task end, and the VACUUM it asks for after its commit.
+// Migration 007: durations stored at task end, and the VACUUM it asks for after its commit; 018: ids in the parent index.
 describe('migration 007 (query speed)', () => {
   let db: TestDatabase;
   let opened: OpenedStore;
@@ -65,6 +65,25 @@ describe('migration 007 (query speed)', () => {
     expect(end.rejected).toBe(0);
     const after = await pool.query(`SELECT duration_ms FROM task_execution WHERE id = 'm7.b'`);
     expect(after.rows[0].duration_ms).toBe(1101);
+  });
+
+  it('018: the children-by-parent index carries the ids, so the Q4 walk steps down from the index alone', async () => {
+    const res = await pool.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'task_execution_parent'`);
+    expect(res.rows[0].indexdef).toMatch(/\(parent_id, transformation_id\) INCLUDE \(id, started_at, duration_ms\)/);
+    // The walk's step down (epochs of a training) as the planner runs it: no heap.
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SET LOCAL enable_seqscan = off');
+      await c.query('SET LOCAL enable_bitmapscan = off');
+      const plan = await c.query(
+        `EXPLAIN SELECT id, started_at, duration_ms FROM task_execution WHERE parent_id = 'x' AND transformation_id = 1`,
+      );
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Only Scan using task_execution_parent/);
+    } finally {
+      await c.query('ROLLBACK');
+      c.release();
+    }
   });
 
   it('runs a migration and its after-commit statement past the pool statement timeout', async () => {

@@ -156,6 +156,15 @@ export function provenanceStoreContract(name: string, open: () => Promise<Opened
       expect(run).toMatchObject({ id: 'run-a', status: 'FINISHED', agentId: 'alice', attributes: { jobId: '7' } });
       const [tr] = await o.store.tasksByIds(['run-a.tr.e1.b3']);
       expect(tr!.endedAt!.getTime() - tr!.startedAt!.getTime()).toBe(400);
+      // Tasks come with their transformation's kind (their schema type), in the same read.
+      expect(tr!.transformationKind).toBe('LEARNING_STAGE');
+      const [dataset] = await o.store.dataRefsByUris(['/data/a.h5']);
+      const [uses] = await o.store.valuesWithTasksByDataRefIds([dataset[0].id, '999999999'], 'USED');
+      expect(uses.map((u) => [u.value.name, u.value.taskId, u.task?.id, u.task?.transformationKind])).toEqual([
+        ['train_set', 'run-a.tr', 'run-a.tr', 'LEARNING_STAGE'],
+      ]);
+      expect(uses[0].task).toMatchObject({ runId: 'run-a', status: 'FINISHED', parentId: null });
+      expect(await o.store.valuesWithTasksByDataRefIds(['999999999'], 'GENERATED')).toEqual([[]]);
       const [values] = await o.store.valuesByTaskIds(['run-a.tr']);
       expect(values.map((v) => [v.name, v.role]).sort()).toEqual([
         ['lr', 'LEARNING_HYPERPARAMETER'],

@@ -21,6 +21,10 @@ import type {
 export const WORKFLOW_COLS = 'id::text, name, version, kind, study_id, description, spec, created_at';
 export const RUN_COLS = 'id, workflow_id::text, agent_id, status, started_at, ended_at, attributes';
 export const TASK_COLS = 'id, run_id, transformation_id::text, parent_id, status, host, started_at, ended_at, attributes';
+/** TASK_COLS of `t` and its transformation's kind, for `task_execution t JOIN transformation tr`. */
+export const TASK_WITH_KIND_COLS = `${TASK_COLS.split(', ')
+  .map((c) => `t.${c}`)
+  .join(', ')}, tr.kind AS transformation_kind`;
 export const VALUE_COLS =
   'id::text, run_id, task_id, attribute_id::text, name, role, direction, value, data_ref_id::text, recorded_at';
 
@@ -66,17 +70,22 @@ export const toRun = (r: QueryResultRow): RunRow => ({
   endedAt: r.ended_at,
   attributes: r.attributes,
 });
-export const toTask = (r: QueryResultRow): TaskRow => ({
-  id: r.id,
-  runId: r.run_id,
-  transformationId: r.transformation_id,
-  parentId: r.parent_id,
-  status: r.status,
-  host: r.host,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  attributes: r.attributes,
-});
+export const toTask = (r: QueryResultRow): TaskRow => {
+  const t: TaskRow = {
+    id: r.id,
+    runId: r.run_id,
+    transformationId: r.transformation_id,
+    parentId: r.parent_id,
+    status: r.status,
+    host: r.host,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    attributes: r.attributes,
+  };
+  // Only reads that join the transformation select it (TASK_WITH_KIND_COLS).
+  if (typeof r.transformation_kind === 'string') t.transformationKind = r.transformation_kind;
+  return t;
+};
 export const toMetric = (r: QueryResultRow): MetricRow => ({
   runId: r.run_id,
   taskId: r.task_id,

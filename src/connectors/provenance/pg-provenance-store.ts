@@ -17,6 +17,7 @@ import * as declared from './pg-declared-data-stores';
 import {
   RUN_COLS,
   TASK_COLS,
+  TASK_WITH_KIND_COLS,
   VALUE_COLS,
   byKey,
   decodeCursor,
@@ -44,6 +45,7 @@ import type {
   TelemetryRow,
   TransformationRow,
   ValueRow,
+  ValueWithTask,
   WorkflowRow,
 } from './rows';
 
@@ -175,7 +177,11 @@ export class PgProvenanceStore implements ProvenanceStore {
   }
 
   async tasksByIds(ids: readonly string[]): Promise<Array<TaskRow | null>> {
-    const res = await this.pool.query(`SELECT ${TASK_COLS} FROM task_execution WHERE id = ANY($1)`, [ids]);
+    // With the transformation's kind: a task's schema type needs it, and this saves that read.
+    const res = await this.pool.query(
+      `SELECT ${TASK_WITH_KIND_COLS} FROM task_execution t JOIN transformation tr ON tr.id = t.transformation_id WHERE t.id = ANY($1)`,
+      [ids],
+    );
     return byKey(ids, res.rows.map(toTask), (t) => t.id);
   }
 
@@ -292,6 +298,10 @@ export class PgProvenanceStore implements ProvenanceStore {
 
   valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]> {
     return refs.valuesByDataRefIds(this.pool, ids, direction);
+  }
+
+  valuesWithTasksByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueWithTask[][]> {
+    return refs.valuesWithTasksByDataRefIds(this.pool, ids, direction);
   }
 
   async agentsByIds(ids: readonly string[]): Promise<Array<AgentRow | null>> {

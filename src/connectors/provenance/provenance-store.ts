@@ -31,6 +31,7 @@ import type {
   TelemetryRow,
   TransformationRow,
   ValueRow,
+  ValueWithTask,
   WorkflowRow,
 } from './rows';
 
@@ -155,6 +156,8 @@ export interface ProvenanceStore {
   ): Promise<Page<DataRefRow>>;
   /** Values referring to each data reference, used or generated. */
   valuesByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueRow[][]>;
+  /** The same, each value with its task (null for a run-level value), the task's transformation kind set. */
+  valuesWithTasksByDataRefIds(ids: readonly string[], direction: 'USED' | 'GENERATED'): Promise<ValueWithTask[][]>;
   agentsByIds(ids: readonly string[]): Promise<Array<AgentRow | null>>;
   relationsFrom(subjects: readonly string[]): Promise<RelationRow[][]>;
   /** One metric series of each run, by step, at most `limit` points per run (one list per run). */

@@ -26,6 +26,15 @@ const runTaskCacheKey = (k: RunTaskKey) => `${k.runId}\u0000${k.taskId ?? ''}`;
  */
 export function createProvenanceLoaders(store: ProvenanceStore) {
   const opts = { maxBatchSize: 1000 };
+  const task = new DataLoader((ids: readonly string[]) => store.tasksByIds(ids), opts);
+  // Values of references with their tasks: the tasks land in the task loader, so resolving the
+  // activities of `usedBy` / `wasGeneratedBy` reads nothing more.
+  const withTasks = (direction: 'USED' | 'GENERATED') =>
+    new DataLoader(async (ids: readonly string[]) => {
+      const lists = await store.valuesWithTasksByDataRefIds(ids, direction);
+      for (const l of lists) for (const x of l) if (x.task) task.prime(x.task.id, x.task);
+      return lists;
+    }, opts);
   return {
     workflow: new DataLoader((ids: readonly string[]) => store.workflowsByIds(ids), opts),
     study: new DataLoader((ids: readonly string[]) => store.studiesByIds(ids), opts),
@@ -34,7 +43,7 @@ export function createProvenanceLoaders(store: ProvenanceStore) {
     attribute: new DataLoader((ids: readonly string[]) => store.attributesByIds(ids), opts),
     attributesByWorkflow: new DataLoader((ids: readonly string[]) => store.attributesByWorkflowIds(ids), opts),
     run: new DataLoader((ids: readonly string[]) => store.runsByIds(ids), opts),
-    task: new DataLoader((ids: readonly string[]) => store.tasksByIds(ids), opts),
+    task,
     taskAncestors: new DataLoader((ids: readonly string[]) => store.taskAncestors(ids), opts),
     agent: new DataLoader((ids: readonly string[]) => store.agentsByIds(ids), opts),
     dataRef: new DataLoader((ids: readonly string[]) => store.dataRefsByIds(ids), opts),
@@ -47,6 +56,8 @@ export function createProvenanceLoaders(store: ProvenanceStore) {
     runValues: new DataLoader((ids: readonly string[]) => store.runValuesByRunIds(ids), opts),
     usedByRef: new DataLoader((ids: readonly string[]) => store.valuesByDataRefIds(ids, 'USED'), opts),
     generatedByRef: new DataLoader((ids: readonly string[]) => store.valuesByDataRefIds(ids, 'GENERATED'), opts),
+    usedByRefWithTasks: withTasks('USED'),
+    generatedByRefWithTasks: withTasks('GENERATED'),
     relationsFrom: new DataLoader((ids: readonly string[]) => store.relationsFrom(ids), opts),
     metricNames: new DataLoader((ids: readonly string[]) => store.metricNames(ids), opts),
     metricSeries: perArguments(

@@ -56,6 +56,11 @@ export interface TaskRow {
   startedAt: Date | null;
   endedAt: Date | null;
   attributes: Record<string, unknown>;
+  /**
+   * The kind of its transformation, where the read joined it (tasksByIds, valuesWithTasks): the
+   * schema's type of a task depends on it, and joining it saves a round trip per query level.
+   */
+  transformationKind?: string;
 }
 
 export interface ValueRow {
@@ -69,6 +74,12 @@ export interface ValueRow {
   value: unknown;
   dataRefId: string | null;
   recordedAt: Date;
+}
+
+/** A value and the task it belongs to (null for a run-level value), read together. */
+export interface ValueWithTask {
+  value: ValueRow;
+  task: TaskRow | null;
 }
 
 /** A run, or a run and one of its tasks (`taskId` null: the whole run): the key of the execution-data reads. */

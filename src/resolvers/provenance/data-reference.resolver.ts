@@ -7,7 +7,7 @@ import { DataReferenceConnection } from '../../schema/connections';
 import { DataReferenceFilter } from '../../schema/inputs/filters.input';
 import { dataRefView, valueView } from '../../schema/views';
 import { findDataRefs } from '../../connectors/provenance/id-lookup';
-import type { DeclaredDataStoreRow } from '../../connectors/provenance/rows';
+import type { DeclaredDataStoreRow, ValueWithTask } from '../../connectors/provenance/rows';
 import { loadActivity, pageArgs } from './views';
 
 // Declarations listed by `dataStores`; a site declares a handful (one per file system or bucket).
@@ -22,8 +22,10 @@ const storeInstance = (id: string, kind: string | null, declared: DeclaredDataSt
   declaredAttributes: declared?.attributes ?? null,
 });
 
-const uniqueActivities = async (ctx: RequestContext, rows: Array<{ runId: string; taskId: string | null }>) => {
-  const keys = new Map(rows.map((r) => [`${r.runId}\u0000${r.taskId ?? ''}`, r]));
+// The loaders' values come with their tasks (primed in the task loader): a task's activity is
+// built without another read; a run-level value's run is loaded.
+const uniqueActivities = async (ctx: RequestContext, withTasks: ValueWithTask[]) => {
+  const keys = new Map(withTasks.map(({ value: r }) => [`${r.runId}\u0000${r.taskId ?? ''}`, r]));
   const acts = await Promise.all([...keys.values()].map((r) => loadActivity(ctx, r.runId, r.taskId)));
   return acts.filter((a) => a !== null);
 };
@@ -78,12 +80,12 @@ export class DataReferenceResolver {
 
   @FieldResolver(() => [Activity], { description: 'prov:wasGeneratedBy: the tasks (or runs) that generated it.' })
   async wasGeneratedBy(@Root() d: DataReference, @Ctx() ctx: RequestContext) {
-    return uniqueActivities(ctx, await ctx.loaders.generatedByRef.load(d.row.id));
+    return uniqueActivities(ctx, await ctx.loaders.generatedByRefWithTasks.load(d.row.id));
   }
 
   @FieldResolver(() => [Activity], { description: 'Inverse of prov:used: the tasks (or runs) that used it.' })
   async usedBy(@Root() d: DataReference, @Ctx() ctx: RequestContext) {
-    return uniqueActivities(ctx, await ctx.loaders.usedByRef.load(d.row.id));
+    return uniqueActivities(ctx, await ctx.loaders.usedByRefWithTasks.load(d.row.id));
   }
 
   @FieldResolver(() => [DataReference], {

@@ -25,6 +25,8 @@ export async function runViewOf(ctx: RequestContext, row: RunRow): Promise<Workf
 }
 
 export async function taskViewOf(ctx: RequestContext, row: TaskRow): Promise<TaskExecution> {
+  // Reads that join the transformation carry its kind (tasksByIds does): no round trip then.
+  if (row.transformationKind) return taskView(row, row.transformationKind);
   const tr = await ctx.loaders.transformation.load(row.transformationId);
   return taskView(row, tr?.kind ?? 'DATA_TRANSFORMATION');
 }
