@@ -5,13 +5,28 @@ import { createClient } from 'graphql-ws';
 import { GRAPHQL_URL } from './graphql';
 import type { MetricPoint } from './run-queries';
 
+// Columnar (`series`): about a seventh of the bytes of `points` for the same points (docs/live.md).
 const METRICS = `subscription WebRunMetrics($run: ID!, $after: String) {
-  metrics(run: $run, after: $after) { cursor points { name step value context recordedAt } } }`;
+  metrics(run: $run, after: $after) { cursor series { name context steps values startMs offsetsMs } } }`;
 const EVENTS = `subscription WebRunEvents($run: ID!, $after: String) { runEvents(run: $run, after: $after) { cursor kind status } }`;
 
-interface LivePoint extends MetricPoint {
+interface LiveSeries {
   name: string;
+  context: string | null;
+  steps: Array<number | null>;
+  values: number[];
+  startMs: number;
+  offsetsMs: number[];
 }
+
+/** A series' points in the shape the page's query gives them. */
+const pointsOf = (s: LiveSeries): MetricPoint[] =>
+  s.values.map((value, i) => ({
+    step: s.steps[i] === null ? null : String(s.steps[i]),
+    value,
+    context: s.context,
+    recordedAt: new Date(s.startMs + s.offsetsMs[i]).toISOString(),
+  }));
 
 export interface LiveRun {
   /** Points that came over the socket, per metric name, in commit order. */
@@ -52,15 +67,15 @@ export function useLiveRun(run: string, active: boolean): LiveRun {
           : String(err);
       setState((s) => ({ ...s, error: message }));
     };
-    const stopMetrics = client.subscribe<{ metrics: { points: LivePoint[] } }>(
+    const stopMetrics = client.subscribe<{ metrics: { series: LiveSeries[] } }>(
       { query: METRICS, variables: { run, after: '0' } },
       {
         next: ({ data }) => {
-          const batch = data?.metrics.points ?? [];
+          const batch = data?.metrics.series ?? [];
           if (!batch.length) return;
           setState((s) => {
             const points = new Map(s.points);
-            for (const p of batch) points.set(p.name, [...(points.get(p.name) ?? []), p]);
+            for (const series of batch) points.set(series.name, [...(points.get(series.name) ?? []), ...pointsOf(series)]);
             return { ...s, points };
           });
         },
