@@ -21,6 +21,13 @@ const POINTS = `subscription($run: ID!) { metrics(run: $run) { cursor points { n
 const SERIES = `subscription($run: ID!) { metrics(run: $run) { cursor series { name steps values startMs offsetsMs } } }`;
 
 let bytes = 0;
+/** Every socket opened, for the bytes that crossed the wire (less than `bytes` with permessage-deflate). */
+const sockets = new Set<WebSocket>();
+const wireBytes = () => {
+  let n = 0;
+  for (const ws of sockets) n += (ws as unknown as { _socket?: { bytesRead: number } })._socket?.bytesRead ?? 0;
+  return n;
+};
 
 /** Points in a frame without parsing it: one `"step":` per point, or the items of each `"values":[…]`. */
 function countPoints(raw: Buffer, columnar: boolean): number {
@@ -46,6 +53,7 @@ function countPoints(raw: Buffer, columnar: boolean): number {
 /** graphql-transport-ws by hand; counts the points in each frame. */
 function rawSubscriber(url: string, run: string, i: number, columnar: boolean): { dispose(): Promise<void> } {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  sockets.add(ws);
   ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
   ws.on('message', (raw: Buffer) => {
     bytes += raw.length;
@@ -65,6 +73,7 @@ function rawSubscriber(url: string, run: string, i: number, columnar: boolean): 
 class CountingWebSocket extends WebSocket {
   constructor(...args: ConstructorParameters<typeof WebSocket>) {
     super(...args);
+    sockets.add(this);
     this.on('message', (raw: Buffer) => (bytes += raw.length));
   }
 }
@@ -80,6 +89,7 @@ process.on('message', (msg: Start | Stop | { cmd: 'count' }) => {
   if (msg.cmd === 'start') {
     counts = Array.from({ length: msg.n }, () => 0);
     bytes = 0;
+    sockets.clear();
     clients = counts.map((_, i) => {
       if (msg.raw) return rawSubscriber(msg.url, msg.run, i, msg.columnar);
       const c = createClient({
@@ -110,7 +120,7 @@ process.on('message', (msg: Start | Stop | { cmd: 'count' }) => {
     });
   } else if (msg.cmd === 'count') {
     const cpu = process.cpuUsage();
-    process.send!({ counts, closedAbnormally, bytes, cpuUs: cpu.user + cpu.system });
+    process.send!({ counts, closedAbnormally, bytes, wire: wireBytes(), cpuUs: cpu.user + cpu.system });
   } else {
     void Promise.all(clients.map((c) => c.dispose())).then(() => {
       clients = [];

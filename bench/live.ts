@@ -127,9 +127,13 @@ async function latency(url: string) {
     },
   );
   // Wait until the subscription is live: a probe point must arrive.
-  sentAt.set(-1, performance.now());
-  await ingest(url, [{ id: `${run}-probe`, type: 'metric', run, name: 'loss', value: 0, step: -1 }]);
-  while (!seenSub.has(-1)) await sleep(5);
+  // A subscription starts at the present: a probe sent before it was set up is not seen, so
+  // probes go until one arrives.
+  for (let probe = 0; !seenSub.has(-1); probe++) {
+    sentAt.set(-1, performance.now());
+    await ingest(url, [{ id: `${run}-probe-${probe}`, type: 'metric', run, name: 'loss', value: 0, step: -1 }]);
+    for (let w = 0; w < 100 && !seenSub.has(-1); w++) await sleep(5);
+  }
   viaSub.length = 0;
   const seenPoll = new Set<number>([-1]);
   let polls = 0;
@@ -171,6 +175,8 @@ interface SubState {
   counts: number[];
   closedAbnormally: number;
   bytes: number;
+  /** Bytes read from the sockets (frames as sent: compressed with --deflate). */
+  wire: number;
   cpuUs: number;
 }
 
@@ -187,6 +193,7 @@ async function throughput(url: string, liveCount: () => number) {
   const rates = { none: [] as number[], subscribed: [] as number[] };
   const cpu = { none: [] as number[], subscribed: [] as number[], subscribers: [] as number[] };
   const bytesPerPoint: number[] = [];
+  const wirePerPoint: number[] = [];
   const incomplete: string[] = [];
   for (let round = 0; round < ROUNDS * 2; round++) {
     // --ablate-live-log: the "subscribed" rounds are the rounds without a live log, no subscriber.
@@ -237,10 +244,12 @@ async function throughput(url: string, liveCount: () => number) {
       cpu.subscribed.push(serverCpuAll);
       const subCpu = (state.cpuUs - before!.cpuUs) / total / SUBSCRIBERS;
       const bpp = state.bytes / (total * SUBSCRIBERS);
+      const wire = state.wire / (total * SUBSCRIBERS);
+      wirePerPoint.push(wire);
       cpu.subscribers.push(subCpu);
       bytesPerPoint.push(bpp);
       console.log(
-        `  round ${round} (${SUBSCRIBERS} subscribers): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event while ingesting (${serverCpuAll.toFixed(1)} through delivery), subscribers ${subCpu.toFixed(2)} µs CPU/event/subscriber, ${bpp.toFixed(1)} B/point/subscriber; all points at all subscribers ${fmt(performance.now() - delivered0)} ms after the last ingest returned`,
+        `  round ${round} (${SUBSCRIBERS} subscribers): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event while ingesting (${serverCpuAll.toFixed(1)} through delivery), subscribers ${subCpu.toFixed(2)} µs CPU/event/subscriber, ${bpp.toFixed(1)} B/point/subscriber (${wire.toFixed(1)} on the wire); all points at all subscribers ${fmt(performance.now() - delivered0)} ms after the last ingest returned`,
       );
       child.send({ cmd: 'stop' });
       await next();
@@ -252,7 +261,7 @@ async function throughput(url: string, liveCount: () => number) {
   }
   liveLogOff = false;
   child.kill();
-  return { rates, cpu, bytesPerPoint, incomplete };
+  return { rates, cpu, bytesPerPoint, wirePerPoint, incomplete };
 }
 
 async function main() {
@@ -298,7 +307,7 @@ async function main() {
       `   median: no subscribers ${fmt(a)} events/s; ${what} ${fmt(b)} events/s (ratio ${(b / a).toFixed(2)})${ABLATE ? '' : tp.incomplete.length ? `; INCOMPLETE: ${tp.incomplete.join('; ')}` : '; every subscriber got every point'}`,
     );
     console.log(
-      `   server process CPU per event (median): ${median(tp.cpu.none).toFixed(1)} µs vs ${median(tp.cpu.subscribed).toFixed(1)} µs${tp.bytesPerPoint.length ? `; subscribers ${median(tp.cpu.subscribers).toFixed(2)} µs/event/subscriber, ${median(tp.bytesPerPoint).toFixed(1)} B/point/subscriber` : ''}; load average now ${os
+      `   server process CPU per event (median): ${median(tp.cpu.none).toFixed(1)} µs vs ${median(tp.cpu.subscribed).toFixed(1)} µs${tp.bytesPerPoint.length ? `; subscribers ${median(tp.cpu.subscribers).toFixed(2)} µs/event/subscriber, ${median(tp.bytesPerPoint).toFixed(1)} B/point/subscriber (${median(tp.wirePerPoint).toFixed(1)} on the wire)` : ''}; load average now ${os
         .loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,

@@ -3,6 +3,7 @@ import type { StoreRegistry } from './connectors/store-registry';
 import { DEFAULT_PUBLISH_GRAPH, startPublisher } from './interop/publish/publish-worker';
 import { publishSinkFor } from './interop/publish/triple-sink';
 import { startExtractionWorker } from './ingest/extraction/extraction-worker';
+import { startLivePruner } from './live/live-pruner';
 
 /** The server's background work, started after the store is ready and stopped before it closes. */
 export interface BackgroundWorkers {
@@ -39,6 +40,14 @@ export function startBackgroundWorkers(
     );
     stops.push(() => publisher.stop());
     polls.push({ name: 'publish', lastPollError: publisher.lastPollError });
+  }
+  if (config.liveRetentionMs !== null) {
+    const pruner = startLivePruner(
+      { store: deps.store, log: log.child({ source: 'live-prune' }) },
+      { retentionMs: config.liveRetentionMs, intervalMs: config.livePruneIntervalMs },
+    );
+    stops.push(() => pruner.stop());
+    polls.push({ name: 'live-prune', lastPollError: pruner.lastPollError });
   }
   return {
     status: () => polls.map((p) => ({ name: p.name, running, error: p.lastPollError() })),

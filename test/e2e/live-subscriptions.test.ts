@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { subscribe } from '../helpers/live-client';
 import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
@@ -203,6 +204,26 @@ describe('live subscriptions against the real server', () => {
     expect(fromSeries.get('loss/VALIDATION/null')![1]).toEqual([null, 5 / 7, t0 + 5000]);
     asPoints.close();
     asSeries.close();
+  });
+
+  it('refuses a cursor older than the pruned live log with CURSOR_EXPIRED (no silent gap)', async () => {
+    const run = 'expired-live';
+    await ingest([{ id: `${run}-begin`, type: 'workflowBegin', run, workflow: 'live-job' }]);
+    await ingest(metricEvents(run, 0, 10));
+    await ingest(metricEvents(run, 10, 10));
+    // What the pruner (PROVML_LIVE_RETENTION) does to an old run: its first changes are gone.
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    await sql.query(`DELETE FROM live_change WHERE stream = $1 AND seq <= 2`, [`run:${run}`]);
+    await sql.end();
+    const old = await subscribe<MetricsMsg>(server.url, METRICS, { run, after: '1' });
+    await old.until(() => old.errors.length > 0);
+    expect(old.errors[0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', field: 'after', earliest: '2' } });
+    const kept = await subscribe<MetricsMsg>(server.url, METRICS, { run, after: '2' });
+    await kept.until((d) => pointsOf(d).length === 10);
+    expect(pointsOf(kept.data).map((p) => Number(p.step))).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+    old.close();
+    kept.close();
   });
 
   it('refuses a malformed cursor with BAD_USER_INPUT, and queries over the socket', async () => {

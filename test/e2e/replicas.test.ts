@@ -66,7 +66,7 @@ describe('two replicas on one PostgreSQL', () => {
       const res = await fetch(`${s.base}/readyz`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { checks: Array<{ name: string; state: string }> };
-      expect(body.checks.map((c) => c.name).sort()).toEqual(['documents', 'extraction', 'fs', 'provenance']);
+      expect(body.checks.map((c) => c.name).sort()).toEqual(['documents', 'extraction', 'fs', 'live-prune', 'provenance']);
     }
   });
 

@@ -385,6 +385,14 @@ export class PgProvenanceStore implements ProvenanceStore {
     return live.liveHead(this.pool, stream);
   }
 
+  liveBounds(stream: string): Promise<{ head: number; oldest: number | null }> {
+    return live.liveBounds(this.pool, stream);
+  }
+
+  pruneLiveChanges(retentionMs: number, limit: number): Promise<number | null> {
+    return live.pruneLiveChanges(this.pool, retentionMs, limit);
+  }
+
   writeFresh(rows: BatchRows): Promise<void> {
     return runFreshStatement(this.pool, rows);
   }

@@ -229,6 +229,13 @@ export interface ProvenanceStore {
   liveChangesAfter(stream: string, afterSeq: number, limit: number): Promise<LiveChangeRow[]>;
   /** Live log: the newest seq of a stream, 0 when none. */
   liveHead(stream: string): Promise<number>;
+  /** Live log: the newest seq of a stream and the oldest still held (null: none held). */
+  liveBounds(stream: string): Promise<{ head: number; oldest: number | null }>;
+  /**
+   * Live-log retention: deletes about `limit` changes older than `retentionMs`, a prefix of each
+   * stream; null when another replica is pruning now.
+   */
+  pruneLiveChanges(retentionMs: number, limit: number): Promise<number | null>;
   /** IngestTx.insertFresh as a statement of its own (atomic by itself: no BEGIN, no COMMIT). */
   writeFresh(rows: BatchRows): Promise<void>;
   ping(): Promise<void>;
