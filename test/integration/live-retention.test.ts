@@ -35,6 +35,7 @@ describe('live log retention', () => {
   let dataDir: string;
   let opened: OpenedStore;
   let sql: pg.Client;
+  let ingest: (events: unknown[]) => Promise<unknown>;
   const run = 'retained';
   const stream = runStream(run);
 
@@ -60,7 +61,7 @@ describe('live log retention', () => {
     });
     await opened.store.registerWorkflow(spec, specHash(spec));
     const catalog = new SpecCatalog(opened.store);
-    const ingest = (events: unknown[]) => ingestBatch(events, { store: opened.store, catalog, maxBatchEvents: 5000 });
+    ingest = (events: unknown[]) => ingestBatch(events, { store: opened.store, catalog, maxBatchEvents: 5000 });
     await ingest([{ id: `${run}-b`, type: 'workflowBegin', run, workflow: 'ret' }]);
     for (let b = 0; b < 5; b++) await ingest([{ id: `${run}-${b}`, type: 'metric', run, name: 'loss', value: b, step: b }]);
     sql = new pg.Client({ connectionString: db.url });
@@ -126,16 +127,42 @@ describe('live log retention', () => {
     await hub.close();
   });
 
+  it('ends a replay that pruning overtook with CURSOR_EXPIRED, after what it did send in order', async () => {
+    for (let b = 5; b < 9; b++) await ingest([{ id: `${run}-${b}`, type: 'metric', run, name: 'loss', value: b, step: b }]);
+    expect((await seqs()).slice(-4)).toEqual([7, 8, 9, 10]);
+    const hub = new LiveHub(opened.store, quietBus, silentLogger, 2);
+    await hub.start();
+    // Room for one page: the replay waits after its first page until the subscriber reads.
+    const slow = new LiveFeed<LiveChangeRow>({ maxPending: 2, batchMs: 0, toMessages: (r) => r, onOverflow: () => undefined });
+    slow.attach(await hub.join(stream, 4, slow));
+    // The first page (5, 6) is read and the replay parks; then 7 and 8 go from under it.
+    await new Promise((r) => setTimeout(r, 500));
+    await sql.query('DELETE FROM live_change WHERE stream = $1 AND seq <= 8', [stream]);
+    const got: number[] = [];
+    const ended = (async () => {
+      for (;;) {
+        const r = await slow.next();
+        if (r.done) return 'done';
+        got.push(r.value.seq);
+      }
+    })();
+    await expect(ended).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
+    // What it got before the error: the first page, in order; never 9 after a hole.
+    expect(got.length).toBeGreaterThanOrEqual(1);
+    expect(got).toEqual([5, 6].slice(0, got.length));
+    await hub.close();
+  });
+
   it('runs as a background worker: due changes go at the next tick, newer ones stay', async () => {
-    await age(4, '2 hours');
+    await age(9, '2 hours');
     const pruner = startLivePruner(
       { store: opened.store, log: silentLogger },
       { retentionMs: 3_600_000, intervalMs: 100, chunk: 1 },
     );
     const deadline = Date.now() + 10_000;
-    while ((await seqs())[0] !== 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await seqs())[0] !== 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await pruner.stop();
-    expect(await seqs()).toEqual([5, 6]);
+    expect(await seqs()).toEqual([10]);
     expect(pruner.lastPollError()).toBeNull();
   });
 });
