@@ -10,13 +10,23 @@
  *
  *   npm run build && npx tsx bench/live.ts [--points 300] [--gap 20] [--poll 100]
  *                                          [--subscribers 200] [--events 40000] [--batch 2000] [--clients 2] [--rounds 3]
- *                                          [--raw-subscribers]
+ *                                          [--raw-subscribers] [--columnar] [--niced] [--deflate] [--ablate-live-log]
+ *
+ *   --columnar        subscribers select MetricBatch.series instead of points
+ *   --niced           the subscriber process runs at nice 19: a model of clients on other hosts
+ *                     (on this 2-core machine they otherwise take the server's and PostgreSQL's CPU)
+ *   --deflate         the server offers permessage-deflate (the subscribers' ws accepts it)
+ *   --ablate-live-log no subscribers at all; rounds alternate between the server as it is and the
+ *                     server with no live log written (liveChangesOf patched to return nothing),
+ *                     to price the live log's own cost to ingest
  *
  * Uses the machine's PostgreSQL (PROVML_BENCH_DATABASE_URL), a fresh database dropped at the end;
  * the server runs in this process, in production mode, with LISTEN/NOTIFY (PROVML_REDIS_URL: Redis).
  */
 import './production-env';
 import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
@@ -41,7 +51,34 @@ const ROUNDS = arg('rounds', 3);
 // Subscribers count points in the raw frames instead of parsing them: remote clients' parsing is
 // not this machine's CPU (with 2 cores, 200 parsing clients compete with the server and PostgreSQL).
 const RAW = process.argv.includes('--raw-subscribers');
+const COLUMNAR = process.argv.includes('--columnar');
+const NICED = process.argv.includes('--niced');
+const DEFLATE = process.argv.includes('--deflate');
+const ABLATE = process.argv.includes('--ablate-live-log');
+const SKIP_LATENCY = process.argv.includes('--skip-latency');
 const ADMIN = process.env.PROVML_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+// The same module objects dist/ requires: patched before the server starts (see --deflate, --ablate-live-log).
+const requireDist = createRequire(path.join(__dirname, '../dist/server.js'));
+let liveLogOff = false;
+if (ABLATE) {
+  const mod = requireDist('./ingest/live-changes') as { liveChangesOf: (...a: unknown[]) => unknown[] };
+  const real = mod.liveChangesOf;
+  mod.liveChangesOf = (...a: unknown[]) => (liveLogOff ? [] : real(...a));
+}
+if (DEFLATE) {
+  const ws = requireDist('ws') as { WebSocketServer: new (o: Record<string, unknown>, cb?: () => void) => unknown };
+  const Base = ws.WebSocketServer;
+  ws.WebSocketServer = class extends (Base as new (o: Record<string, unknown>, cb?: () => void) => object) {
+    constructor(o: Record<string, unknown>, cb?: () => void) {
+      super({ ...o, perMessageDeflate: { threshold: 1024 } }, cb);
+    }
+  } as typeof Base;
+}
+const cpuUs = () => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
 
 const SPEC = { name: 'livebench', kind: 'LEARNING', transformations: [{ name: 'training', kind: 'LEARNING_STAGE' }] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,9 +127,13 @@ async function latency(url: string) {
     },
   );
   // Wait until the subscription is live: a probe point must arrive.
-  sentAt.set(-1, performance.now());
-  await ingest(url, [{ id: `${run}-probe`, type: 'metric', run, name: 'loss', value: 0, step: -1 }]);
-  while (!seenSub.has(-1)) await sleep(5);
+  // A subscription starts at the present: a probe sent before it was set up is not seen, so
+  // probes go until one arrives.
+  for (let probe = 0; !seenSub.has(-1); probe++) {
+    sentAt.set(-1, performance.now());
+    await ingest(url, [{ id: `${run}-probe-${probe}`, type: 'metric', run, name: 'loss', value: 0, step: -1 }]);
+    for (let w = 0; w < 100 && !seenSub.has(-1); w++) await sleep(5);
+  }
   viaSub.length = 0;
   const seenPoll = new Set<number>([-1]);
   let polls = 0;
@@ -130,22 +171,43 @@ async function latency(url: string) {
   return { viaSub, viaPoll, polls, missingSub: POINTS + 1 - seenSub.size };
 }
 
+interface SubState {
+  counts: number[];
+  closedAbnormally: number;
+  bytes: number;
+  /** Bytes read from the sockets (frames as sent: compressed with --deflate). */
+  wire: number;
+  cpuUs: number;
+}
+
 async function throughput(url: string, liveCount: () => number) {
   const child = fork(path.join(__dirname, 'live-subscribers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  if (NICED) os.setPriority(child.pid!, 19);
   const next = () =>
     new Promise<Record<string, unknown>>((resolve) => child.once('message', (m) => resolve(m as Record<string, unknown>)));
   await next(); // ready
+  const count = async () => {
+    child.send({ cmd: 'count' });
+    return (await next()) as unknown as SubState;
+  };
   const rates = { none: [] as number[], subscribed: [] as number[] };
+  const cpu = { none: [] as number[], subscribed: [] as number[], subscribers: [] as number[] };
+  const bytesPerPoint: number[] = [];
+  const wirePerPoint: number[] = [];
   const incomplete: string[] = [];
   for (let round = 0; round < ROUNDS * 2; round++) {
-    const subscribed = round % 2 === 1;
+    // --ablate-live-log: the "subscribed" rounds are the rounds without a live log, no subscriber.
+    const subscribed = round % 2 === 1 && !ABLATE;
+    liveLogOff = ABLATE && round % 2 === 1;
     const run = `tp-${round}-${randomBytes(3).toString('hex')}`;
     await begin(url, run);
     if (subscribed) {
-      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW });
+      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW, columnar: COLUMNAR });
       while (liveCount() < SUBSCRIBERS) await sleep(20);
     }
     const perClient = Math.ceil(EVENTS / CLIENTS);
+    const before = subscribed ? await count() : null;
+    const cpu0 = cpuUs();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
@@ -160,31 +222,46 @@ async function throughput(url: string, liveCount: () => number) {
         }
       }),
     );
-    const rate = (perClient * CLIENTS) / ((performance.now() - t0) / 1000);
-    (subscribed ? rates.subscribed : rates.none).push(rate);
+    const total = perClient * CLIENTS;
+    const rate = total / ((performance.now() - t0) / 1000);
+    const serverCpu = (cpuUs() - cpu0) / total; // µs per event: this process (server + the 2 ingest clients)
+    (subscribed || liveLogOff ? rates.subscribed : rates.none).push(rate);
+    if (!subscribed) (liveLogOff ? cpu.subscribed : cpu.none).push(serverCpu);
     if (subscribed) {
       // Every subscriber must get every point (or the figure would flatter us).
-      let state: { counts: number[]; closedAbnormally: number } = { counts: [], closedAbnormally: 0 };
+      let state: SubState;
       const deadline = Date.now() + 120_000;
       const delivered0 = performance.now();
       do {
         await sleep(100);
-        child.send({ cmd: 'count' });
-        state = (await next()) as typeof state;
-      } while (state.counts.some((n) => n < perClient * CLIENTS) && Date.now() < deadline && state.closedAbnormally === 0);
-      const behind = state.counts.filter((n) => n < perClient * CLIENTS).length;
+        state = await count();
+      } while (state.counts.some((n) => n < total) && Date.now() < deadline && state.closedAbnormally === 0);
+      const behind = state.counts.filter((n) => n < total).length;
       if (behind || state.closedAbnormally)
         incomplete.push(`round ${round}: ${behind} subscribers short, ${state.closedAbnormally} closed`);
+      // Through delivery: the fan-out goes on after the last ingest returned.
+      const serverCpuAll = (cpuUs() - cpu0) / total;
+      cpu.subscribed.push(serverCpuAll);
+      const subCpu = (state.cpuUs - before!.cpuUs) / total / SUBSCRIBERS;
+      const bpp = state.bytes / (total * SUBSCRIBERS);
+      const wire = state.wire / (total * SUBSCRIBERS);
+      wirePerPoint.push(wire);
+      cpu.subscribers.push(subCpu);
+      bytesPerPoint.push(bpp);
       console.log(
-        `  round ${round} (${SUBSCRIBERS} subscribers): ${fmt(rate)} events/s; all points at all subscribers ${fmt(performance.now() - delivered0)} ms after the last ingest returned`,
+        `  round ${round} (${SUBSCRIBERS} subscribers): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event while ingesting (${serverCpuAll.toFixed(1)} through delivery), subscribers ${subCpu.toFixed(2)} µs CPU/event/subscriber, ${bpp.toFixed(1)} B/point/subscriber (${wire.toFixed(1)} on the wire); all points at all subscribers ${fmt(performance.now() - delivered0)} ms after the last ingest returned`,
       );
       child.send({ cmd: 'stop' });
       await next();
       while (liveCount() > 0) await sleep(20);
-    } else console.log(`  round ${round} (no subscribers): ${fmt(rate)} events/s`);
+    } else
+      console.log(
+        `  round ${round} (no subscribers${liveLogOff ? ', NO live log' : ''}): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event`,
+      );
   }
+  liveLogOff = false;
   child.kill();
-  return { rates, incomplete };
+  return { rates, cpu, bytesPerPoint, wirePerPoint, incomplete };
 }
 
 async function main() {
@@ -206,27 +283,52 @@ async function main() {
   try {
     await post(server.url, 'mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { version } }', { s: SPEC });
     console.log(`live benchmark (bus: ${process.env.PROVML_REDIS_URL ? 'redis' : 'postgres'}, NODE_ENV=${process.env.NODE_ENV})`);
-    console.log(`1. latency, ${POINTS} points one every ${GAP} ms; poller every ${POLL} ms`);
-    const lat = await latency(server.url);
+    const mode = [
+      COLUMNAR ? 'columnar (series)' : 'points',
+      RAW ? 'raw-frame' : 'parsing',
+      NICED ? 'niced 19' : 'not niced',
+      DEFLATE ? 'permessage-deflate' : 'no deflate',
+    ];
     console.log(
-      `   subscription: p50 ${lat.viaSub.length ? median(lat.viaSub).toFixed(1) : '-'} ms, p99 ${lat.viaSub.length ? pct(lat.viaSub, 99).toFixed(1) : '-'} ms (${lat.viaSub.length} points, ${lat.missingSub} missing)`,
+      `   subscribers: ${mode.join(', ')}; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
     );
-    console.log(
-      `   polling:      p50 ${median(lat.viaPoll).toFixed(1)} ms, p99 ${pct(lat.viaPoll, 99).toFixed(1)} ms (${lat.viaPoll.length} points, ${lat.polls} queries)`,
-    );
+    if (!SKIP_LATENCY) await latencyFigure(server.url);
     console.log(
       `2. ingest throughput, ${EVENTS} metric events per round, batches of ${BATCH}, ${CLIENTS} clients, ${ROUNDS} rounds each, interleaved`,
     );
     const tp = await throughput(server.url, () => server.live.activeSubscriptions());
     const a = median(tp.rates.none);
     const b = median(tp.rates.subscribed);
+    const what = ABLATE ? 'no live log' : `${SUBSCRIBERS} subscribers`;
     console.log(
-      `   median: no subscribers ${fmt(a)} events/s; ${SUBSCRIBERS} subscribers ${fmt(b)} events/s (ratio ${(b / a).toFixed(2)})${tp.incomplete.length ? `; INCOMPLETE: ${tp.incomplete.join('; ')}` : '; every subscriber got every point'}`,
+      `   median: no subscribers ${fmt(a)} events/s; ${what} ${fmt(b)} events/s (ratio ${(b / a).toFixed(2)})${ABLATE ? '' : tp.incomplete.length ? `; INCOMPLETE: ${tp.incomplete.join('; ')}` : '; every subscriber got every point'}`,
+    );
+    console.log(
+      `   server process CPU per event (median): ${median(tp.cpu.none).toFixed(1)} µs vs ${median(tp.cpu.subscribed).toFixed(1)} µs${tp.bytesPerPoint.length ? `; subscribers ${median(tp.cpu.subscribers).toFixed(2)} µs/event/subscriber, ${median(tp.bytesPerPoint).toFixed(1)} B/point/subscriber (${median(tp.wirePerPoint).toFixed(1)} on the wire)` : ''}; load average now ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
     );
   } finally {
     await server.stop();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+  }
+}
+
+async function latencyFigure(url: string) {
+  {
+    console.log(`1. latency, ${POINTS} points one every ${GAP} ms; poller every ${POLL} ms`);
+    const lat = await latency(url);
+    console.log(
+      `   subscription: p50 ${lat.viaSub.length ? median(lat.viaSub).toFixed(1) : '-'} ms, p99 ${lat.viaSub.length ? pct(lat.viaSub, 99).toFixed(1) : '-'} ms (${lat.viaSub.length} points, ${lat.missingSub} missing)`,
+    );
+    console.log(
+      `   polling:      p50 ${median(lat.viaPoll).toFixed(1)} ms, p99 ${pct(lat.viaPoll, 99).toFixed(1)} ms (${lat.viaPoll.length} points, ${lat.polls} queries)`,
+    );
   }
 }
 

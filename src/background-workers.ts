@@ -4,6 +4,7 @@ import { DEFAULT_PUBLISH_GRAPH, startPublisher } from './interop/publish/publish
 import { publishSinkFor } from './interop/publish/triple-sink';
 import { startExtractionWorker } from './ingest/extraction/extraction-worker';
 import { startParkedWorker, type ParkedWorker } from './ingest/parked-events';
+import { startLivePruner } from './live/live-pruner';
 
 /** The server's background work, started after the store is ready and stopped before it closes. */
 export interface BackgroundWorkers {
@@ -51,6 +52,14 @@ export function startBackgroundWorkers(
     );
     stops.push(() => publisher.stop());
     polls.push({ name: 'publish', lastPollError: publisher.lastPollError });
+  }
+  if (config.liveRetentionMs !== null) {
+    const pruner = startLivePruner(
+      { store: deps.store, log: log.child({ source: 'live-prune' }) },
+      { retentionMs: config.liveRetentionMs, intervalMs: config.livePruneIntervalMs },
+    );
+    stops.push(() => pruner.stop());
+    polls.push({ name: 'live-prune', lastPollError: pruner.lastPollError });
   }
   return {
     status: () => [

@@ -23,6 +23,23 @@ function isOrigin(s: string): boolean {
   }
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `7d`, `12h`, `30m`, `90s`, `500ms`; `0` or `off`: forever (null). */
+const durationFrom = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v, ctx) => {
+      if (v === '0' || v === 'off') return null;
+      const m = /^(\d+)(ms|s|m|h|d)$/.exec(v.trim());
+      if (!m || Number(m[1]) === 0) {
+        ctx.addIssue({ code: 'custom', message: `${v} is not a duration (7d, 12h, 30m, 90s, 500ms; 0 or off: forever)` });
+        return z.NEVER;
+      }
+      return Number(m[1]) * UNIT_MS[m[2]];
+    });
+
 const EnvSchema = z.object({
   PORT: intFrom(4000, 0, 65535),
   // Loopback by default; on any other host access control is required (PROVML_AUTH=auto).
@@ -79,6 +96,9 @@ const EnvSchema = z.object({
     .optional(),
   PROVML_LIVE_MAX_PENDING: intFrom(50_000, 1, 10_000_000),
   PROVML_LIVE_BATCH_MS: intFrom(100, 0, 60_000),
+  // How long the live log keeps a change (resume window of a cursor); pruned by every replica in turn.
+  PROVML_LIVE_RETENTION: durationFrom('7d'),
+  PROVML_LIVE_PRUNE_INTERVAL_MS: intFrom(60_000, 100, 86_400_000),
   // Access control (docs/access-control.md): auto = required off loopback, and on loopback once any token exists.
   PROVML_AUTH: z.enum(['auto', 'required', 'off']).default('auto'),
   // Per-token requests a minute, in each replica's memory; 0: unlimited.
@@ -139,6 +159,10 @@ export interface ProvmlConfig {
   liveMaxPending: number;
   /** Least time between two metric batches of one subscription (ms). */
   liveBatchMs: number;
+  /** How long the live log keeps a change (ms); null: forever (never pruned). */
+  liveRetentionMs: number | null;
+  /** How often a replica tries to prune the live log (ms). */
+  livePruneIntervalMs: number;
   /** How long a graceful stop lets requests in flight finish (ms). */
   drainMs: number;
   /** Access control: required, off, or auto (required unless HOST is loopback and no token exists). */
@@ -197,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
     redisUrl: e.PROVML_REDIS_URL,
     liveMaxPending: e.PROVML_LIVE_MAX_PENDING,
     liveBatchMs: e.PROVML_LIVE_BATCH_MS,
+    liveRetentionMs: e.PROVML_LIVE_RETENTION,
+    livePruneIntervalMs: e.PROVML_LIVE_PRUNE_INTERVAL_MS,
     drainMs: e.PROVML_DRAIN_MS,
     authMode: e.PROVML_AUTH,
     authRecheckMs: e.PROVML_AUTH_RECHECK_MS,

@@ -18,6 +18,7 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   FORBIDDEN_LOCATION: 'FORBIDDEN_LOCATION',
   FORBIDDEN_ORIGIN: 'FORBIDDEN_ORIGIN',
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -40,6 +41,21 @@ export class ProvmlError extends GraphQLError {
 export class BadUserInputError extends ProvmlError {
   constructor(message: string, field?: string, extra: Record<string, unknown> = {}) {
     super(ErrorCode.BAD_USER_INPUT, message, field ? { field, ...extra } : extra);
+  }
+}
+
+/**
+ * A live subscription's `after` is older than the live log keeps (PROVML_LIVE_RETENTION): what
+ * followed it is gone from the log. The client reads the store (the run's metrics and tasks by
+ * query) and subscribes again without `after`, or with the `oldest` cursor the error names.
+ */
+export class CursorExpiredError extends ProvmlError {
+  constructor(stream: string, after: number, oldest: number | null) {
+    super(
+      ErrorCode.CURSOR_EXPIRED,
+      `after: cursor ${after} of ${stream} is older than the live log keeps; read the run by query, then subscribe without after`,
+      { field: 'after', stream, earliest: oldest === null ? null : String(oldest - 1) },
+    );
   }
 }
 

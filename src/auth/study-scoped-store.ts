@@ -381,6 +381,12 @@ export class StudyScopedStore implements ProvenanceStore {
   liveHead(stream: string) {
     return this.inner.liveHead(stream);
   }
+  liveBounds(stream: string) {
+    return this.inner.liveBounds(stream);
+  }
+  pruneLiveChanges(retentionMs: number, limit: number) {
+    return this.inner.pruneLiveChanges(retentionMs, limit);
+  }
 
   // --- export pages --------------------------------------------------------------------------
   private async ifRunVisible<T>(runId: string, read: () => Promise<Page<T>>): Promise<Page<T>> {

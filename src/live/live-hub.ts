@@ -2,6 +2,7 @@ import type { LiveChangeRow } from '../connectors/provenance/pg-live-log';
 import type { ProvenanceStore } from '../connectors/provenance/provenance-store';
 import type { StreamHead } from '../ingest/live-changes';
 import type { Logger } from '../logger';
+import { CursorExpiredError } from '../errors';
 import type { LiveBus } from './live-bus';
 
 /** Where the hub hands a subscriber its changes (a LiveFeed). */
@@ -15,7 +16,7 @@ export interface LiveSink {
   readonly closed: boolean;
 }
 
-type LiveLog = Pick<ProvenanceStore, 'liveChangesAfter' | 'liveHead'>;
+type LiveLog = Pick<ProvenanceStore, 'liveChangesAfter' | 'liveHead' | 'liveBounds'>;
 
 interface Member {
   sink: LiveSink;
@@ -115,6 +116,12 @@ export class LiveHub {
    * Returns the function that leaves.
    */
   async join(stream: string, after: number | null, sink: LiveSink): Promise<() => void> {
+    if (after !== null) {
+      // The log is pruned (live-pruner.ts), a prefix of each stream at a time: a cursor before
+      // the oldest change held would resume with a gap. Refused, and said so.
+      const { head, oldest } = await this.store.liveBounds(stream);
+      if (after < head && (oldest === null || oldest > after + 1)) throw new CursorExpiredError(stream, after, oldest);
+    }
     let ch: Channel;
     const member: Member = { sink, last: 0, buffered: after === null ? null : [] };
     for (;;) {
@@ -139,6 +146,8 @@ export class LiveHub {
         await sink.room();
         if (sink.closed) break;
         const rows = await this.store.liveChangesAfter(stream, member.last, this.pageSize);
+        // Pruned while it replayed: what it still needed is gone.
+        if (rows.length && rows[0].seq !== member.last + 1) throw new CursorExpiredError(stream, member.last, rows[0].seq);
         if (rows.length) {
           member.last = rows[rows.length - 1].seq;
           sink.push(rows, true);
@@ -147,6 +156,11 @@ export class LiveHub {
       }
       // No await from here: what the hub fanned out during the replay follows it, in order.
       const rest = (member.buffered ?? []).filter((r) => r.seq > member.last);
+      // What was fanned out since the join starts right after the replay, unless the replay's
+      // end was pruned under it.
+      const live = this.channels.get(stream);
+      const next = rest.length ? rest[0].seq : live ? live.head + 1 : member.last + 1;
+      if (next > member.last + 1) throw new CursorExpiredError(stream, member.last, null);
       member.buffered = null;
       if (rest.length) {
         member.last = rest[rest.length - 1].seq;
@@ -199,6 +213,15 @@ export class LiveHub {
       while (ch.wanted > ch.head && this.channels.get(ch.stream) === ch) {
         const target = ch.wanted;
         const rows = await this.store.liveChangesAfter(ch.stream, ch.head, this.pageSize);
+        if (rows.length && rows[0].seq !== ch.head + 1) {
+          // The channel fell a whole retention behind (pruned under it): every member would
+          // miss changes. They are ended with CURSOR_EXPIRED; the channel goes on from here.
+          const err = new CursorExpiredError(ch.stream, ch.head, rows[0].seq);
+          for (const m of [...ch.members]) {
+            ch.members.delete(m);
+            m.sink.fail(err);
+          }
+        }
         if (rows.length) {
           ch.head = rows[rows.length - 1].seq;
           this.fanOut(ch, rows);

@@ -14,7 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ParseLimits, QueryLimits } from '../config';
 import { originAllowed } from '../security/cross-site';
 import { createContext, type AppDeps } from '../context';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError, ProvmlError } from '../errors';
 import type { Logger } from '../logger';
 import { checkParseLimits, queryLimitsRule } from '../query-limits';
 import { OPEN_PRINCIPAL, type Principal } from '../auth/scopes';
@@ -82,7 +82,13 @@ export function attachLiveServer(opts: LiveServerOptions): LiveServer {
   // Who each connection is, from its connection_init (held as long as the socket).
   const principals = new WeakMap<WebSocket, Principal>();
   const recheck = new ConnectionRecheck(opts.gate, opts.log, opts.authRecheckMs);
-  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => opts.formatError(e.toJSON(), e));
+  // graphql-ws wraps an error thrown by a feed mid-stream (CURSOR_EXPIRED, a failed replay) in a
+  // GraphQLError of its own, without extensions: a typed provml error is reported as itself.
+  const mask = (errors: readonly GraphQLError[]) =>
+    errors.map((e) => {
+      const typed = e.originalError instanceof ProvmlError ? e.originalError : e;
+      return opts.formatError(typed.toJSON(), typed);
+    });
 
   const stopGraphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {

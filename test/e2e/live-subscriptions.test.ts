@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { subscribe } from '../helpers/live-client';
 import { gql, startServerProcess, type ServerProcess } from '../helpers/server-process';
@@ -143,6 +144,86 @@ describe('live subscriptions against the real server', () => {
     expect(all.data[0].runEvents).toMatchObject({ kind: 'RUN_STARTED', cursor: '1.0' });
     again.close();
     all.close();
+  });
+
+  it('sends the same points as columnar series (per name, context and task) as it does as points', async () => {
+    const run = 'series-live';
+    await ingest([{ id: `${run}-begin`, type: 'workflowBegin', run, workflow: 'live-job' }]);
+    type Full = Point & { context: string | null; taskId: string | null; recordedAt: string };
+    interface Series {
+      name: string;
+      context: string | null;
+      taskId: string | null;
+      steps: Array<number | null>;
+      values: number[];
+      startMs: number;
+      offsetsMs: number[];
+    }
+    const asPoints = await subscribe<{ metrics: { points: Full[] } }>(
+      server.url,
+      'subscription($run: ID!) { metrics(run: $run) { points { name value step context taskId recordedAt } } }',
+      { run },
+    );
+    const asSeries = await subscribe<{ metrics: { series: Series[] } }>(
+      server.url,
+      'subscription($run: ID!) { metrics(run: $run) { series { name context taskId steps values startMs offsetsMs } } }',
+      { run },
+    );
+    const t0 = Date.parse('2026-12-07T10:00:00.000Z');
+    const events = Array.from({ length: 300 }, (_, i) => ({
+      id: `${run}-${i}`,
+      type: 'metric',
+      run,
+      name: i % 3 === 0 ? 'acc' : 'loss',
+      context: i % 2 ? 'VALIDATION' : 'TRAINING',
+      value: i / 7,
+      ...(i === 5 ? {} : { step: i }),
+      time: new Date(t0 + 1000 * i).toISOString(),
+    }));
+    await ingest(events.slice(0, 150));
+    await ingest(events.slice(150));
+    await asPoints.until((d) => d.flatMap((m) => m.metrics.points).length === 300);
+    await asSeries.until((d) => d.flatMap((m) => m.metrics.series).reduce((n, s) => n + s.values.length, 0) === 300);
+    const key = (p: { name: string; context: string | null; taskId: string | null }) => `${p.name}/${p.context}/${p.taskId}`;
+    const fromPoints = new Map<string, Array<[number | null, number, number]>>();
+    for (const p of asPoints.data.flatMap((m) => m.metrics.points)) {
+      const k = key(p);
+      fromPoints.set(k, [
+        ...(fromPoints.get(k) ?? []),
+        [p.step === null ? null : Number(p.step), p.value, Date.parse(p.recordedAt)],
+      ]);
+    }
+    const fromSeries = new Map<string, Array<[number | null, number, number]>>();
+    for (const s of asSeries.data.flatMap((m) => m.metrics.series)) {
+      const k = key(s);
+      const rows = s.values.map((v, i): [number | null, number, number] => [s.steps[i], v, s.startMs + s.offsetsMs[i]]);
+      fromSeries.set(k, [...(fromSeries.get(k) ?? []), ...rows]);
+    }
+    expect(fromSeries.size).toBe(4);
+    expect(fromSeries).toEqual(fromPoints);
+    expect(fromSeries.get('loss/VALIDATION/null')![1]).toEqual([null, 5 / 7, t0 + 5000]);
+    asPoints.close();
+    asSeries.close();
+  });
+
+  it('refuses a cursor older than the pruned live log with CURSOR_EXPIRED (no silent gap)', async () => {
+    const run = 'expired-live';
+    await ingest([{ id: `${run}-begin`, type: 'workflowBegin', run, workflow: 'live-job' }]);
+    await ingest(metricEvents(run, 0, 10));
+    await ingest(metricEvents(run, 10, 10));
+    // What the pruner (PROVML_LIVE_RETENTION) does to an old run: its first changes are gone.
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    await sql.query(`DELETE FROM live_change WHERE stream = $1 AND seq <= 2`, [`run:${run}`]);
+    await sql.end();
+    const old = await subscribe<MetricsMsg>(server.url, METRICS, { run, after: '1' });
+    await old.until(() => old.errors.length > 0);
+    expect(old.errors[0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', field: 'after', earliest: '2' } });
+    const kept = await subscribe<MetricsMsg>(server.url, METRICS, { run, after: '2' });
+    await kept.until((d) => pointsOf(d).length === 10);
+    expect(pointsOf(kept.data).map((p) => Number(p.step))).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+    old.close();
+    kept.close();
   });
 
   it('refuses a malformed cursor with BAD_USER_INPUT, and queries over the socket', async () => {

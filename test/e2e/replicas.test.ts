@@ -69,7 +69,14 @@ describe('two replicas on one PostgreSQL', () => {
       const res = await fetch(`${s.base}/readyz`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { checks: Array<{ name: string; state: string }> };
-      expect(body.checks.map((c) => c.name).sort()).toEqual(['documents', 'extraction', 'fs', 'parked', 'provenance']);
+      expect(body.checks.map((c) => c.name).sort()).toEqual([
+        'documents',
+        'extraction',
+        'fs',
+        'live-prune',
+        'parked',
+        'provenance',
+      ]);
     }
   });
 

@@ -5,13 +5,28 @@ import { createClient } from 'graphql-ws';
 import { GRAPHQL_URL } from './graphql';
 import type { MetricPoint } from './run-queries';
 
+// Columnar (`series`): about a seventh of the bytes of `points` for the same points (docs/live.md).
 const METRICS = `subscription WebRunMetrics($run: ID!, $after: String) {
-  metrics(run: $run, after: $after) { cursor points { name step value context recordedAt } } }`;
+  metrics(run: $run, after: $after) { cursor series { name context steps values startMs offsetsMs } } }`;
 const EVENTS = `subscription WebRunEvents($run: ID!, $after: String) { runEvents(run: $run, after: $after) { cursor kind status } }`;
 
-interface LivePoint extends MetricPoint {
+interface LiveSeries {
   name: string;
+  context: string | null;
+  steps: Array<number | null>;
+  values: number[];
+  startMs: number;
+  offsetsMs: number[];
 }
+
+/** A series' points in the shape the page's query gives them. */
+const pointsOf = (s: LiveSeries): MetricPoint[] =>
+  s.values.map((value, i) => ({
+    step: s.steps[i] === null ? null : String(s.steps[i]),
+    value,
+    context: s.context,
+    recordedAt: new Date(s.startMs + s.offsetsMs[i]).toISOString(),
+  }));
 
 export interface LiveRun {
   /** Points that came over the socket, per metric name, in commit order. */
@@ -52,42 +67,51 @@ export function useLiveRun(run: string, active: boolean): LiveRun {
           : String(err);
       setState((s) => ({ ...s, error: message }));
     };
-    const stopMetrics = client.subscribe<{ metrics: { points: LivePoint[] } }>(
-      { query: METRICS, variables: { run, after: '0' } },
-      {
-        next: ({ data }) => {
-          const batch = data?.metrics.points ?? [];
-          if (!batch.length) return;
-          setState((s) => {
-            const points = new Map(s.points);
-            for (const p of batch) points.set(p.name, [...(points.get(p.name) ?? []), p]);
-            return { ...s, points };
-          });
+    // A run older than the live log's retention (PROVML_LIVE_RETENTION) has lost the start of its
+    // stream: `after: "0"` is refused with CURSOR_EXPIRED. The page's query has the past; the
+    // subscription then starts from now.
+    const expired = (err: unknown) =>
+      Array.isArray(err) && err.some((e: { extensions?: { code?: string } }) => e.extensions?.code === 'CURSOR_EXPIRED');
+    const subscribeMetrics = (after: string | null): (() => void) =>
+      client.subscribe<{ metrics: { series: LiveSeries[] } }>(
+        { query: METRICS, variables: { run, after } },
+        {
+          next: ({ data }) => {
+            const batch = data?.metrics.series ?? [];
+            if (!batch.length) return;
+            setState((s) => {
+              const points = new Map(s.points);
+              for (const series of batch) points.set(series.name, [...(points.get(series.name) ?? []), ...pointsOf(series)]);
+              return { ...s, points };
+            });
+          },
+          error: (err) => (after !== null && expired(err) ? (stopMetrics = subscribeMetrics(null)) : fail(err)),
+          complete: () => undefined,
         },
-        error: fail,
-        complete: () => undefined,
-      },
-    );
-    const stopEvents = client.subscribe<{ runEvents: { kind: string; status: string } }>(
-      { query: EVENTS, variables: { run, after: '0' } },
-      {
-        next: ({ data }) => {
-          const e = data?.runEvents;
-          if (!e || (e.kind !== 'RUN_STARTED' && e.kind !== 'RUN_ENDED')) return;
-          setState((s) => ({ ...s, status: e.status, ended: s.ended || e.kind === 'RUN_ENDED' }));
-          if (e.kind === 'RUN_ENDED') {
-            // The two streams are not ordered with each other: the metrics stream may not have
-            // sent the run's last points yet. The page's second read of the series has them.
-            ended = true;
-            stopEvents();
-            stopMetrics();
-            void client.dispose();
-          }
+      );
+    let stopMetrics = subscribeMetrics('0');
+    const subscribeEvents = (after: string | null): (() => void) =>
+      client.subscribe<{ runEvents: { kind: string; status: string } }>(
+        { query: EVENTS, variables: { run, after } },
+        {
+          next: ({ data }) => {
+            const e = data?.runEvents;
+            if (!e || (e.kind !== 'RUN_STARTED' && e.kind !== 'RUN_ENDED')) return;
+            setState((s) => ({ ...s, status: e.status, ended: s.ended || e.kind === 'RUN_ENDED' }));
+            if (e.kind === 'RUN_ENDED') {
+              // The two streams are not ordered with each other: the metrics stream may not have
+              // sent the run's last points yet. The page's second read of the series has them.
+              ended = true;
+              stopEvents();
+              stopMetrics();
+              void client.dispose();
+            }
+          },
+          error: (err) => (after !== null && expired(err) ? (stopEvents = subscribeEvents(null)) : fail(err)),
+          complete: () => undefined,
         },
-        error: fail,
-        complete: () => undefined,
-      },
-    );
+      );
+    let stopEvents = subscribeEvents('0');
     return () => {
       ended = true;
       stopMetrics();

@@ -47,3 +47,54 @@ export async function liveHead(pool: Pool, stream: string): Promise<number> {
   const res = await pool.query<{ seq: string }>(`SELECT seq FROM live_stream WHERE stream = $1`, [stream]);
   return res.rows.length ? Number(res.rows[0].seq) : 0;
 }
+
+/** The newest seq of a stream and the oldest one the log still holds (null: none held). */
+export async function liveBounds(pool: Pool, stream: string): Promise<{ head: number; oldest: number | null }> {
+  const res = await pool.query<{ head: string | null; oldest: string | null }>(
+    `SELECT (SELECT seq FROM live_stream WHERE stream = $1) AS head,
+            (SELECT min(seq) FROM live_change WHERE stream = $1) AS oldest`,
+    [stream],
+  );
+  const r = res.rows[0];
+  return { head: r.head === null ? 0 : Number(r.head), oldest: r.oldest === null ? null : Number(r.oldest) };
+}
+
+// One pruner at a time across replicas: a transaction-scoped advisory lock, released at COMMIT
+// or when the holder's connection dies (so a replica that stalls or crashes holds nothing).
+const PRUNE_LOCK = 0x70726f76; // 'prov'
+
+/**
+ * Deletes up to about `limit` changes committed more than `retentionMs` ago. Only ever a prefix
+ * of each stream: up to the newest old seq of the stream, so that the log of a stream stays a
+ * gap-free suffix (`committed_at` is the transaction's start, not its commit, so an older seq may
+ * carry a later time; deleting by time alone could leave a hole). Returns the rows deleted, or
+ * null when another replica is pruning.
+ */
+export async function pruneLiveChanges(pool: Pool, retentionMs: number, limit: number): Promise<number | null> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [PRUNE_LOCK]);
+    if (!lock.rows[0].ok) {
+      await client.query('COMMIT');
+      return null;
+    }
+    const res = await client.query(
+      `DELETE FROM live_change c
+       USING (SELECT stream, max(seq) AS upto
+                FROM (SELECT stream, seq FROM live_change
+                       WHERE committed_at < now() - make_interval(secs => $1::float8 / 1000)
+                       ORDER BY committed_at LIMIT $2) old
+               GROUP BY stream) o
+       WHERE c.stream = o.stream AND c.seq <= o.upto`,
+      [retentionMs, limit],
+    );
+    await client.query('COMMIT');
+    return res.rowCount ?? 0;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

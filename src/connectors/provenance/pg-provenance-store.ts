@@ -408,6 +408,14 @@ export class PgProvenanceStore implements ProvenanceStore {
     return parked.listParked(this.pool, limit);
   }
 
+  liveBounds(stream: string): Promise<{ head: number; oldest: number | null }> {
+    return live.liveBounds(this.pool, stream);
+  }
+
+  pruneLiveChanges(retentionMs: number, limit: number): Promise<number | null> {
+    return live.pruneLiveChanges(this.pool, retentionMs, limit);
+  }
+
   writeFresh(rows: BatchRows): Promise<void> {
     return runFreshStatement(this.pool, rows);
   }

@@ -245,6 +245,13 @@ export interface ProvenanceStore {
   parkedSummary(): Promise<ParkedSummary>;
   /** Parked events, oldest first (waiting and rejected), for the admin view. */
   parkedEvents(limit: number): Promise<ParkedListing[]>;
+  /** Live log: the newest seq of a stream and the oldest still held (null: none held). */
+  liveBounds(stream: string): Promise<{ head: number; oldest: number | null }>;
+  /**
+   * Live-log retention: deletes about `limit` changes older than `retentionMs`, a prefix of each
+   * stream; null when another replica is pruning now.
+   */
+  pruneLiveChanges(retentionMs: number, limit: number): Promise<number | null>;
   /** IngestTx.insertFresh as a statement of its own (atomic by itself: no BEGIN, no COMMIT). */
   writeFresh(rows: BatchRows): Promise<void>;
   ping(): Promise<void>;

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../context';
 import { ForbiddenError, LimitExceededError } from '../../errors';
 import { runStream, studyStream } from '../../ingest/live-changes';
 import { joinAfter, parseCursor } from '../../live/live-cursor';
-import { metricMessages, runChangeMessages, runEventMessages } from '../../live/live-messages';
+import { metricMessages, runChangeMessages, runEventMessages, type MetricBatchMessage } from '../../live/live-messages';
 import { openFeed } from '../../live/open-feed';
 import { MetricBatch, RunChange, RunEvent } from '../../schema/live/live.types';
 
@@ -84,7 +84,9 @@ export class LiveResolver {
     },
   })
   metrics(
-    @Root() batch: MetricBatch,
+    // An interface, not the class: type-graphql copies a root that is not an instance of the
+    // declared class into a new one, which would drop LiveMetricBatch's lazy getters.
+    @Root() batch: MetricBatchMessage,
     @Arg('run', () => ID) _run: string,
     @Arg('names', () => [String], { nullable: true, description: 'Only these metrics (default: all).' }) _names?: string[],
     @Arg('after', () => String, { nullable: true, description: AFTER }) _after?: string,
