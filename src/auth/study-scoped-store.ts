@@ -36,6 +36,7 @@ import type {
   BatchRows,
 } from '../connectors/provenance/rows';
 import type { WorkflowSpec } from '../ingest/workflow-spec';
+import type { LiveChangeInput } from '../ingest/live-changes';
 import { ForbiddenError } from '../errors';
 import type { StudyScope } from './study-scope';
 
@@ -450,8 +451,8 @@ export class StudyScopedStore implements ProvenanceStore {
     return this.inner.transaction(fn);
   }
   // A write, like transaction: ingest has checked each event's study before it gets here.
-  writeFresh(rows: BatchRows) {
-    return this.inner.writeFresh(rows);
+  writeFresh(rows: BatchRows, changes: readonly LiveChangeInput[]) {
+    return this.inner.writeFresh(rows, changes);
   }
   ping() {
     return this.inner.ping();

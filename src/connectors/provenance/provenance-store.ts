@@ -81,9 +81,10 @@ export interface IngestTx {
   appendLiveChanges(changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
   /**
    * The whole batch in one statement, every claim and every new run and task a plain INSERT
-   * (the fast path of ingest). Throws FastPathConflict when any of them is stored already.
+   * (the fast path of ingest), with its live-log changes; returns each changed stream's new seq.
+   * Throws FastPathConflict when any of them is stored already.
    */
-  insertFresh(rows: BatchRows): Promise<void>;
+  insertFresh(rows: BatchRows, changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
 }
 
 /**
@@ -230,7 +231,7 @@ export interface ProvenanceStore {
   /** Live log: the newest seq of a stream, 0 when none. */
   liveHead(stream: string): Promise<number>;
   /** IngestTx.insertFresh as a statement of its own (atomic by itself: no BEGIN, no COMMIT). */
-  writeFresh(rows: BatchRows): Promise<void>;
+  writeFresh(rows: BatchRows, changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
