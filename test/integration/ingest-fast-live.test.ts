@@ -73,10 +73,11 @@ describe('ingest fast path with the live log in its statement (PostgreSQL)', () 
     expect(rows[0].type).toBe('json');
     expect(rows[0].payload).toMatchObject({
       events: [
-        { kind: 'TASK_BEGUN', task: 'lr.b0' },
-        { kind: 'TASK_ENDED', task: 'lr.b0', status: 'FINISHED' },
+        // Times as epoch milliseconds (no Date#toISOString per event).
+        { kind: 'TASK_BEGUN', task: 'lr.b0', at: 1000 },
+        { kind: 'TASK_ENDED', task: 'lr.b0', status: 'FINISHED', at: 1200 },
       ],
-      metrics: [['loss', 0.5, 0, null, 'lr.b0', expect.any(String)]],
+      metrics: [['loss', 0.5, 0, null, 'lr.b0', expect.any(Number)]],
     });
   });
 
