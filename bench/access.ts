@@ -9,7 +9,7 @@
  * the filter's look-ups, not rows it leaves out). Uses the machine's PostgreSQL server
  * (PROVML_BENCH_DATABASE_URL).
  */
-import './serve-env'; // first: graphql-js reads NODE_ENV when it loads
+import './production-mode'; // first: graphql-js reads NODE_ENV when it loads
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';

@@ -9,7 +9,7 @@
  *
  * Uses the machine's PostgreSQL server (PROVML_BENCH_DATABASE_URL) and /usr/bin/chromium.
  */
-import './serve-env'; // first: graphql-js reads NODE_ENV when it loads
+import './production-mode'; // first: graphql-js reads NODE_ENV when it loads
 import { randomBytes } from 'node:crypto';
 import { getIntrospectionQuery } from 'graphql';
 import pg from 'pg';

@@ -7,10 +7,10 @@
  *
  * A diagnostic for bench/ingest.ts (not a comparison): it names the statements to remove.
  */
-import './production-env';
+import './production-mode';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { backendCpuSince, backendTicks, nodeCpu } from './cpu-usage';
 import { createLogger } from '../dist/logger';
 import { openProvenanceStore } from '../dist/connectors/provenance/open-provenance-store';
 import { ingestBatch } from '../dist/ingest/ingest-batch';
@@ -76,34 +76,6 @@ const original = pg.Client.prototype.query as (...a: unknown[]) => unknown;
       () => undefined,
     );
   return out;
-};
-
-/**
- * CPU seconds the database's backends have used (utime + stime from /proc; the server is on this
- * machine). On a shared 2-core machine wall time is mostly other people's load; CPU is not.
- */
-async function backendTicks(admin: pg.Client, db: string): Promise<Map<number, number>> {
-  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db]);
-  const out = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      out.set(pid, Number(f[11]) + Number(f[12]));
-    } catch {
-      // a backend that just exited
-    }
-  }
-  return out;
-}
-/** CPU seconds since `before` of the backends alive now (one that exited meanwhile is lost). */
-async function backendCpuSince(admin: pg.Client, db: string, before: Map<number, number>): Promise<number> {
-  let ticks = 0;
-  for (const [pid, t] of await backendTicks(admin, db)) ticks += t - (before.get(pid) ?? 0);
-  return ticks / 100;
-}
-const nodeCpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
 };
 
 /** One raw client: its run's batches in order, each one transaction of plain multi-row INSERTs. */

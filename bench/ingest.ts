@@ -1,22 +1,42 @@
 /**
  * Ingest throughput: events/s through the GraphQL `ingest` mutation over HTTP, and, in the same
  * run, interleaved, the rate of the same rows written straight into PostgreSQL by multi-row
- * INSERT (unnest) and by COPY FROM STDIN.
+ * INSERT (unnest) and by COPY FROM STDIN. Beside each rate, the CPU per event of this process and
+ * of the side's PostgreSQL backends (from /proc): far steadier than wall time on a loaded machine.
  *
  *   npm run build && npx tsx bench/ingest.ts [--events 200000] [--batch 2000] [--clients 2] [--rounds 5]
+ *     [--fetch]        send with fetch (undici) instead of a keep-alive node:http agent
+ *     [--dist DIR]     the server build to measure (default dist/; e.g. a copy of the build before a change)
  *
  * Uses the machine's PostgreSQL server (PROVML_BENCH_DATABASE_URL, default
  * postgresql://postgres@127.0.0.1:5432/postgres), one fresh database per side, dropped at the end.
  * The server runs in production mode, as `provml serve` does, unless NODE_ENV says otherwise.
  */
-import './production-env';
+import './production-mode';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '../dist/config';
-import { createLogger } from '../dist/logger';
-import { startServer } from '../dist/server';
-import { openProvenanceStore } from '../dist/connectors/provenance/open-provenance-store';
-import { parseWorkflowSpec, specHash } from '../dist/ingest/workflow-spec';
+import { backendCpuSince, backendTicks, nodeCpu } from './cpu-usage';
+
+const option = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const DIST = path.resolve(option('dist') ?? path.join(__dirname, '..', 'dist'));
+const USE_FETCH = process.argv.includes('--fetch');
+// The build under test, loaded by path so that two builds can be measured with one script.
+const load = createRequire(path.join(DIST, 'index.js'));
+const { loadConfig } = load(path.join(DIST, 'config.js')) as typeof import('../dist/config');
+const { createLogger } = load(path.join(DIST, 'logger.js')) as typeof import('../dist/logger');
+const { startServer } = load(path.join(DIST, 'server.js')) as typeof import('../dist/server');
+const { openProvenanceStore } = load(
+  path.join(DIST, 'connectors/provenance/open-provenance-store.js'),
+) as typeof import('../dist/connectors/provenance/open-provenance-store');
+const { parseWorkflowSpec, specHash } = load(
+  path.join(DIST, 'ingest/workflow-spec.js'),
+) as typeof import('../dist/ingest/workflow-spec');
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,7 +66,7 @@ const SPEC = parseWorkflowSpec({
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function createDb(): Promise<{ url: string; drop: () => Promise<void> }> {
+async function createDb(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `provml_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN });
   await admin.connect();
@@ -55,6 +75,7 @@ async function createDb(): Promise<{ url: string; drop: () => Promise<void> }> {
   const u = new URL(ADMIN);
   u.pathname = `/${name}`;
   return {
+    name,
     url: u.toString(),
     drop: async () => {
       const c = new pg.Client({ connectionString: ADMIN });
@@ -90,12 +111,38 @@ function makeEvents(round: number, n: number): Array<Record<string, unknown>> {
   return ev.slice(0, n);
 }
 
+// What real clients use: one kept-alive connection per client (the capture library's requests
+// session, the TypeScript client's agent). `--fetch` measures undici's fetch instead.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+
+function post(url: string, body: string): Promise<string> {
+  if (USE_FETCH) {
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.text());
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** Each client sends its own run's batches in order, as a capture client does. */
 async function viaGraphQL(url: string, perClient: Array<Array<Record<string, unknown>>>): Promise<number> {
   const query = 'mutation($e: [JSON!]!) { ingest(events: $e) { accepted rejected } }';
   const send = async (body: string) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const answer = (await res.json()) as { data?: { ingest: { accepted: number; rejected: number } }; errors?: unknown[] };
+    const answer = JSON.parse(await post(url, body)) as {
+      data?: { ingest: { accepted: number; rejected: number } };
+      errors?: unknown[];
+    };
     if (!answer.data || answer.data.ingest.rejected) throw new Error(`ingest failed: ${JSON.stringify(answer).slice(0, 500)}`);
   };
   // Request bodies are serialised before the clock starts: in production the jobs serialise in
@@ -286,43 +333,70 @@ async function main() {
     };
     const rawSide = await prepare(rawDb.url);
     const copySide = await prepare(copyDb.url);
-    await fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+    await post(
+      server.url,
+      JSON.stringify({
         query: 'mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { version } }',
         variables: { s: SPEC },
       }),
-    });
-    const rates = { gql: [] as number[], insert: [] as number[], copy: [] as number[] };
+    );
+    const admin = new pg.Pool({ connectionString: ADMIN, max: 1 });
+    /** Runs one side, timed, with the CPU per event of this process and of the side's backends. */
+    const measure = async (db: string, events: number, run: () => Promise<number>) => {
+      const pg0 = await backendTicks(admin, db);
+      const node0 = nodeCpu();
+      const seconds = await run();
+      const nodeUs = ((nodeCpu() - node0) / events) * 1e6;
+      const pgUs = ((await backendCpuSince(admin, db, pg0)) / events) * 1e6;
+      return { rate: events / seconds, nodeUs, pgUs };
+    };
+    type Figures = Awaited<ReturnType<typeof measure>>;
+    const sides = { gql: [] as Figures[], insert: [] as Figures[], copy: [] as Figures[] };
     const fmt = (x: number) => Math.round(x).toLocaleString('en');
+    const cpu = (f: Pick<Figures, 'nodeUs' | 'pgUs'>) =>
+      `${(f.nodeUs + f.pgUs).toFixed(1)} µs CPU/event (node ${f.nodeUs.toFixed(1)} + pg ${f.pgUs.toFixed(1)})`;
     console.log(
-      `ingest benchmark: ${EVENTS} events per round, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${ROUNDS} rounds (NODE_ENV=${process.env.NODE_ENV ?? ''})`,
+      `ingest benchmark: ${EVENTS} events per round, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${ROUNDS} rounds ` +
+        `(NODE_ENV=${process.env.NODE_ENV ?? ''}, ${USE_FETCH ? 'fetch' : 'keep-alive node:http'}, build ${path.relative(process.cwd(), DIST) || '.'})`,
     );
     // Round 0 warms the JIT, the pools and PostgreSQL's caches; it is printed, not counted.
     for (let r = 0; r <= ROUNDS; r++) {
       const perClient = Array.from({ length: CLIENTS }, (_, c) => makeEvents(r * 100 + c, Math.ceil(EVENTS / CLIENTS)));
       const events = perClient.flat();
+      const insertRows = rawRows(rawSide.trIds, events);
+      const copyRows = rawRows(copySide.trIds, events);
       // Interleaved, so all sides see the same machine noise.
-      const g = events.length / (await viaGraphQL(server.url, perClient));
-      const w = events.length / (await rawRun(rawPool, rawSide.workflowId, rawRows(rawSide.trIds, events), rawInsert));
-      const c = events.length / (await rawRun(copyPool, copySide.workflowId, rawRows(copySide.trIds, events), rawCopy));
+      const g = await measure(provDb.name, events.length, () => viaGraphQL(server.url, perClient));
+      const w = await measure(rawDb.name, events.length, () => rawRun(rawPool, rawSide.workflowId, insertRows, rawInsert));
+      const c = await measure(copyDb.name, events.length, () => rawRun(copyPool, copySide.workflowId, copyRows, rawCopy));
       if (r > 0) {
-        rates.gql.push(g);
-        rates.insert.push(w);
-        rates.copy.push(c);
+        sides.gql.push(g);
+        sides.insert.push(w);
+        sides.copy.push(c);
       }
       console.log(
-        `  ${r === 0 ? 'warm-up' : `round ${r}`}: graphql ${fmt(g)} events/s, raw INSERT ${fmt(w)} events/s, raw COPY ${fmt(c)} events/s`,
+        `  ${r === 0 ? 'warm-up' : `round ${r}`}: graphql ${fmt(g.rate)} events/s, raw INSERT ${fmt(w.rate)} events/s, raw COPY ${fmt(c.rate)} events/s` +
+          ` | CPU/event µs (node + pg): graphql ${g.nodeUs.toFixed(1)} + ${g.pgUs.toFixed(1)}, INSERT ${w.nodeUs.toFixed(1)} + ${w.pgUs.toFixed(1)}, COPY ${c.nodeUs.toFixed(1)} + ${c.pgUs.toFixed(1)}`,
       );
     }
-    const mg = median(rates.gql);
-    const mi = median(rates.insert);
-    const mc = median(rates.copy);
+    await admin.end();
+    const med = (fs: Figures[]) => ({
+      rate: median(fs.map((f) => f.rate)),
+      nodeUs: median(fs.map((f) => f.nodeUs)),
+      pgUs: median(fs.map((f) => f.pgUs)),
+    });
+    const mg = med(sides.gql);
+    const mi = med(sides.insert);
+    const mc = med(sides.copy);
     console.log(
-      `median: graphql mutation ${fmt(mg)} events/s; raw multi-row INSERT ${fmt(mi)} events/s (ratio ${(mg / mi).toFixed(2)}); raw COPY ${fmt(mc)} events/s (ratio ${(mg / mc).toFixed(2)})`,
+      `median: graphql mutation ${fmt(mg.rate)} events/s; raw multi-row INSERT ${fmt(mi.rate)} events/s (ratio ${(mg.rate / mi.rate).toFixed(2)}); raw COPY ${fmt(mc.rate)} events/s (ratio ${(mg.rate / mc.rate).toFixed(2)})`,
+    );
+    console.log(`median CPU: graphql ${cpu(mg)}; raw INSERT ${cpu(mi)}; raw COPY ${cpu(mc)}`);
+    console.log(
+      `CPU ratio (raw INSERT CPU / graphql CPU, the rate ratio a CPU-bound machine would give): ${((mi.nodeUs + mi.pgUs) / (mg.nodeUs + mg.pgUs)).toFixed(2)}`,
     );
   } finally {
+    agent.destroy();
     await rawPool.end();
     await copyPool.end();
     await server.stop();

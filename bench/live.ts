@@ -23,7 +23,7 @@
  * Uses the machine's PostgreSQL (PROVML_BENCH_DATABASE_URL), a fresh database dropped at the end;
  * the server runs in this process, in production mode, with LISTEN/NOTIFY (PROVML_REDIS_URL: Redis).
  */
-import './production-env';
+import './production-mode';
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 /**
- * Imported first by the benchmarks that start the server in their own process: graphql-js reads
- * NODE_ENV once, when it is loaded, and runs its development checks (instanceOf across realms)
- * unless it is 'production', the server's default (bin/provml.js). Set in the environment to
- * measure another mode, e.g. NODE_ENV=development.
+ * Imported first by every benchmark that starts the server in its own process: graphql-js reads
+ * NODE_ENV once, when it loads, and runs its development checks (instanceof across realms) unless
+ * it is 'production', the server's default. Same rule as bin/provml.js (an empty NODE_ENV counts
+ * as unset); set it in the environment to measure another mode, e.g. NODE_ENV=development.
  */
-process.env.NODE_ENV ??= 'production';
+process.env.NODE_ENV = process.env.NODE_ENV || 'production';

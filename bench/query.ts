@@ -19,7 +19,7 @@
  * not through the mutation: building 10 million events through ingest is what bench/ingest
  * measures. Uses the machine's PostgreSQL server (PROVML_BENCH_DATABASE_URL).
  */
-import './serve-env'; // first: graphql-js reads NODE_ENV when it loads
+import './production-mode'; // first: graphql-js reads NODE_ENV when it loads
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -38,6 +38,7 @@ import type {
   BatchRows,
 } from '../connectors/provenance/rows';
 import type { WorkflowSpec } from '../ingest/workflow-spec';
+import type { LiveChangeInput } from '../ingest/live-changes';
 import { ForbiddenError } from '../errors';
 import type { StudyScope } from './study-scope';
 
@@ -470,8 +471,8 @@ export class StudyScopedStore implements ProvenanceStore {
     return this.inner.transaction(fn);
   }
   // A write, like transaction: ingest has checked each event's study before it gets here.
-  writeFresh(rows: BatchRows) {
-    return this.inner.writeFresh(rows);
+  writeFresh(rows: BatchRows, changes: readonly LiveChangeInput[]) {
+    return this.inner.writeFresh(rows, changes);
   }
   // Parked events wait for a run whose study is not known yet: a study-limited token's events are
   // never parked (ingest rejects them as before), and the parked ones of every study are not its to read.

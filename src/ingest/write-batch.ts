@@ -338,26 +338,24 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
 
 /**
  * The fast path, for a batch that is all new (no event id, run or task of it stored before, the
- * common case): every row in one statement, where the claims of event ids and the new runs and
- * tasks are plain INSERTs. When any of them is stored already (a resend, a task begun again) the
- * statement fails whole with FastPathConflict and the caller takes the careful path; nothing of
- * this attempt remains. A batch that needs no new data references or attributes is one
- * statement in all, committed on its own.
+ * common case): every row and the batch's live-log changes in one statement, where the claims of
+ * event ids and the new runs and tasks are plain INSERTs. When any of them is stored already (a
+ * resend, a task begun again) the statement fails whole with FastPathConflict and the caller
+ * takes the careful path; nothing of this attempt remains. A batch that needs no new data
+ * references or attributes is one statement in all, committed on its own.
  */
 export async function writeFreshBatch(
   store: ProvenanceStore,
   mapped: MappedBatch,
   changes: readonly LiveChangeInput[],
 ): Promise<{ created: AttributeRow[]; heads: StreamHead[] }> {
-  if (!mapped.refs.length && !mapped.missing.length && !changes.length) {
-    await store.writeFresh(finishRows(mapped, new Map(), []));
-    return { created: [], heads: [] };
+  if (!mapped.refs.length && !mapped.missing.length) {
+    const heads = await store.writeFresh(finishRows(mapped, new Map(), []), changes);
+    return { created: [], heads };
   }
   return store.transaction(async (tx) => {
     const { rows, created } = await prepareRows(tx, mapped);
-    await tx.insertFresh(rows);
-    // Last in the transaction: the live log's per-stream lock is held only until COMMIT.
-    const heads = await tx.appendLiveChanges(changes);
+    const heads = await tx.insertFresh(rows, changes);
     return { created, heads };
   });
 }

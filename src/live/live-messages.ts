@@ -72,7 +72,7 @@ export function seriesOf(tuples: readonly LiveMetricPoint[]): MetricSeries[] {
   const byKey = new Map<string, MetricSeries>();
   for (const [name, value, step, context, taskId, at] of tuples) {
     const key = `${name}\u0000${context ?? '\u0001'}\u0000${taskId ?? '\u0001'}`;
-    const ms = Date.parse(at);
+    const ms = new Date(at).getTime(); // epoch ms, or ISO text in rows written before
     let s = byKey.get(key);
     if (!s) byKey.set(key, (s = { name, context, taskId, steps: [], values: [], startMs: ms, offsetsMs: [] }));
     s.steps.push(step);

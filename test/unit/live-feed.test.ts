@@ -97,3 +97,29 @@ describe('live cursors', () => {
     for (const bad of ['', 'x', '1.2.3', '-1', '1e5']) expect(() => parseCursor(bad)).toThrow(/not a cursor/);
   });
 });
+
+describe('live log times', () => {
+  it('reads epoch milliseconds (written since migration 014) and ISO text (older rows) as the same instant', () => {
+    const ms = Date.parse('2026-01-01T00:00:01.250Z');
+    const rows: LiveChangeRow[] = [
+      {
+        stream: 'run:r',
+        seq: 1,
+        payload: {
+          events: [{ kind: 'TASK_BEGUN', task: 'a', status: 'RUNNING', at: '2026-01-01T00:00:01.250Z' }],
+          metrics: [['loss', 1, 0, null, null, '2026-01-01T00:00:01.250Z']],
+        },
+      },
+      {
+        stream: 'run:r',
+        seq: 2,
+        payload: {
+          events: [{ kind: 'TASK_ENDED', task: 'a', status: 'FINISHED', at: ms }],
+          metrics: [['loss', 2, 1, null, null, ms]],
+        },
+      },
+    ];
+    expect(runEventMessages('r', null)(rows).map((m) => m.at.getTime())).toEqual([ms, ms]);
+    expect(metricMessages('r', null)(rows)[0].points.map((p) => p.recordedAt.getTime())).toEqual([ms, ms]);
+  });
+});

@@ -1,3 +1,4 @@
+import type { LiveChangeInput } from '../../ingest/live-changes';
 import type { BatchRows } from './rows';
 import {
   AGENT_UPSERT,
@@ -18,19 +19,37 @@ import {
 
 /**
  * The fast path's statement: every row of a batch that is all new, in one statement of
- * data-modifying CTEs (one round trip; without BEGIN/COMMIT it is atomic on its own). Event
- * ids, runs and tasks are plain INSERTs (no ON CONFLICT: its speculative insertion cost the
- * claims twice the CPU of a plain insert); one already stored fails the statement with a unique
- * violation, which sends the batch to the careful path. Rows keep their key order, so two
- * resends of one batch wait for each other instead of deadlocking.
+ * data-modifying CTEs (one round trip; without BEGIN/COMMIT it is atomic on its own), and the
+ * batch's live-log changes with them. Event ids, runs and tasks are plain INSERTs (no ON
+ * CONFLICT: its speculative insertion cost the claims twice the CPU of a plain insert); one
+ * already stored fails the statement with a unique violation, which sends the batch to the
+ * careful path. Returns the live streams' new seqs (`stream`, `seq`), one row per change.
+ *
+ * Lock order is the careful path's (pg-ingest-tx.ts, write-batch.ts): claims, agents, runs, run
+ * ends, tasks, task ends, values, metrics, telemetry, relations, and the live streams' counter
+ * rows last, so a fast and a careful batch that share keys wait for each other instead of
+ * deadlocking, and a stream's counter is held only for the statement's tail (ranks of one run
+ * writing at once queue there, not for the whole batch). PostgreSQL runs data-modifying CTEs that
+ * the main query does not read after it, last-written first, so the order is made explicit: each
+ * CTE returns a row per row written and the final step waits for their counts, in that order.
  */
-export function freshBatchStatement(rows: BatchRows): { text: string; values: unknown[] } {
+export function freshBatchStatement(
+  rows: BatchRows,
+  changes: readonly LiveChangeInput[] = [],
+): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const param = (v: unknown) => `$${values.push(v)}`;
   const ctes: string[] = [];
+  // The CTEs that write rows, in lock order (see above); the final step counts their rows in it.
+  const written: string[] = [];
+  const push = (name: string, sql: string) => {
+    ctes.push(`${name} AS (${sql} RETURNING 1)`);
+    written.push(name);
+  };
   if (rows.eventIds.length) {
-    ctes.push(
-      `claims AS (INSERT INTO ingested_event (id) SELECT value FROM json_array_elements_text(${param(JSON.stringify(sortedIds(rows.eventIds)))}::json))`,
+    push(
+      'claims',
+      `INSERT INTO ingested_event (id) SELECT value FROM json_array_elements_text(${param(JSON.stringify(sortedIds(rows.eventIds)))}::json)`,
     );
   }
   if (rows.agents.length) {
@@ -42,7 +61,7 @@ export function freshBatchStatement(rows: BatchRows): { text: string; values: un
       a.map((r) => r.name),
       a.map((r) => json(r.attributes)),
     );
-    ctes.push(`agents AS (${AGENT_UPSERT(p)})`);
+    push('agents', AGENT_UPSERT(p));
   }
   if (rows.runs.length) {
     const r = byKey(rows.runs, (x) => x.id);
@@ -56,11 +75,12 @@ export function freshBatchStatement(rows: BatchRows): { text: string; values: un
       r.map((x) => x.endedAt),
       r.map((x) => json(x.attributes)),
     );
-    ctes.push(`runs AS (${RUN_INSERT} ${runRows(p)})`);
+    push('runs', `${RUN_INSERT} ${runRows(p)}`);
   }
   if (rows.runEnds.length) {
     const e = byKey(rows.runEnds, (x) => x.id);
     ctes.push(endsUpdate('workflow_execution', param(e.map((x) => x.id)), param(JSON.stringify(e)), 'run_ends'));
+    written.push('run_ends');
   }
   if (rows.tasks.length) {
     const tasks = byKey(rows.tasks, (t) => t.id).map((t) => ({
@@ -68,15 +88,16 @@ export function freshBatchStatement(rows: BatchRows): { text: string; values: un
       startedAt: t.startedAt?.getTime() ?? null,
       endedAt: t.endedAt?.getTime() ?? null,
     }));
-    ctes.push(`tasks AS (${TASK_INSERT} ${taskRowsEpochMs(param(JSON.stringify(tasks)))})`);
+    push('tasks', `${TASK_INSERT} ${taskRowsEpochMs(param(JSON.stringify(tasks)))}`);
   }
   if (rows.taskEnds.length) {
     const e = byKey(rows.taskEnds, (x) => x.id);
     ctes.push(endsUpdate('task_execution', param(e.map((x) => x.id)), param(JSON.stringify(e)), 'task_ends'));
+    written.push('task_ends');
   }
-  if (rows.values.length) ctes.push(`vals AS (${VALUE_INSERT(param(JSON.stringify(rows.values)))})`);
-  if (rows.metrics.length) ctes.push(`metrics AS (${METRIC_INSERT(param(JSON.stringify(rows.metrics)))})`);
-  if (rows.telemetry.length) ctes.push(`telemetry AS (${TELEMETRY_INSERT(param(JSON.stringify(rows.telemetry)))})`);
+  if (rows.values.length) push('vals', VALUE_INSERT(param(JSON.stringify(rows.values))));
+  if (rows.metrics.length) push('metrics', METRIC_INSERT(param(JSON.stringify(rows.metrics))));
+  if (rows.telemetry.length) push('telemetry', TELEMETRY_INSERT(param(JSON.stringify(rows.telemetry))));
   if (rows.relations.length) {
     const r = byKey(rows.relations, (x) => `${x.kind}${SEP}${x.subject}${SEP}${x.object}`);
     const p = values.length + 1;
@@ -85,7 +106,23 @@ export function freshBatchStatement(rows: BatchRows): { text: string; values: un
       r.map((x) => x.subject),
       r.map((x) => x.object),
     );
-    ctes.push(`relations AS (${RELATION_INSERT(p)})`);
+    push('relations', RELATION_INSERT(p));
   }
-  return { text: ctes.length ? `WITH ${ctes.join(',\n')}\nSELECT 1` : 'SELECT 1', values };
+  // One uncorrelated scalar subquery per CTE: each runs (to completion) when the sum first needs
+  // it, left to right, which is the lock order.
+  const done = written.length ? written.map((w) => `(SELECT count(*) FROM ${w})`).join(' + ') : '0';
+  if (!changes.length) return { text: `${ctes.length ? `WITH ${ctes.join(',\n')}\n` : ''}SELECT ${done} AS written`, values };
+  // Streams in code-unit order, as the careful path locks them (pg-live-log.ts); ROWS FROM pairs
+  // each stream with its payload (one JSON array: one parse in PostgreSQL, json not jsonb).
+  const live = [...changes].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+  const streams = param(live.map((c) => c.stream));
+  const payloads = param(JSON.stringify(live.map((c) => c.payload)));
+  ctes.push(
+    `live_heads AS (INSERT INTO live_stream (stream, seq) SELECT s, 1 FROM unnest(${streams}::text[]) AS s WHERE ${done} >= 0
+       ON CONFLICT (stream) DO UPDATE SET seq = live_stream.seq + 1 RETURNING stream, seq)`,
+    `live_log AS (INSERT INTO live_change (stream, seq, payload)
+       SELECT h.stream, h.seq, c.payload FROM live_heads h
+       JOIN ROWS FROM (unnest(${streams}::text[]), json_array_elements(${payloads}::json)) AS c(stream, payload) ON c.stream = h.stream)`,
+  );
+  return { text: `WITH ${ctes.join(',\n')}\nSELECT stream, seq FROM live_heads`, values };
 }

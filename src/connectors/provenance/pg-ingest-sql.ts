@@ -84,10 +84,11 @@ export const RELATION_INSERT = (p: number) =>
 
 /**
  * An UPDATE locks rows in whatever order its join plan visits them; the materialised CTE locks
- * them in key order first. `$ids` are the rows' ids, `$rows` their ends as JSON.
+ * them in key order first. `$ids` are the rows' ids, `$rows` their ends as JSON. Returns a row
+ * per row updated (the fast statement counts them to order its steps).
  */
 export const endsUpdate = (table: 'workflow_execution' | 'task_execution', ids: string, rows: string, cte: string) =>
   `${cte}_locked AS MATERIALIZED (SELECT id FROM ${table} WHERE id = ANY(${ids}::text[]) ORDER BY id FOR NO KEY UPDATE),
    ${cte} AS (UPDATE ${table} x SET status = u.status, ended_at = u."endedAt", attributes = x.attributes || coalesce(u.attributes, '{}')
      FROM json_to_recordset(${rows}::json) AS u(id text, status text, "endedAt" timestamptz, attributes jsonb), ${cte}_locked l
-     WHERE x.id = u.id AND l.id = u.id)`;
+     WHERE x.id = u.id AND l.id = u.id RETURNING 1)`;

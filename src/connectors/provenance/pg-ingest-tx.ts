@@ -12,11 +12,23 @@ import { settleParked, takeReleasable, type ParkedRow, type ParkedSettlement } f
 // failure: another writer met this one. Either way the careful path decides.
 const FAST_PATH_REFUSALS = new Set(['23505', '40P01', '40001']);
 
-/** Runs the fast path's statement; a refusal becomes FastPathConflict, anything else propagates. */
-export async function runFreshStatement(client: Pool | PoolClient, rows: BatchRows): Promise<void> {
-  const { text, values } = freshBatchStatement(rows);
+/**
+ * Runs the fast path's statement (rows and live-log changes together); returns the live streams'
+ * new heads. A refusal becomes FastPathConflict, anything else propagates.
+ */
+export async function runFreshStatement(
+  client: Pool | PoolClient,
+  rows: BatchRows,
+  changes: readonly LiveChangeInput[],
+): Promise<StreamHead[]> {
+  const { text, values } = freshBatchStatement(rows, changes);
   try {
-    await client.query(text, values);
+    if (!changes.length) {
+      await client.query(text, values);
+      return [];
+    }
+    const res = await client.query<{ stream: string; seq: string }>(text, values);
+    return res.rows.map((r) => ({ stream: r.stream, seq: Number(r.seq) }));
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && FAST_PATH_REFUSALS.has(code)) throw new FastPathConflict(code);
@@ -33,8 +45,8 @@ export async function runFreshStatement(client: Pool | PoolClient, rows: BatchRo
 export class PgIngestTx implements IngestTx {
   constructor(private readonly client: PoolClient) {}
 
-  insertFresh(rows: BatchRows): Promise<void> {
-    return runFreshStatement(this.client, rows);
+  insertFresh(rows: BatchRows, changes: readonly LiveChangeInput[]): Promise<StreamHead[]> {
+    return runFreshStatement(this.client, rows, changes);
   }
 
   async claimEventIds(ids: string[]): Promise<Set<string>> {

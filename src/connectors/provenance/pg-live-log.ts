@@ -27,7 +27,7 @@ export async function appendLiveChanges(client: PoolClient, unsorted: readonly L
   const heads = changes.map((c) => ({ stream: c.stream, seq: seqOf.get(c.stream)! }));
   await client.query(
     `INSERT INTO live_change (stream, seq, payload)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[])`,
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::json[])`,
     [heads.map((h) => h.stream), heads.map((h) => h.seq), changes.map((c) => JSON.stringify(c.payload))],
   );
   return heads;

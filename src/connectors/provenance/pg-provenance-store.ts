@@ -11,6 +11,7 @@ import { extendWorkflow, type AddedTransformation } from './pg-extend-workflow';
 import * as outbox from './pg-publish-outbox';
 import * as live from './pg-live-log';
 import type { LiveChangeRow } from './pg-live-log';
+import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 import * as extraction from './pg-extraction-jobs';
 import * as parked from './pg-parked-events';
 import * as declared from './pg-declared-data-stores';
@@ -416,8 +417,8 @@ export class PgProvenanceStore implements ProvenanceStore {
     return live.pruneLiveChanges(this.pool, retentionMs, limit);
   }
 
-  writeFresh(rows: BatchRows): Promise<void> {
-    return runFreshStatement(this.pool, rows);
+  writeFresh(rows: BatchRows, changes: readonly LiveChangeInput[]): Promise<StreamHead[]> {
+    return runFreshStatement(this.pool, rows, changes);
   }
 
   async ping(): Promise<void> {

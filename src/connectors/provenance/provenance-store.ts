@@ -83,9 +83,10 @@ export interface IngestTx {
   appendLiveChanges(changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
   /**
    * The whole batch in one statement, every claim and every new run and task a plain INSERT
-   * (the fast path of ingest). Throws FastPathConflict when any of them is stored already.
+   * (the fast path of ingest), with its live-log changes; returns each changed stream's new seq.
+   * Throws FastPathConflict when any of them is stored already.
    */
-  insertFresh(rows: BatchRows): Promise<void>;
+  insertFresh(rows: BatchRows, changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
   /**
    * Parked events whose run or task is stored now, oldest first, locked until COMMIT; null when
    * another replica's release pass holds the release lock (docs/ingest.md, "Parked events").
@@ -253,7 +254,7 @@ export interface ProvenanceStore {
    */
   pruneLiveChanges(retentionMs: number, limit: number): Promise<number | null>;
   /** IngestTx.insertFresh as a statement of its own (atomic by itself: no BEGIN, no COMMIT). */
-  writeFresh(rows: BatchRows): Promise<void>;
+  writeFresh(rows: BatchRows, changes: readonly LiveChangeInput[]): Promise<StreamHead[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,155 @@
+import pg from 'pg';
+import { openProvenanceStore, type OpenedStore } from '../../src/connectors/provenance/open-provenance-store';
+import type { ProvenanceStore } from '../../src/connectors/provenance/provenance-store';
+import { ingestBatch } from '../../src/ingest/ingest-batch';
+import type { StreamHead } from '../../src/ingest/live-changes';
+import { SpecCatalog } from '../../src/ingest/spec-catalog';
+import { parseWorkflowSpec, specHash } from '../../src/ingest/workflow-spec';
+import { createLogger } from '../../src/logger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+
+/**
+ * The fast path's one statement with the live log folded in (issue 15): an all-new batch writes
+ * its rows and its live changes in one statement, and takes its locks in the careful path's
+ * order (event ids first, rows, the live streams' counters last), so the two paths cannot
+ * deadlock on each other.
+ */
+const spec = parseWorkflowSpec({
+  name: 'fastlive',
+  kind: 'LEARNING',
+  transformations: [
+    { name: 'training', kind: 'LEARNING_STAGE' },
+    { name: 'batch', kind: 'LEARNING_STAGE', parent: 'training' },
+  ],
+});
+
+describe('ingest fast path with the live log in its statement (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let opened: OpenedStore;
+  let sql: pg.Pool;
+  let catalog: SpecCatalog;
+  let transactions = 0;
+  let store: ProvenanceStore;
+  const committed: StreamHead[][] = [];
+  const via = (events: unknown[]) =>
+    ingestBatch(events, { store, catalog, maxBatchEvents: 1000, onCommitted: (heads) => committed.push(heads) });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    opened = await openProvenanceStore({ databaseUrl: db.url, dataDir: '/tmp', poolSize: 4, log: createLogger('warn') });
+    await opened.store.registerWorkflow(spec, specHash(spec));
+    // The real store, with its BEGIN…COMMIT transactions counted.
+    store = Object.create(opened.store) as ProvenanceStore;
+    store.transaction = (fn) => {
+      transactions++;
+      return opened.store.transaction(fn);
+    };
+    sql = new pg.Pool({ connectionString: db.url, max: 3 });
+    catalog = new SpecCatalog(store);
+    await via([{ id: 'w0', type: 'workflowBegin', run: 'lr', workflow: 'fastlive' }]);
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await opened?.close();
+    await db?.drop();
+  });
+
+  it('writes an all-new batch and its live changes in one statement, no transaction, and returns the heads', async () => {
+    transactions = 0;
+    committed.length = 0;
+    const before = Number((await sql.query(`SELECT seq FROM live_stream WHERE stream = 'run:lr'`)).rows[0].seq);
+    const result = await via([
+      { id: 'a1', type: 'taskBegin', task: 'lr.b0', run: 'lr', transformation: 'batch', time: 1000 },
+      { id: 'a2', type: 'taskEnd', task: 'lr.b0', time: 1200 },
+      { id: 'a3', type: 'metric', run: 'lr', task: 'lr.b0', name: 'loss', value: 0.5, step: 0 },
+    ]);
+    expect(result).toMatchObject({ accepted: 3, rejected: 0 });
+    expect(transactions).toBe(0);
+    expect(committed).toEqual([[{ stream: 'run:lr', seq: before + 1 }]]);
+    const { rows } = await sql.query<{ seq: string; payload: unknown; type: string }>(
+      `SELECT seq, payload, pg_typeof(payload)::text AS type FROM live_change WHERE stream = 'run:lr' ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(Number(rows[0].seq)).toBe(before + 1);
+    expect(rows[0].type).toBe('json');
+    expect(rows[0].payload).toMatchObject({
+      events: [
+        // Times as epoch milliseconds (no Date#toISOString per event).
+        { kind: 'TASK_BEGUN', task: 'lr.b0', at: 1000 },
+        { kind: 'TASK_ENDED', task: 'lr.b0', status: 'FINISHED', at: 1200 },
+      ],
+      metrics: [['loss', 0.5, 0, null, 'lr.b0', expect.any(Number)]],
+    });
+  });
+
+  it('a resend (the careful path) adds no live change; a half-new batch adds one with only its new events', async () => {
+    committed.length = 0;
+    const head = async () => Number((await sql.query(`SELECT seq FROM live_stream WHERE stream = 'run:lr'`)).rows[0].seq);
+    const before = await head();
+    expect(await via([{ id: 'a1', type: 'taskBegin', task: 'lr.b0', run: 'lr', transformation: 'batch' }])).toMatchObject({
+      duplicates: 1,
+    });
+    expect(await head()).toBe(before);
+    expect(
+      await via([
+        { id: 'a3', type: 'metric', run: 'lr', task: 'lr.b0', name: 'loss', value: 0.5, step: 0 },
+        { id: 'a4', type: 'metric', run: 'lr', name: 'loss', value: 0.4, step: 1 },
+      ]),
+    ).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(await head()).toBe(before + 1);
+    expect(committed).toEqual([[{ stream: 'run:lr', seq: before + 1 }]]);
+    const { rows } = await sql.query(`SELECT payload FROM live_change WHERE stream = 'run:lr' AND seq = $1`, [before + 1]);
+    expect(rows[0].payload.metrics).toHaveLength(1);
+  });
+
+  /** Waits until some statement of this database waits for a lock (the fast statement, blocked). */
+  const blocked = async () => {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await sql.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (rows.length) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('the fast statement never waited');
+  };
+
+  it('claims event ids before it writes tasks (the careful path order)', async () => {
+    const other = await sql.connect();
+    try {
+      // Another writer has claimed b1 (uncommitted): the fast statement waits on that claim…
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO ingested_event (id) VALUES ('b1')`);
+      const pending = via([{ id: 'b1', type: 'taskBegin', task: 'lr.order1', run: 'lr', transformation: 'batch', time: 1 }]);
+      await blocked();
+      // …and has not inserted the task yet, so that writer is not blocked by it (it would deadlock).
+      await other.query(`SET LOCAL lock_timeout = '500ms'`);
+      const wf = (await other.query(`SELECT id FROM transformation WHERE name = 'batch'`)).rows[0].id;
+      await other.query(
+        `INSERT INTO task_execution (id, run_id, transformation_id, status) VALUES ('lr.order1', 'lr', $1, 'RUNNING')`,
+        [wf],
+      );
+      await other.query('ROLLBACK');
+      expect(await pending).toMatchObject({ accepted: 1, rejected: 0 });
+    } finally {
+      other.release();
+    }
+  });
+
+  it("locks the live stream's counter last, after every row of the batch", async () => {
+    const other = await sql.connect();
+    try {
+      // Another writer holds run:lr's counter: the fast statement waits there, with its rows written…
+      await other.query('BEGIN');
+      await other.query(`UPDATE live_stream SET seq = seq WHERE stream = 'run:lr'`);
+      const pending = via([{ id: 'c1', type: 'taskBegin', task: 'lr.order2', run: 'lr', transformation: 'batch', time: 1 }]);
+      await blocked();
+      // …so its claim of c1 is taken: claiming c1 here waits (and times out).
+      await other.query(`SET LOCAL lock_timeout = '300ms'`);
+      await expect(other.query(`INSERT INTO ingested_event (id) VALUES ('c1')`)).rejects.toMatchObject({ code: '55P03' });
+      await other.query('ROLLBACK');
+      expect(await pending).toMatchObject({ accepted: 1, rejected: 0 });
+    } finally {
+      other.release();
+    }
+  });
+});
