@@ -94,6 +94,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  // The Redis channel; default `provml_live:<database name>`, so stores sharing a Redis stay apart.
+  PROVML_REDIS_CHANNEL: z.string().min(1).max(200).optional(),
   PROVML_LIVE_MAX_PENDING: intFrom(50_000, 1, 10_000_000),
   PROVML_LIVE_BATCH_MS: intFrom(100, 0, 60_000),
   // How long the live log keeps a change (resume window of a cursor); pruned by every replica in turn.
@@ -155,6 +157,8 @@ export interface ProvmlConfig {
   parked: { maxEvents: number; maxAgeSeconds: number; intervalMs: number };
   /** Redis for live subscriptions across replicas; undefined: PostgreSQL LISTEN/NOTIFY. */
   redisUrl?: string;
+  /** Redis channel of this store's live heads; undefined: `provml_live:<database name>`. */
+  redisChannel?: string;
   /** Items (events, points) a subscriber may fall behind by before it is dropped. */
   liveMaxPending: number;
   /** Least time between two metric batches of one subscription (ms). */
@@ -219,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvmlConfig {
       intervalMs: e.PROVML_PARKED_INTERVAL_MS,
     },
     redisUrl: e.PROVML_REDIS_URL,
+    redisChannel: e.PROVML_REDIS_CHANNEL,
     liveMaxPending: e.PROVML_LIVE_MAX_PENDING,
     liveBatchMs: e.PROVML_LIVE_BATCH_MS,
     liveRetentionMs: e.PROVML_LIVE_RETENTION,
