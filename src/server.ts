@@ -27,6 +27,7 @@ import { ServerMetrics } from './ops/server-metrics';
 import { REQUEST_ID_HEADER, requestIdOf } from './ops/request-id';
 import { checkReadiness, readinessBody } from './ops/readiness';
 import { ShutdownSteps } from './ops/shutdown-steps';
+import { parseRequestBody, type ParsedRequestBody } from './ingest/request-body';
 import { openLive } from './live/open-live';
 import type { LiveHub } from './live/live-hub';
 import { attachLiveServer, type LiveServer } from './live/live-server';
@@ -435,9 +436,10 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     let parsed: unknown = undefined;
+    let bodyWarnings: ParsedRequestBody['warnings'] = [];
     if (req.method === 'POST') {
       try {
-        parsed = body.length ? JSON.parse(body) : {};
+        ({ parsed, warnings: bodyWarnings } = body.length ? parseRequestBody(body) : { parsed: {}, warnings: [] });
       } catch (err) {
         sendJson(res, 400, {
           errors: [{ message: `request body is not JSON: ${(err as Error).message}`, extensions: { code: 'BAD_REQUEST' } }],
@@ -466,6 +468,15 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     });
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;
+    if (result.body.kind === 'complete' && bodyWarnings.length) {
+      // What the events' parse kept as strings, said in the answer (rare: only then re-encoded).
+      const answer = JSON.parse(result.body.string) as { extensions?: Record<string, unknown> } | unknown[];
+      if (!Array.isArray(answer)) answer.extensions = { ...answer.extensions, warnings: bodyWarnings };
+      delete outHeaders['content-length'];
+      res.writeHead(result.status ?? 200, outHeaders);
+      res.end(JSON.stringify(answer));
+      return;
+    }
     res.writeHead(result.status ?? 200, outHeaders);
     if (result.body.kind === 'complete') {
       res.end(result.body.string);

@@ -116,6 +116,36 @@ describe('provml serve on a PostgreSQL server, with the demo', () => {
     expect(res.status).toBe(400);
   });
 
+  it("keeps an event's 64-bit integers and Python NaN as written, says so, and the rest of the body reads as before", async () => {
+    expect(
+      (await gql(server.url, REGISTER, { s: { name: 'seeds', transformations: [{ name: 'step' }] } })).body.errors,
+    ).toBeUndefined();
+    // As Python's json.dumps writes it: a torch seed beyond 2^53 and a diverged loss.
+    const body =
+      `{"query":${JSON.stringify(INGEST)},"variables":{"e":[` +
+      '{"id":"s0","type":"workflowBegin","run":"seed-run","workflow":"seeds","attributes":{"seed":13249385781391849832,"loss":NaN}}' +
+      ']}}';
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as {
+      data: { ingest: { accepted: number } };
+      extensions?: { warnings?: Array<{ type: string }> };
+    };
+    expect(answer.data.ingest.accepted).toBe(1);
+    expect(answer.extensions?.warnings?.map((w) => w.type).sort()).toEqual(['BIG_INTEGER', 'NON_FINITE_NUMBER']);
+    const run = await gql<{ execution: { attributes: Record<string, unknown> } }>(
+      server.url,
+      '{ execution(id: "seed-run") { attributes } }',
+    );
+    expect(run.body.data!.execution.attributes).toEqual({ seed: '13249385781391849832', loss: 'NaN' });
+    // Outside the events a long integer is read as JSON reads it: a Float argument stays a number.
+    const q = `{"query":"query($n: Int) { executions(first: $n) { nodes { id } } }","variables":{"n":1,"pad":1234567890123456789}}`;
+    const other = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: q });
+    const otherAnswer = (await other.json()) as { errors?: unknown; extensions?: unknown };
+    expect(otherAnswer.errors).toBeUndefined();
+    expect(otherAnswer.extensions).toBeUndefined();
+  });
+
   it('takes ProvLake capture-library requests on /provlake/ and serves PROV documents on /prov', async () => {
     const fixture = (f: string) => fs.readFileSync(path.join(__dirname, '../fixtures/provlake', f), 'utf8');
     const post = (route: string, body: string) =>

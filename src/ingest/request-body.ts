@@ -1,0 +1,57 @@
+import { parsePythonJson, parsedWarnings } from '../interop/python-json';
+
+/** A parsed POST /graphql body, and what in its ingest events was kept as strings (to warn). */
+export interface ParsedRequestBody {
+  parsed: unknown;
+  warnings: Array<{ type: 'NON_FINITE_NUMBER' | 'BIG_INTEGER'; message: string }>;
+}
+
+// Only a body with an integer of 16 digits or more can hold one JSON.parse rounds (2^53 has 16).
+// A float's digits (0.30000000000000004, 1.2345678901234567e-5) do not count: Python writes 17
+// significant digits for most floats, and each batch of metrics would otherwise take the slow parse.
+const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
+
+type Operation = { query?: unknown; variables?: Record<string, unknown> } | null;
+// An operation that calls the ingest mutation: its variables are events (whatever their name).
+const INGESTS = /\bingest\s*\(/;
+const ingests = (op: Operation) => typeof op?.query === 'string' && INGESTS.test(op.query);
+const operationsOf = (v: unknown): Operation[] => (Array.isArray(v) ? (v as Operation[]) : [v as Operation]);
+
+/**
+ * The body of a GraphQL request over HTTP. Events are what a job sends as Python wrote them: an
+ * integer beyond 2^53 (a torch seed, `time_ns()`) would be rounded by JSON.parse, silently, and a
+ * Python `NaN` / `Infinity` token (json.dumps' default) would make the whole body a 400, losing
+ * every event of the batch. So in the variables of an `ingest` mutation they are kept as the strings of what was
+ * written (as the ProvLake route and the PROV-JSON import do), with a warning in the answer's
+ * `extensions.warnings`. Everything else of the body reads as JSON.parse reads it, so a GraphQL
+ * `Float` or `Int` argument is coerced as before. Throws JSON.parse's error for a body that is not
+ * JSON even so.
+ */
+export function parseRequestBody(body: string): ParsedRequestBody {
+  let plain: unknown;
+  let failed: unknown;
+  try {
+    plain = JSON.parse(body);
+    if (!LONG_INTEGER.test(body)) return { parsed: plain, warnings: [] };
+  } catch (err) {
+    failed = err;
+  }
+  const python = parsePythonJson(body); // throws for what is not JSON
+  if (!python.nonFinite.length && !python.bigIntegers.length) return { parsed: python.value, warnings: [] };
+  const ops = operationsOf(python.value);
+  const batched = Array.isArray(python.value);
+  const inEvents = (p: string) => {
+    const m = /^(?:\[(\d+)\]\.)?variables[.[]/.exec(p);
+    return m !== null && ingests(ops[batched ? Number(m[1]) : 0]);
+  };
+  const kept = { nonFinite: python.nonFinite.filter(inEvents), bigIntegers: python.bigIntegers.filter(inEvents) };
+  let parsed = python.value;
+  if (failed === undefined) {
+    // Only the ingest's variables take the strings; every other value stays what JSON.parse made of it.
+    parsed = plain;
+    operationsOf(plain).forEach((op, i) => {
+      if (op && ingests(ops[i]) && ops[i]?.variables) op.variables = ops[i]!.variables;
+    });
+  }
+  return { parsed, warnings: parsedWarnings(kept, ' in the events') };
+}
