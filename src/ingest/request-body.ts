@@ -21,9 +21,9 @@ const operationsOf = (v: unknown): Operation[] => (Array.isArray(v) ? (v as Oper
  * The body of a GraphQL request over HTTP. Events are what a job sends as Python wrote them: an
  * integer beyond 2^53 (a torch seed, `time_ns()`) would be rounded by JSON.parse, silently, and a
  * Python `NaN` / `Infinity` token (json.dumps' default) would make the whole body a 400, losing
- * every event of the batch. So in the variables of an `ingest` mutation they are kept as the strings of what was
- * written (as the ProvLake route and the PROV-JSON import do), with a warning in the answer's
- * `extensions.warnings`. Everything else of the body reads as JSON.parse reads it, so a GraphQL
+ * every event of the batch. So in the variables of an `ingest` mutation they are kept as the
+ * strings of what was written (as the ProvLake route and the PROV-JSON import do), with a warning
+ * in the answer's `extensions.warnings`. Everything else of the body reads as JSON.parse reads it, so a GraphQL
  * `Float` or `Int` argument is coerced as before. Throws JSON.parse's error for a body that is not
  * JSON even so.
  */
