@@ -22,7 +22,7 @@
  */
 import './production-mode';
 import fs from 'node:fs';
-import http from 'node:http';
+import { keepAlivePost } from './keep-alive-post';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -275,23 +275,7 @@ async function serverStores(): Promise<Setup> {
 
 // A plain keep-alive HTTP client: the figure is the server's latency, and undici's fetch adds
 // ~0.5 ms of its own per request in this process, which a client elsewhere would not cost the server.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function post(url: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const { post } = keepAlivePost(1);
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;

@@ -14,7 +14,7 @@
  */
 import './production-mode';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
+import { keepAlivePost } from './keep-alive-post';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
@@ -113,26 +113,13 @@ function makeEvents(round: number, n: number): Array<Record<string, unknown>> {
 
 // What real clients use: one kept-alive connection per client (the capture library's requests
 // session, the TypeScript client's agent). `--fetch` measures undici's fetch instead.
-const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+const keepAlive = keepAlivePost(CLIENTS);
 
 function post(url: string, body: string): Promise<string> {
   if (USE_FETCH) {
     return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.text());
   }
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return keepAlive.post(url, body);
 }
 
 /** Each client sends its own run's batches in order, as a capture client does. */
@@ -396,7 +383,7 @@ async function main() {
       `CPU ratio (raw INSERT CPU / graphql CPU, the rate ratio a CPU-bound machine would give): ${((mi.nodeUs + mi.pgUs) / (mg.nodeUs + mg.pgUs)).toFixed(2)}`,
     );
   } finally {
-    agent.destroy();
+    keepAlive.close();
     await rawPool.end();
     await copyPool.end();
     await server.stop();

@@ -1,15 +1,10 @@
-import { parsePythonJson, parsedWarnings } from '../interop/python-json';
+import { LONG_INTEGER, parsePythonJson, parsedWarnings } from '../interop/python-json';
 
 /** A parsed POST /graphql body, and what in its ingest events was kept as strings (to warn). */
 export interface ParsedRequestBody {
   parsed: unknown;
   warnings: Array<{ type: 'NON_FINITE_NUMBER' | 'BIG_INTEGER'; message: string }>;
 }
-
-// Only a body with an integer of 16 digits or more can hold one JSON.parse rounds (2^53 has 16).
-// A float's digits (0.30000000000000004, 1.2345678901234567e-5) do not count: Python writes 17
-// significant digits for most floats, and each batch of metrics would otherwise take the slow parse.
-const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
 
 type Operation = { query?: unknown; variables?: Record<string, unknown> } | null;
 // An operation that calls the ingest mutation: its variables are events (whatever their name).

@@ -35,7 +35,7 @@ export async function* provRecords(
     if (!run) throw new NotFoundError('run', scope.runId);
     yield* runRecords(store, records, run, true);
     // The run's agent, and every agent its kept statements name (actedOnBehalfOf's responsible...).
-    const agentIds = [...new Set([...(run.agentId ? [run.agentId] : []), ...keptAgentIds(keptRecordsOf(run.attributes))])];
+    const agentIds = [...new Set([...(run.agentId ? [run.agentId] : []), ...keptAgentIds(run.attributes)])];
     for (const a of await store.agentsByIds(agentIds)) if (a) yield* records.agent(a);
     return;
   }

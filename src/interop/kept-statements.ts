@@ -1,4 +1,4 @@
-import { NS, instanceIri, parseInstanceIri, type InstanceKind } from './namespaces';
+import { NS, instanceIri, type InstanceKind } from './namespaces';
 import { expand } from './prov-json-reader';
 import type { AttrValue, KeptRecord } from './prov-records';
 
@@ -145,13 +145,11 @@ export function keptRecordsOf(attributes: Record<string, unknown> | null | undef
   return out;
 }
 
-/** The agents a run's kept statements point at (a run's export declares them). */
-export function keptAgentIds(records: KeptRecord[]): string[] {
+/** The agents a run's kept statements name (a run's export declares them), from statementNodes. */
+export function keptAgentIds(attributes: Record<string, unknown> | null | undefined): string[] {
+  const nodes = attributes?.statementNodes;
+  if (!isObject(nodes)) return [];
   const out = new Set<string>();
-  for (const r of records)
-    for (const [, node] of r.ends) {
-      const parsed = parseInstanceIri(node);
-      if (parsed?.kind === 'agent' && parsed.parts[0]) out.add(parsed.parts[0]);
-    }
+  for (const n of Object.values(nodes)) if (Array.isArray(n) && n[0] === 'agent' && typeof n[1] === 'string') out.add(n[1]);
   return [...out];
 }

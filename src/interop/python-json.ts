@@ -23,8 +23,12 @@ export interface PythonJson {
 
 // A JSON string (skipped as it is), one of Python's non-finite tokens, or a number.
 const TOKENS = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-// Only a text with 16 digits in a row can hold an integer JSON.parse rounds (2^53 has 16 digits).
-const LONG_DIGITS = /\d{16}/;
+/**
+ * Only a text with an integer of 16 digits or more can hold one JSON.parse rounds (2^53 has 16).
+ * A float's digits (0.30000000000000004, 1.2345678901234567e-5) do not count: Python writes 17
+ * significant digits for most floats, and every batch of metrics would take the slow parse.
+ */
+export const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
 // Marks a token turned into a string, to find its path after parsing: a parsed JSON string
 // cannot hold a raw NUL unless it was written `\u0000`, which the store refuses anyway.
 const NON_FINITE = '\u0000provml-non-finite:';
@@ -75,7 +79,7 @@ export function parsePythonJson(text: string): PythonJson {
   let error: unknown;
   try {
     value = JSON.parse(text);
-    if (!LONG_DIGITS.test(text)) return { value, nonFinite: [], bigIntegers: [] };
+    if (!LONG_INTEGER.test(text)) return { value, nonFinite: [], bigIntegers: [] };
   } catch (err) {
     error = err;
   }

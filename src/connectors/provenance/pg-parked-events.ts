@@ -71,6 +71,24 @@ export async function parkEvents(pool: Pool, rows: readonly ParkInput[]): Promis
   return res.rowCount ?? 0;
 }
 
+/** A parked_event row as both reads select it. */
+interface RawParked {
+  event_id: string;
+  seq: string;
+  event: unknown;
+  waits_kind: 'run' | 'task';
+  waits_for: string;
+  parked_at: Date;
+}
+
+const toParkedRow = (r: RawParked): ParkedRow => ({
+  eventId: r.event_id,
+  seq: r.seq,
+  event: r.event,
+  waits: { kind: r.waits_kind, id: r.waits_for },
+  parkedAt: r.parked_at,
+});
+
 /**
  * Takes the release lock for this transaction (false: another replica is releasing now) and
  * locks up to `limit` parked events whose run or task is stored, in arrival order.
@@ -78,14 +96,7 @@ export async function parkEvents(pool: Pool, rows: readonly ParkInput[]): Promis
 export async function takeReleasable(client: PoolClient, limit: number): Promise<ParkedRow[] | null> {
   const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${RELEASE_LOCK}) AS ok`);
   if (!lock.rows[0]?.ok) return null;
-  const res = await client.query<{
-    event_id: string;
-    seq: string;
-    event: unknown;
-    waits_kind: 'run' | 'task';
-    waits_for: string;
-    parked_at: Date;
-  }>(
+  const res = await client.query<RawParked>(
     `SELECT p.event_id, p.seq::text, p.event, p.waits_kind, p.waits_for, p.parked_at
      FROM parked_event p
      WHERE p.status = 'PARKED' AND CASE p.waits_kind
@@ -96,13 +107,7 @@ export async function takeReleasable(client: PoolClient, limit: number): Promise
      FOR UPDATE OF p`,
     [limit],
   );
-  return res.rows.map((r) => ({
-    eventId: r.event_id,
-    seq: r.seq,
-    event: r.event,
-    waits: { kind: r.waits_kind, id: r.waits_for },
-    parkedAt: r.parked_at,
-  }));
+  return res.rows.map(toParkedRow);
 }
 
 export async function settleParked(client: PoolClient, s: ParkedSettlement): Promise<void> {
@@ -148,26 +153,9 @@ export async function parkedSummary(pool: Pool): Promise<ParkedSummary> {
 
 /** Parked events, oldest first (the admin view: `provml parked`, GraphQL `parkedEvents`). */
 export async function listParked(pool: Pool, limit: number): Promise<ParkedListing[]> {
-  const res = await pool.query<{
-    event_id: string;
-    seq: string;
-    event: unknown;
-    waits_kind: 'run' | 'task';
-    waits_for: string;
-    parked_at: Date;
-    status: 'PARKED' | 'REJECTED';
-    issue: ParkedListing['issue'];
-  }>(
+  const res = await pool.query<RawParked & { status: 'PARKED' | 'REJECTED'; issue: ParkedListing['issue'] }>(
     `SELECT event_id, seq::text, event, waits_kind, waits_for, parked_at, status, issue FROM parked_event ORDER BY seq LIMIT $1`,
     [limit],
   );
-  return res.rows.map((r) => ({
-    eventId: r.event_id,
-    seq: r.seq,
-    event: r.event,
-    waits: { kind: r.waits_kind, id: r.waits_for },
-    parkedAt: r.parked_at,
-    status: r.status,
-    issue: r.issue,
-  }));
+  return res.rows.map((r) => ({ ...toParkedRow(r), status: r.status, issue: r.issue }));
 }
