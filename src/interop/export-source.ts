@@ -81,11 +81,13 @@ async function* runRecords(
   yield* records.runNode(run, wf);
   yield* keptRecordsOf(run.attributes);
   const state = new RunState();
+  state.noteTypes(`run:${run.id}`, run.attributes);
   const nodeIds: string[] = [`run:${run.id}`];
   for (let after: string | null = null; ;) {
     const page = await store.tasksOfRun(run.id, { first: PAGE, after });
     for (const t of page.items) {
       state.parent.set(t.id, t.parentId);
+      state.noteTypes(`task:${t.id}`, t.attributes);
       nodeIds.push(`task:${t.id}`);
     }
     yield* await records.taskNodes(page.items);
@@ -240,7 +242,11 @@ async function* lineageRecords(
     yield* records.runNode(run, wf);
     const runTasks = tasks.filter((t) => t.runId === run.id);
     const state = new RunState();
-    for (const t of runTasks) state.parent.set(t.id, t.parentId);
+    state.noteTypes(`run:${run.id}`, run.attributes);
+    for (const t of runTasks) {
+      state.parent.set(t.id, t.parentId);
+      state.noteTypes(`task:${t.id}`, t.attributes);
+    }
     yield* await records.taskNodes(runTasks);
     const values: ValueRow[] = [
       ...(nodes.has(`run:${run.id}`) ? (await store.runValuesByRunIds([run.id])).flat() : []),
