@@ -240,6 +240,9 @@ async function* lineageRecords(
     const wf = await workflowOf(store, run);
     if (wf) yield* records.workflow(wf);
     yield* records.runNode(run, wf);
+    // The statements an import kept as written belong to the run: a lineage that touches it
+    // gives them all, as a run's export does (an end outside the lineage keeps its IRI).
+    yield* keptRecordsOf(run.attributes);
     const runTasks = tasks.filter((t) => t.runId === run.id);
     const state = new RunState();
     state.noteTypes(`run:${run.id}`, run.attributes);
@@ -255,7 +258,13 @@ async function* lineageRecords(
     yield* await valueRecords(values, records, state, (id) => refSet.has(id));
     yield* state.derivations(run.id);
   }
-  const agentIds = [...new Set([...ids('agent'), ...runs.map((r) => r.agentId).filter((a): a is string => a !== null)])];
+  const agentIds = [
+    ...new Set([
+      ...ids('agent'),
+      ...runs.map((r) => r.agentId).filter((a): a is string => a !== null),
+      ...runs.flatMap((r) => keptAgentIds(r.attributes)),
+    ]),
+  ];
   for (const a of await store.agentsByIds(agentIds)) if (a) yield* records.agent(a);
   yield* await explicitRelations(store, records, explicit);
 }
