@@ -24,11 +24,6 @@ const MIN_BUFFERSIZE = 128;
 
 const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
 
-/** The inner codec's name a Blosc frame says it used (for reports), or null if it is not one. */
-export function bloscInnerCodec(src: Uint8Array): string | null {
-  return src.length >= 16 ? (INNER[src[2] >> 5] ?? `code ${src[2] >> 5}`) : null;
-}
-
 function decodeStream(codec: number, src: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(size);
   switch (codec) {
