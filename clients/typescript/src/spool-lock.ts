@@ -94,6 +94,30 @@ function create(spoolPath: string, lockPath: string): boolean {
 }
 
 /**
+ * Removes a dead writer's lock, and only it. Two openers that both find it dead must not both
+ * remove "the" lock: the second would remove the one the first has just made, and both would
+ * write the spool. So the lock is moved aside first (one rename wins), and what was moved is put
+ * back if it is not the dead writer's any more.
+ */
+function takeOverDead(lockPath: string, deadPid: number): void {
+  const aside = `${lockPath}.stale-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    fs.renameSync(lockPath, aside);
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return; // another opener moved it first
+    throw err;
+  }
+  try {
+    // link(2) does not follow a symlink: the lock itself goes back, unless one is there already.
+    if (readLock(aside) !== deadPid) fs.linkSync(aside, lockPath);
+  } catch {
+    // A lock is in place again (EEXIST): the next attempt reads it.
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
+/**
  * Takes `lockPath` for `spoolPath`. Throws SpoolLockedError while a live process (this one
  * included) holds it, or while it names no process; a dead process's lock is taken over.
  */
@@ -110,7 +134,7 @@ export function acquireSpoolLock(spoolPath: string, lockPath: string): void {
           'older client on a full disk): remove it if no job writes this spool',
       );
     if (pid === process.pid || processAlive(pid)) throw new SpoolLockedError(spoolPath, pid);
-    fs.rmSync(lockPath, { force: true }); // a dead writer's lock
+    takeOverDead(lockPath, pid);
   }
   throw new SpoolLockedError(spoolPath, -1, `spool ${spoolPath}: its lock ${lockPath} changed hands while opening`);
 }
