@@ -7,6 +7,7 @@
  *   npm run build && npx tsx bench/ingest.ts [--events 200000] [--batch 2000] [--clients 2] [--rounds 5]
  *     [--fetch]        send with fetch (undici) instead of a keep-alive node:http agent
  *     [--dist DIR]     the server build to measure (default dist/; e.g. a copy of the build before a change)
+ *     [--only SIDE]    run one side alone (graphql, insert or copy), e.g. under `node --cpu-prof`; no ratios
  *
  * Uses the machine's PostgreSQL server (PROVML_BENCH_DATABASE_URL, default
  * postgresql://postgres@127.0.0.1:5432/postgres), one fresh database per side, dropped at the end.
@@ -26,6 +27,9 @@ const option = (name: string) => {
 };
 const DIST = path.resolve(option('dist') ?? path.join(__dirname, '..', 'dist'));
 const USE_FETCH = process.argv.includes('--fetch');
+const ONLY = option('only');
+if (ONLY !== undefined && !['graphql', 'insert', 'copy'].includes(ONLY))
+  throw new Error(`--only: graphql, insert or copy, not ${ONLY}`);
 // The build under test, loaded by path so that two builds can be measured with one script.
 const load = createRequire(path.join(DIST, 'index.js'));
 const { loadConfig } = load(path.join(DIST, 'config.js')) as typeof import('../dist/config');
@@ -352,6 +356,16 @@ async function main() {
       const events = perClient.flat();
       const insertRows = rawRows(rawSide.trIds, events);
       const copyRows = rawRows(copySide.trIds, events);
+      if (ONLY) {
+        const f =
+          ONLY === 'graphql'
+            ? await measure(provDb.name, events.length, () => viaGraphQL(server.url, perClient))
+            : ONLY === 'insert'
+              ? await measure(rawDb.name, events.length, () => rawRun(rawPool, rawSide.workflowId, insertRows, rawInsert))
+              : await measure(copyDb.name, events.length, () => rawRun(copyPool, copySide.workflowId, copyRows, rawCopy));
+        console.log(`  ${r === 0 ? 'warm-up' : `round ${r}`}: ${ONLY} ${fmt(f.rate)} events/s | ${cpu(f)}`);
+        continue;
+      }
       // Interleaved, so all sides see the same machine noise.
       const g = await measure(provDb.name, events.length, () => viaGraphQL(server.url, perClient));
       const w = await measure(rawDb.name, events.length, () => rawRun(rawPool, rawSide.workflowId, insertRows, rawInsert));
@@ -367,6 +381,7 @@ async function main() {
       );
     }
     await admin.end();
+    if (ONLY) return;
     const med = (fs: Figures[]) => ({
       rate: median(fs.map((f) => f.rate)),
       nodeUs: median(fs.map((f) => f.nodeUs)),
