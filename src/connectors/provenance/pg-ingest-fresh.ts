@@ -2,7 +2,7 @@ import type { LiveChangeInput } from '../../ingest/live-changes';
 import type { BatchRows } from './rows';
 import {
   AGENT_UPSERT,
-  METRIC_INSERT,
+  METRIC_COLUMNS_INSERT,
   RELATION_INSERT,
   RUN_INSERT,
   SEP,
@@ -13,8 +13,9 @@ import {
   endsUpdate,
   json,
   runRows,
+  pgArray,
   sortedIds,
-  taskRowsEpochMs,
+  taskColumns,
 } from './pg-ingest-sql';
 
 /**
@@ -47,10 +48,7 @@ export function freshBatchStatement(
     written.push(name);
   };
   if (rows.eventIds.length) {
-    push(
-      'claims',
-      `INSERT INTO ingested_event (id) SELECT value FROM json_array_elements_text(${param(JSON.stringify(sortedIds(rows.eventIds)))}::json)`,
-    );
+    push('claims', `INSERT INTO ingested_event (id) SELECT unnest(${param(pgArray(sortedIds(rows.eventIds)))}::text[])`);
   }
   if (rows.agents.length) {
     const a = byKey(rows.agents, (r) => r.id);
@@ -83,12 +81,20 @@ export function freshBatchStatement(
     written.push('run_ends');
   }
   if (rows.tasks.length) {
-    const tasks = byKey(rows.tasks, (t) => t.id).map((t) => ({
-      ...t,
-      startedAt: t.startedAt?.getTime() ?? null,
-      endedAt: t.endedAt?.getTime() ?? null,
-    }));
-    push('tasks', `${TASK_INSERT} ${taskRowsEpochMs(param(JSON.stringify(tasks)))}`);
+    const t = byKey(rows.tasks, (x) => x.id);
+    const p = values.length + 1;
+    values.push(
+      pgArray(t.map((x) => x.id)),
+      pgArray(t.map((x) => x.runId)),
+      pgArray(t.map((x) => x.transformationId)),
+      pgArray(t.map((x) => x.parentId)),
+      pgArray(t.map((x) => x.status)),
+      pgArray(t.map((x) => x.host)),
+      pgArray(t.map((x) => x.startedAt?.getTime() ?? null)),
+      pgArray(t.map((x) => x.endedAt?.getTime() ?? null)),
+      pgArray(t.map((x) => JSON.stringify(x.attributes))),
+    );
+    push('tasks', `${TASK_INSERT} ${taskColumns(p)}`);
   }
   if (rows.taskEnds.length) {
     const e = byKey(rows.taskEnds, (x) => x.id);
@@ -96,7 +102,20 @@ export function freshBatchStatement(
     written.push('task_ends');
   }
   if (rows.values.length) push('vals', VALUE_INSERT(param(JSON.stringify(rows.values))));
-  if (rows.metrics.length) push('metrics', METRIC_INSERT(param(JSON.stringify(rows.metrics))));
+  if (rows.metrics.length) {
+    const m = rows.metrics;
+    const p = values.length + 1;
+    values.push(
+      pgArray(m.map((x) => x.runId)),
+      pgArray(m.map((x) => x.taskId)),
+      pgArray(m.map((x) => x.name)),
+      pgArray(m.map((x) => x.value)),
+      pgArray(m.map((x) => x.step)),
+      pgArray(m.map((x) => x.context)),
+      pgArray(m.map((x) => x.recordedAt.getTime())),
+    );
+    push('metrics', METRIC_COLUMNS_INSERT(p));
+  }
   if (rows.telemetry.length) push('telemetry', TELEMETRY_INSERT(param(JSON.stringify(rows.telemetry))));
   if (rows.relations.length) {
     const r = byKey(rows.relations, (x) => `${x.kind}${SEP}${x.subject}${SEP}${x.object}`);
