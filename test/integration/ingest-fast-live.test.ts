@@ -81,6 +81,44 @@ describe('ingest fast path with the live log in its statement (PostgreSQL)', () 
     });
   });
 
+  it('gives each stream of a batch its own payload (three runs in one statement)', async () => {
+    committed.length = 0;
+    await via(['m1', 'm2'].map((run) => ({ id: `${run}:wb`, type: 'workflowBegin', run, workflow: 'fastlive' })));
+    committed.length = 0;
+    const heads = async () =>
+      new Map(
+        (
+          await sql.query<{ stream: string; seq: string }>(
+            `SELECT stream, seq FROM live_stream WHERE stream IN ('run:lr', 'run:m1', 'run:m2')`,
+          )
+        ).rows.map((r) => [r.stream, Number(r.seq)]),
+      );
+    const before = await heads();
+    // Runs out of code-unit order in the batch: the statement sorts its streams.
+    const result = await via([
+      { id: 'ms1', type: 'metric', run: 'm2', name: 'loss', value: 2, step: 0 },
+      { id: 'ms2', type: 'metric', run: 'lr', name: 'loss', value: 0, step: 0 },
+      { id: 'ms3', type: 'taskBegin', task: 'm1.t', run: 'm1', transformation: 'training', time: 7 },
+      { id: 'ms4', type: 'metric', run: 'm2', name: 'acc', value: 3, step: 1 },
+    ]);
+    expect(result).toMatchObject({ accepted: 4, rejected: 0 });
+    expect(committed).toEqual([['run:lr', 'run:m1', 'run:m2'].map((stream) => ({ stream, seq: before.get(stream)! + 1 }))]);
+    const { rows } = await sql.query<{ stream: string; payload: Record<string, unknown> }>(
+      `SELECT c.stream, c.payload FROM live_change c JOIN live_stream s USING (stream) WHERE c.seq = s.seq AND c.stream IN ('run:lr', 'run:m1', 'run:m2')`,
+    );
+    const byStream = new Map(rows.map((r) => [r.stream, r.payload]));
+    expect(byStream.get('run:lr')).toEqual({ metrics: [['loss', 0, 0, null, null, expect.any(Number)]] });
+    expect(byStream.get('run:m1')).toEqual({
+      events: [{ kind: 'TASK_BEGUN', task: 'm1.t', transformation: 'training', status: 'RUNNING', at: 7 }],
+    });
+    expect(byStream.get('run:m2')).toEqual({
+      metrics: [
+        ['loss', 2, 0, null, null, expect.any(Number)],
+        ['acc', 3, 1, null, null, expect.any(Number)],
+      ],
+    });
+  });
+
   it('a resend (the careful path) adds no live change; a half-new batch adds one with only its new events', async () => {
     committed.length = 0;
     const head = async () => Number((await sql.query(`SELECT seq FROM live_stream WHERE stream = 'run:lr'`)).rows[0].seq);
