@@ -1,4 +1,4 @@
-import { LONG_INTEGER, parsePythonJson, parsedWarnings } from '../interop/python-json';
+import { holdsLongInteger, parsePythonJson, parsedWarnings } from '../interop/python-json';
 
 /** A parsed POST /graphql body, and what in its ingest events was kept as strings (to warn). */
 export interface ParsedRequestBody {
@@ -27,7 +27,7 @@ export function parseRequestBody(body: string): ParsedRequestBody {
   let failed: unknown;
   try {
     plain = JSON.parse(body);
-    if (!LONG_INTEGER.test(body)) return { parsed: plain, warnings: [] };
+    if (!holdsLongInteger(body)) return { parsed: plain, warnings: [] };
   } catch (err) {
     failed = err;
   }
