@@ -2,10 +2,10 @@ import type { ResolvedEvent } from './resolve-batch';
 
 /** What a stored task execution is, for ingest: facts fixed when the task is first written. */
 export interface TaskFacts {
-  runId: string;
-  transformationId: string;
+  readonly runId: string;
+  readonly transformationId: string;
   /** The workflow version of the task's run. */
-  workflowId: string;
+  readonly workflowId: string;
 }
 
 /** Entries of each kind a process keeps (about 150 bytes each): the oldest go first. */
@@ -82,11 +82,18 @@ export class ExecutionCache {
    * new (a stored one would have refused the statement): they are stored exactly as begun.
    */
   addBegun(accepted: readonly ResolvedEvent[]): void {
+    // Tasks of one run and transformation share one (immutable) facts object: a batch begins
+    // hundreds of them, and an object each, kept for minutes, was old-generation garbage.
+    let shared: TaskFacts | undefined;
     for (const r of accepted) {
       const e = r.event;
       if (e.type === 'workflowBegin') this.addRun(e.run, r.entry!.workflow.id);
-      else if (e.type === 'taskBegin')
-        this.addTask(e.task, { runId: e.run, transformationId: r.transformationId!, workflowId: r.entry!.workflow.id });
+      else if (e.type === 'taskBegin') {
+        const workflowId = r.entry!.workflow.id;
+        if (shared?.runId !== e.run || shared.transformationId !== r.transformationId || shared.workflowId !== workflowId)
+          shared = { runId: e.run, transformationId: r.transformationId!, workflowId };
+        this.addTask(e.task, shared);
+      }
     }
   }
 }
