@@ -28,7 +28,7 @@ describe('ExecutionCache', () => {
     }
   });
 
-  it('records each task a batch began with its own run, transformation and workflow (shared facts objects)', () => {
+  it('records each task a batch began and left running, with its own run, transformation and workflow', () => {
     const cache = new ExecutionCache();
     const entry = (workflowId: string) => ({ workflow: { id: workflowId } }) as unknown as CatalogEntry;
     const begin = (task: string, run: string, transformationId: string, workflowId: string): ResolvedEvent => ({
@@ -52,8 +52,12 @@ describe('ExecutionCache', () => {
         entry: entry('w3'),
         runId: 'rd',
       },
+      // Begun and ended in the batch: not kept (a later batch seldom names it; a miss asks the store).
+      begin('done', 'ra', '1', 'w1'),
+      { index: 0, event: { id: 'done:e', type: 'taskEnd', task: 'done', status: 'FINISHED' } as IngestEvent, runId: 'ra' },
     ];
     cache.addBegun(batch);
+    expect(cache.task('done')).toBeUndefined();
     expect(['a1', 'a2', 'b1', 'a3', 'c1', 'a4'].map((t) => cache.task(t))).toEqual([
       { runId: 'ra', transformationId: '1', workflowId: 'w1' },
       { runId: 'ra', transformationId: '1', workflowId: 'w1' },
