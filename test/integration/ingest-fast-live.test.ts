@@ -73,9 +73,9 @@ describe('ingest fast path with the live log in its statement (PostgreSQL)', () 
     expect(rows[0].type).toBe('json');
     expect(rows[0].payload).toMatchObject({
       events: [
-        // Times as epoch milliseconds (no Date#toISOString per event).
-        { kind: 'TASK_BEGUN', task: 'lr.b0', at: 1000 },
-        { kind: 'TASK_ENDED', task: 'lr.b0', status: 'FINISHED', at: 1200 },
+        // Tuples (kind, task, transformation, status, at), times as epoch milliseconds.
+        ['TASK_BEGUN', 'lr.b0', 'batch', 'RUNNING', 1000],
+        ['TASK_ENDED', 'lr.b0', null, 'FINISHED', 1200],
       ],
       metrics: [['loss', 0.5, 0, null, 'lr.b0', expect.any(Number)]],
     });
@@ -108,9 +108,7 @@ describe('ingest fast path with the live log in its statement (PostgreSQL)', () 
     );
     const byStream = new Map(rows.map((r) => [r.stream, r.payload]));
     expect(byStream.get('run:lr')).toEqual({ metrics: [['loss', 0, 0, null, null, expect.any(Number)]] });
-    expect(byStream.get('run:m1')).toEqual({
-      events: [{ kind: 'TASK_BEGUN', task: 'm1.t', transformation: 'training', status: 'RUNNING', at: 7 }],
-    });
+    expect(byStream.get('run:m1')).toEqual({ events: [['TASK_BEGUN', 'm1.t', 'training', 'RUNNING', 7]] });
     expect(byStream.get('run:m2')).toEqual({
       metrics: [
         ['loss', 2, 0, null, null, expect.any(Number)],
