@@ -171,6 +171,36 @@ describe('ingest fast path with the live log in its statement (PostgreSQL)', () 
     }
   });
 
+  it('claims event ids before it creates data references and attributes (the careful path order)', async () => {
+    const other = await sql.connect();
+    try {
+      // Another writer (the careful path: claims, then data references) has claimed d1…
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO ingested_event (id) VALUES ('d1')`);
+      const pending = via([
+        { id: 'd1', type: 'values', run: 'lr', used: { order_data: { $ref: '/data/order.csv', store: 'fs' } } },
+        { id: 'd2', type: 'metric', run: 'lr', name: 'order', value: 1 },
+      ]);
+      await blocked();
+      // …and the batch, waiting on that claim, holds no data reference or attribute yet: the
+      // other writer creates both without waiting (a wait here was a deadlock).
+      await other.query(`SET LOCAL lock_timeout = '500ms'`);
+      await other.query(`INSERT INTO data_reference (uri, store) VALUES ('/data/order.csv', 'fs') ON CONFLICT DO NOTHING`);
+      const wf = (await other.query(`SELECT id FROM workflow WHERE name = 'fastlive'`)).rows[0].id;
+      await other.query(
+        `INSERT INTO attribute (workflow_id, transformation_id, name, role, direction, declared)
+         VALUES ($1, NULL, 'order_data', 'DATA_REFERENCE', 'USED', false) ON CONFLICT DO NOTHING`,
+        [wf],
+      );
+      await other.query('COMMIT');
+      // d1 was stored by the other writer: a duplicate; d2 lands (the careful path, after the refusal).
+      expect(await pending).toMatchObject({ accepted: 1, duplicates: 1, rejected: 0 });
+    } finally {
+      await other.query('ROLLBACK'); // after a failure: no aborted transaction back in the pool
+      other.release();
+    }
+  });
+
   it("locks the live stream's counter last, after every row of the batch", async () => {
     const other = await sql.connect();
     try {
