@@ -11,6 +11,7 @@
  *   npm run build && npx tsx bench/live.ts [--points 300] [--gap 20] [--poll 100]
  *                                          [--subscribers 200] [--events 40000] [--batch 2000] [--clients 2] [--rounds 3]
  *                                          [--raw-subscribers] [--columnar] [--niced] [--deflate] [--ablate-live-log]
+ *                                          [--dist DIR]
  *
  *   --columnar        subscribers select MetricBatch.series instead of points
  *   --niced           the subscriber process runs at nice 19: a model of clients on other hosts
@@ -19,12 +20,18 @@
  *   --ablate-live-log no subscribers at all; rounds alternate between the server as it is and the
  *                     server with no live log written (liveChangesOf patched to return nothing),
  *                     to price the live log's own cost to ingest
+ *   --profile DIR     a CPU profile of this process (the server) per round, from the first ingest
+ *                     to the last point delivered: DIR/round-N-{none,subscribed}.cpuprofile
+ *   --dist DIR        the server build to measure (default dist/; e.g. a copy of main's build, for
+ *                     an A/B of the fan-out: run the two builds one after the other)
  *
  * Uses the machine's PostgreSQL (PROVML_BENCH_DATABASE_URL), a fresh database dropped at the end;
  * the server runs in this process, in production mode, with LISTEN/NOTIFY (PROVML_REDIS_URL: Redis).
  */
 import './production-mode';
 import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -32,9 +39,7 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { loadConfig } from '../dist/config';
-import { createLogger } from '../dist/logger';
-import { startServer } from '../dist/server';
+import { backendTicks } from './cpu-usage';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,9 +62,17 @@ const DEFLATE = process.argv.includes('--deflate');
 const ABLATE = process.argv.includes('--ablate-live-log');
 const SKIP_LATENCY = process.argv.includes('--skip-latency');
 const ADMIN = process.env.PROVML_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const distAt = process.argv.indexOf('--dist');
+const DIST = path.resolve(distAt > 0 ? process.argv[distAt + 1] : path.join(__dirname, '..', 'dist'));
 
-// The same module objects dist/ requires: patched before the server starts (see --deflate, --ablate-live-log).
-const requireDist = createRequire(path.join(__dirname, '../dist/server.js'));
+// The build under test, loaded by path; the same module objects it requires are patched before
+// the server starts (see --deflate, --ablate-live-log).
+const profileAt = process.argv.indexOf('--profile');
+const PROFILE_DIR = profileAt > 0 ? path.resolve(process.argv[profileAt + 1]) : null;
+const requireDist = createRequire(path.join(DIST, 'server.js'));
+const { loadConfig } = requireDist('./config.js') as typeof import('../dist/config');
+const { createLogger } = requireDist('./logger.js') as typeof import('../dist/logger');
+const { startServer } = requireDist('./server.js') as typeof import('../dist/server');
 let liveLogOff = false;
 if (ABLATE) {
   const mod = requireDist('./ingest/live-changes') as { liveChangesOf: (...a: unknown[]) => unknown[] };
@@ -79,6 +92,8 @@ const cpuUs = () => {
   const c = process.cpuUsage();
   return c.user + c.system;
 };
+/** This process's user and system CPU (µs): the fan-out's socket writes are system time. */
+const cpuSplit = () => process.cpuUsage();
 
 const SPEC = { name: 'livebench', kind: 'LEARNING', transformations: [{ name: 'training', kind: 'LEARNING_STAGE' }] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -180,7 +195,15 @@ interface SubState {
   cpuUs: number;
 }
 
-async function throughput(url: string, liveCount: () => number) {
+/** CPU ticks of the bench database's PostgreSQL backends, for PostgreSQL's CPU per event. */
+type PgTicks = () => Promise<Map<number, number>>;
+const pgCpuUsSince = async (ticks: PgTicks, before: Map<number, number>) => {
+  let t = 0;
+  for (const [pid, now] of await ticks()) t += now - (before.get(pid) ?? 0);
+  return t * 10_000; // ticks of 1/100 s, in µs
+};
+
+async function throughput(url: string, liveCount: () => number, pgTicks: PgTicks) {
   const child = fork(path.join(__dirname, 'live-subscribers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   if (NICED) os.setPriority(child.pid!, 19);
   const next = () =>
@@ -192,9 +215,19 @@ async function throughput(url: string, liveCount: () => number) {
   };
   const rates = { none: [] as number[], subscribed: [] as number[] };
   const cpu = { none: [] as number[], subscribed: [] as number[], subscribers: [] as number[] };
+  /** Per round kind: this process's system CPU and PostgreSQL's, µs an event (through delivery). */
+  const sys = { none: [] as number[], subscribed: [] as number[] };
+  const pgCpu = { none: [] as number[], subscribed: [] as number[] };
   const bytesPerPoint: number[] = [];
   const wirePerPoint: number[] = [];
   const incomplete: string[] = [];
+  let profiler: Session | null = null;
+  if (PROFILE_DIR) {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+  }
   for (let round = 0; round < ROUNDS * 2; round++) {
     // --ablate-live-log: the "subscribed" rounds are the rounds without a live log, no subscriber.
     const subscribed = round % 2 === 1 && !ABLATE;
@@ -207,6 +240,9 @@ async function throughput(url: string, liveCount: () => number) {
     }
     const perClient = Math.ceil(EVENTS / CLIENTS);
     const before = subscribed ? await count() : null;
+    if (profiler) await profiler.post('Profiler.start');
+    const pg0 = await pgTicks();
+    const split0 = cpuSplit();
     const cpu0 = cpuUs();
     const t0 = performance.now();
     await Promise.all(
@@ -226,7 +262,9 @@ async function throughput(url: string, liveCount: () => number) {
     const rate = total / ((performance.now() - t0) / 1000);
     const serverCpu = (cpuUs() - cpu0) / total; // µs per event: this process (server + the 2 ingest clients)
     (subscribed || liveLogOff ? rates.subscribed : rates.none).push(rate);
+    const which = subscribed || liveLogOff ? 'subscribed' : 'none';
     if (!subscribed) (liveLogOff ? cpu.subscribed : cpu.none).push(serverCpu);
+    let subscribedLine: ((cpuNote: string) => string) | null = null;
     if (subscribed) {
       // Every subscriber must get every point (or the figure would flatter us).
       let state: SubState;
@@ -248,20 +286,34 @@ async function throughput(url: string, liveCount: () => number) {
       wirePerPoint.push(wire);
       cpu.subscribers.push(subCpu);
       bytesPerPoint.push(bpp);
-      console.log(
-        `  round ${round} (${SUBSCRIBERS} subscribers): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event while ingesting (${serverCpuAll.toFixed(1)} through delivery), subscribers ${subCpu.toFixed(2)} µs CPU/event/subscriber, ${bpp.toFixed(1)} B/point/subscriber (${wire.toFixed(1)} on the wire); all points at all subscribers ${fmt(performance.now() - delivered0)} ms after the last ingest returned`,
-      );
+      const deliveredMs = performance.now() - delivered0;
+      subscribedLine = (cpuNote) =>
+        `  round ${round} (${SUBSCRIBERS} subscribers): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event while ingesting (${serverCpuAll.toFixed(1)} through delivery: ${cpuNote}), subscribers ${subCpu.toFixed(2)} µs CPU/event/subscriber, ${bpp.toFixed(1)} B/point/subscriber (${wire.toFixed(1)} on the wire); all points at all subscribers ${fmt(deliveredMs)} ms after the last ingest returned`;
+    }
+    const split = cpuSplit();
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(path.join(PROFILE_DIR!, `round-${round}-${which}.cpuprofile`), JSON.stringify(profile));
+    }
+    const sysUs = (split.system - split0.system) / total;
+    const userUs = (split.user - split0.user) / total;
+    const pgUs = (await pgCpuUsSince(pgTicks, pg0)) / total;
+    sys[which].push(sysUs);
+    pgCpu[which].push(pgUs);
+    const cpuNote = `user ${userUs.toFixed(1)} + system ${sysUs.toFixed(1)} µs; PostgreSQL ${pgUs.toFixed(1)} µs/event`;
+    if (subscribedLine) {
+      console.log(subscribedLine(cpuNote));
       child.send({ cmd: 'stop' });
       await next();
       while (liveCount() > 0) await sleep(20);
     } else
       console.log(
-        `  round ${round} (no subscribers${liveLogOff ? ', NO live log' : ''}): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event`,
+        `  round ${round} (no subscribers${liveLogOff ? ', NO live log' : ''}): ${fmt(rate)} events/s, server process ${serverCpu.toFixed(1)} µs CPU/event (${cpuNote})`,
       );
   }
   liveLogOff = false;
   child.kill();
-  return { rates, cpu, bytesPerPoint, wirePerPoint, incomplete };
+  return { rates, cpu, sys, pgCpu, bytesPerPoint, wirePerPoint, incomplete };
 }
 
 async function main() {
@@ -282,7 +334,9 @@ async function main() {
   const server = await startServer(config, createLogger('warn'));
   try {
     await post(server.url, 'mutation($s: WorkflowSpecInput!) { registerWorkflow(spec: $s) { version } }', { s: SPEC });
-    console.log(`live benchmark (bus: ${process.env.PROVML_REDIS_URL ? 'redis' : 'postgres'}, NODE_ENV=${process.env.NODE_ENV})`);
+    console.log(
+      `live benchmark (bus: ${process.env.PROVML_REDIS_URL ? 'redis' : 'postgres'}, NODE_ENV=${process.env.NODE_ENV}, build ${DIST})`,
+    );
     const mode = [
       COLUMNAR ? 'columnar (series)' : 'points',
       RAW ? 'raw-frame' : 'parsing',
@@ -299,7 +353,11 @@ async function main() {
     console.log(
       `2. ingest throughput, ${EVENTS} metric events per round, batches of ${BATCH}, ${CLIENTS} clients, ${ROUNDS} rounds each, interleaved`,
     );
-    const tp = await throughput(server.url, () => server.live.activeSubscriptions());
+    const tp = await throughput(
+      server.url,
+      () => server.live.activeSubscriptions(),
+      () => backendTicks(admin, name),
+    );
     const a = median(tp.rates.none);
     const b = median(tp.rates.subscribed);
     const what = ABLATE ? 'no live log' : `${SUBSCRIBERS} subscribers`;
@@ -307,7 +365,7 @@ async function main() {
       `   median: no subscribers ${fmt(a)} events/s; ${what} ${fmt(b)} events/s (ratio ${(b / a).toFixed(2)})${ABLATE ? '' : tp.incomplete.length ? `; INCOMPLETE: ${tp.incomplete.join('; ')}` : '; every subscriber got every point'}`,
     );
     console.log(
-      `   server process CPU per event (median): ${median(tp.cpu.none).toFixed(1)} µs vs ${median(tp.cpu.subscribed).toFixed(1)} µs${tp.bytesPerPoint.length ? `; subscribers ${median(tp.cpu.subscribers).toFixed(2)} µs/event/subscriber, ${median(tp.bytesPerPoint).toFixed(1)} B/point/subscriber (${median(tp.wirePerPoint).toFixed(1)} on the wire)` : ''}; load average now ${os
+      `   server process CPU per event (median): ${median(tp.cpu.none).toFixed(1)} µs vs ${median(tp.cpu.subscribed).toFixed(1)} µs (system ${median(tp.sys.none).toFixed(1)} vs ${median(tp.sys.subscribed).toFixed(1)}; PostgreSQL ${median(tp.pgCpu.none).toFixed(1)} vs ${median(tp.pgCpu.subscribed).toFixed(1)})${tp.bytesPerPoint.length ? `; subscribers ${median(tp.cpu.subscribers).toFixed(2)} µs/event/subscriber, ${median(tp.bytesPerPoint).toFixed(1)} B/point/subscriber (${median(tp.wirePerPoint).toFixed(1)} on the wire)` : ''}; load average now ${os
         .loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,

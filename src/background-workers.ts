@@ -26,7 +26,14 @@ export function startBackgroundWorkers(
   let running = true;
   // Events that named a run or task not stored yet: released when it lands, here or on any replica.
   const parking = startParkedWorker(
-    { store: deps.store, catalog: deps.catalog, onCommitted: deps.live?.published, log: log.child({ source: 'parked' }) },
+    {
+      store: deps.store,
+      catalog: deps.catalog,
+      onCommitted: deps.live?.published,
+      // Released events are accepted events: provml_ingest_events_total{outcome="accepted"}.
+      observer: deps.metrics,
+      log: log.child({ source: 'parked' }),
+    },
     {
       intervalMs: config.parked.intervalMs,
       limits: { maxEvents: config.parked.maxEvents, maxAgeSeconds: config.parked.maxAgeSeconds },

@@ -62,7 +62,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/replay-command')).replayCommand,
   },
   parked: {
-    summary: 'list events waiting for their run or task to land (docs/ingest.md, "Parked events")',
+    summary: 'list (or delete) events waiting for their run or task to land (docs/ingest.md, "Parked events")',
     load: async () => (await import('./commands/parked-command')).parkedCommand,
   },
   token: {

@@ -50,6 +50,8 @@ export const ROOT_FIELD_SCOPES: Record<'Query' | 'Mutation' | 'Subscription', Re
     // A study-limited admin must not mint a token for every study.
     createApiToken: { scope: 'admin', allStudies: true },
     revokeApiToken: { scope: 'admin', allStudies: true },
+    // Parked events have no study until their run lands, as for parkedEvents.
+    deleteParkedEvents: { scope: 'admin', allStudies: true },
     __typename: { scope: null },
   },
   // Subscriptions: checked when a subscribe message arrives (src/live/live-server.ts); a

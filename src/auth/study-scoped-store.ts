@@ -487,6 +487,11 @@ export class StudyScopedStore implements ProvenanceStore {
       new ForbiddenError('parked events are listed to tokens for every study only', { field: 'parkedEvents' }),
     );
   }
+  deleteParkedEvents(): Promise<never> {
+    return Promise.reject(
+      new ForbiddenError('parked events are deleted by tokens for every study only', { field: 'deleteParkedEvents' }),
+    );
+  }
   ping() {
     return this.inner.ping();
   }

@@ -60,6 +60,13 @@ export interface ReleaseDeps {
   catalog: SpecCatalog;
   /** After COMMIT, with the live streams a pass advanced (subscriptions). */
   onCommitted?: (heads: StreamHead[]) => void;
+  /** After COMMIT, what a pass wrote, found stored and rejected (the server's ingest metrics). */
+  observer?: ParkedReleaseObserver;
+}
+
+/** Told what each release pass did: released events are ingest's accepted events, counted late. */
+export interface ParkedReleaseObserver {
+  parkedReleased(result: { accepted: number; duplicates: number; issues: ReadonlyArray<{ code: string }> }): void;
 }
 
 export interface ReleaseOutcome {
@@ -84,7 +91,8 @@ const PASS_LIMIT = 1000;
 export async function releasePass(deps: ReleaseDeps, limit = PASS_LIMIT): Promise<ReleaseOutcome> {
   const result = await deps.store.transaction(async (tx) => {
     const rows = await tx.takeReleasableParked(limit);
-    if (rows === null) return { ran: false, taken: 0, released: 0, duplicates: 0, rejected: 0, heads: [], created: [] };
+    if (rows === null)
+      return { ran: false, taken: 0, released: 0, duplicates: 0, rejected: 0, issues: [], heads: [], created: [] };
     const parsed: Array<{ index: number; event: IngestEvent; row: ParkedRow }> = [];
     const settlement: ParkedSettlement = { released: [], waiting: [], rejected: [], rejectedTasks: [] };
     rows.forEach((row, index) => {
@@ -113,12 +121,15 @@ export async function releasePass(deps: ReleaseDeps, limit = PASS_LIMIT): Promis
       released: fresh.length,
       duplicates: dup.size,
       rejected: settlement.rejected.length,
+      issues: settlement.rejected.map((r) => r.issue),
       heads,
       created,
     };
   });
   deps.catalog.addAttributes(result.created);
   if (result.heads.length) deps.onCommitted?.(result.heads);
+  if (result.released || result.duplicates || result.rejected)
+    deps.observer?.parkedReleased({ accepted: result.released, duplicates: result.duplicates, issues: result.issues });
   return {
     ran: result.ran,
     taken: result.taken,

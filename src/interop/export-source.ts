@@ -81,11 +81,13 @@ async function* runRecords(
   yield* records.runNode(run, wf);
   yield* keptRecordsOf(run.attributes);
   const state = new RunState();
+  state.noteTypes(`run:${run.id}`, run.attributes);
   const nodeIds: string[] = [`run:${run.id}`];
   for (let after: string | null = null; ;) {
     const page = await store.tasksOfRun(run.id, { first: PAGE, after });
     for (const t of page.items) {
       state.parent.set(t.id, t.parentId);
+      state.noteTypes(`task:${t.id}`, t.attributes);
       nodeIds.push(`task:${t.id}`);
     }
     yield* await records.taskNodes(page.items);
@@ -238,9 +240,16 @@ async function* lineageRecords(
     const wf = await workflowOf(store, run);
     if (wf) yield* records.workflow(wf);
     yield* records.runNode(run, wf);
+    // The statements an import kept as written belong to the run: a lineage that touches it
+    // gives them all, as a run's export does (an end outside the lineage keeps its IRI).
+    yield* keptRecordsOf(run.attributes);
     const runTasks = tasks.filter((t) => t.runId === run.id);
     const state = new RunState();
-    for (const t of runTasks) state.parent.set(t.id, t.parentId);
+    state.noteTypes(`run:${run.id}`, run.attributes);
+    for (const t of runTasks) {
+      state.parent.set(t.id, t.parentId);
+      state.noteTypes(`task:${t.id}`, t.attributes);
+    }
     yield* await records.taskNodes(runTasks);
     const values: ValueRow[] = [
       ...(nodes.has(`run:${run.id}`) ? (await store.runValuesByRunIds([run.id])).flat() : []),
@@ -249,7 +258,13 @@ async function* lineageRecords(
     yield* await valueRecords(values, records, state, (id) => refSet.has(id));
     yield* state.derivations(run.id);
   }
-  const agentIds = [...new Set([...ids('agent'), ...runs.map((r) => r.agentId).filter((a): a is string => a !== null)])];
+  const agentIds = [
+    ...new Set([
+      ...ids('agent'),
+      ...runs.map((r) => r.agentId).filter((a): a is string => a !== null),
+      ...runs.flatMap((r) => keptAgentIds(r.attributes)),
+    ]),
+  ];
   for (const a of await store.agentsByIds(agentIds)) if (a) yield* records.agent(a);
   yield* await explicitRelations(store, records, explicit);
 }

@@ -43,7 +43,9 @@ export function planProvml(doc: ProvJsonDoc, digest: string): ImportPlan {
       const act = end(r, 'activity')!;
       const ent = end(r, 'entity')!;
       const e = doc.entity.get(ent);
-      const value = e?.has(P('uri')) ? refOf(ent) : plain(first(e, `${NS.prov}value`));
+      // Several prov:value: a multi-valued attribute of an imported document (literal-types.ts).
+      const written = e?.get(`${NS.prov}value`) ?? [];
+      const value = e?.has(P('uri')) ? refOf(ent) : written.length > 1 ? written.map(plain) : plain(written[0]);
       const bucket = r.type === 'used' ? used : generated;
       (bucket.get(act) ?? bucket.set(act, []).get(act)!).push([name, value]);
     } else if (r.type === 'wasAssociatedWith') {

@@ -6,7 +6,21 @@ import { isMetricFile, type MetricFileRead } from './metric-files';
 import { eventIds, specName, type ImportPlan } from './import-plan';
 import { asText, end, first, type PAttrs, type PRelation, type ProvJsonDoc, type PValue } from './prov-json-reader';
 import { namedNodes, type StatementNode } from './kept-statements';
-import { attr, isMetricList, isStructural, isZoneless, listOf, localKey, record, timeOf, typed } from './yprov4ml-values';
+import {
+  attr,
+  attrType,
+  isMetricList,
+  isStructural,
+  isZoneless,
+  listOf,
+  localKey,
+  record,
+  recordTypes,
+  timeOf,
+  typed,
+  valueType,
+} from './yprov4ml-values';
+import { LITERAL_TYPES_KEY, type LiteralTypeEntry, type LiteralTypeMap, type LiteralTypes } from './literal-types';
 
 /**
  * yProv4ML PROV-JSON (and PROV-JSON in general) onto provml events. yProv4ML writes one
@@ -48,6 +62,8 @@ interface Val {
   role: Role;
   direction: 'USED' | 'GENERATED';
   value: unknown;
+  /** The type the document wrote it with, where the value does not say it (literal-types.ts). */
+  type?: LiteralTypeEntry;
 }
 
 const SYSTEM = /^(yProv4ML|prov-ml|prov|provml):|^execution_(start|end)_time$|^(https?:)/;
@@ -117,6 +133,12 @@ function keepUnmapped(
   warnings.push(
     `kept as written (in the run's attributes, and as PROV statements in exports), with no provml equivalent: ${counts.join(', ')}`,
   );
+}
+
+/** Attributes with their literalTypes (literal-types.ts) where any part has one. */
+function withTypes(attributes: Record<string, unknown>, types: LiteralTypes): Record<string, unknown> {
+  const kept = Object.fromEntries(Object.entries(types).filter(([, v]) => v !== undefined)) as LiteralTypes;
+  return Object.keys(kept).length ? { ...attributes, [LITERAL_TYPES_KEY]: kept } : attributes;
 }
 
 /** What an entity is, from its attributes (both attribute spellings). */
@@ -222,15 +244,19 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
           name: specName(k),
           role: 'LEARNING_HYPERPARAMETER',
           direction: 'USED',
-          value: typed(vs[0]),
+          value: vs.length === 1 ? typed(vs[0]) : vs.map(typed),
+          type: valueType(a, k),
         });
   }
 
   // Every entity's attributes as written, under the activity that used or generated it.
   const entitiesOf = new Map<string | null, Record<string, Record<string, unknown>>>();
+  const entityTypesOf = new Map<string | null, Record<string, LiteralTypeMap>>();
   // Inline metric lists are left out only when they could be read as points.
   const keep = (act: string | null, id: string, e: PAttrs, listsRead: boolean) => {
     const m = entitiesOf.get(act) ?? entitiesOf.set(act, {}).get(act)!;
+    const types = recordTypes(e, listsRead ? isMetricList : () => false);
+    if (types) (entityTypesOf.get(act) ?? entityTypesOf.set(act, {}).get(act)!)[id] = types;
     return (m[id] = record(e, listsRead ? isMetricList : () => false));
   };
   // Points the store's metric series cannot hold (NaN, infinities: JSON and float8 series have
@@ -253,7 +279,13 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       if (isStructural(k) || !vs.length) continue;
       const key = localKey(k);
       const name = specName(key.startsWith(label) ? key : `${label}.${key}`);
-      push(act, { name, role: role(key), direction, value: vs.length === 1 ? typed(vs[0]) : vs.map(typed) });
+      push(act, {
+        name,
+        role: role(key),
+        direction,
+        value: vs.length === 1 ? typed(vs[0]) : vs.map(typed),
+        type: valueType(e, k),
+      });
     }
   };
 
@@ -287,7 +319,13 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
               ? last.value
               : (last.written ?? String(last.value))
             : null;
-      push(act, { name: specName(label.replace(/^param_/, '')), role: 'LEARNING_HYPERPARAMETER', direction: 'USED', value });
+      push(act, {
+        name: specName(label.replace(/^param_/, '')),
+        role: 'LEARNING_HYPERPARAMETER',
+        direction: 'USED',
+        value,
+        type: written !== undefined ? attrType(e, 'parameter_value') : undefined,
+      });
       if (points.length > 1) warnings.push(`${label}: ${points.length} values in ${metricFile}; the last is the parameter`);
     } else if (isMetric) {
       const { context } = contextOf(asText(attr(e, 'context')) ?? label);
@@ -381,6 +419,17 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
     for (const v of vals) if (v.direction === dir && !(v.name in o)) o[v.name] = v.value;
     return o;
   };
+  // The written types of the values toObject keeps (the first of each name), for literalTypes.
+  const typesOf = (vals: Val[], dir: 'USED' | 'GENERATED') => {
+    const o: LiteralTypeMap = {};
+    const seen = new Set<string>();
+    for (const v of vals) {
+      if (v.direction !== dir || seen.has(v.name)) continue;
+      seen.add(v.name);
+      if (v.type !== undefined) o[v.name] = v.type;
+    }
+    return Object.keys(o).length ? o : undefined;
+  };
   // Statements mapped onto provml's own; the others are kept as written (`statements`, below).
   const mapped = new Set<PRelation>();
   // Every agent, declared or only named by an association, with its kind and attributes.
@@ -397,7 +446,7 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
         agent: out,
         kind: agentKind(asText(first(attrs, `${NS.prov}type`))),
         name: asText(first(attrs, `${NS.prov}label`)) ?? local(a),
-        ...(attrs && attrs.size ? { attributes: record(attrs) } : {}),
+        ...(attrs && attrs.size ? { attributes: withTypes(record(attrs), { attributes: recordTypes(attrs) }) } : {}),
       });
     }
     return out;
@@ -439,23 +488,39 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
   const runStart = t0 ?? 0;
   const runEnd = t1 ?? runStart;
   // An activity's attributes as written, its entities' under `entities` (see the header).
-  const attributesOf = (actId: string | null, a: PAttrs | undefined, extra: Record<string, unknown>) => {
+  const RESERVED = new Set(['entities', 'statements', 'statementNodes', 'prefix', LITERAL_TYPES_KEY]);
+  const attributesOf = (actId: string | null, a: PAttrs | undefined, extra: Record<string, unknown>, vals: Val[]) => {
     const out: Record<string, unknown> = { ...extra };
     if (actId !== null) out.activity = actId;
-    for (const [k, v] of Object.entries(a ? record(a) : {}))
-      out[k in out || k === 'entities' || k === 'statements' || k === 'statementNodes' || k === 'prefix' ? `attribute:${k}` : k] =
-        v;
-    const ents = entitiesOf.get(actId === runActId ? null : actId);
+    const written = a ? recordTypes(a) : undefined;
+    const ownTypes: LiteralTypeMap = {};
+    for (const [k, v] of Object.entries(a ? record(a) : {})) {
+      const key = k in out || RESERVED.has(k) ? `attribute:${k}` : k;
+      out[key] = v;
+      if (written?.[k] !== undefined) ownTypes[key] = written[k];
+    }
+    const owner = actId === runActId ? null : actId;
+    const ents = entitiesOf.get(owner);
     if (ents) out.entities = ents;
-    return out;
+    return withTypes(out, {
+      attributes: Object.keys(ownTypes).length ? ownTypes : undefined,
+      entities: entityTypesOf.get(owner),
+      used: typesOf(vals, 'USED'),
+      generated: typesOf(vals, 'GENERATED'),
+    });
   };
   // The document's prefix section as written: yProv4ML's prefixes are not IRIs (`yProv4ML`,
   // `context`) and its `default` names the run's namespace, which no id carries once read.
-  const runAttributes = attributesOf(runActId, runAttrs, {
-    source: 'yProv4ML',
-    document: opts.fileName,
-    ...(Object.keys(doc.prefixes).length ? { prefix: doc.prefixes } : {}),
-  });
+  const runAttributes = attributesOf(
+    runActId,
+    runAttrs,
+    {
+      source: 'yProv4ML',
+      document: opts.fileName,
+      ...(Object.keys(doc.prefixes).length ? { prefix: doc.prefixes } : {}),
+    },
+    values.get(null) ?? [],
+  );
   events.push({
     id: id(),
     type: 'workflowBegin',
@@ -475,7 +540,8 @@ export function planYProv4ml(doc: ProvJsonDoc, opts: YProvOptions): ImportPlan {
       run: runId,
       transformation: t.transformation,
       time: taskTimes.get(actId)?.start ?? runStart,
-      attributes: actId === SYNTH ? {} : attributesOf(actId, t.attrs, {}),
+      attributes:
+        actId === SYNTH ? withTypes({}, { generated: typesOf(vals, 'GENERATED') }) : attributesOf(actId, t.attrs, {}, vals),
       used: toObject(vals, 'USED'),
     });
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BadUserInputError } from '../errors';
 import { readMetricCsv, type MetricPoint } from './metric-csv';
 import { readNetcdfMetric } from './netcdf-metric';
+import { readZarrMetric } from './zarr-metric';
 
 /**
  * The metric files a yProv4ML document references (CSV, NetCDF, Zarr), read before the import
@@ -13,13 +14,16 @@ export interface MetricFileReport {
   path: string;
   /** Where it was found, relative paths resolved below the document's directory; null if not found. */
   foundAt: string | null;
-  status: 'read' | 'not-found' | 'unreadable' | 'not-read';
-  /** csv, NetCDF-4, CDF-1, CDF-2, CDF-5, zarr. */
+  status: 'read' | 'not-found' | 'unreadable';
+  /** csv, NetCDF-4, CDF-1, CDF-2, CDF-5, zarr-v2, zarr-v3. */
   format: string | null;
   points: number;
   /** Why it was not read, or what was read (the experiment row of a unified file). */
   message: string | null;
-  /** The file's own attributes (a NetCDF file's `_name`, `_context`, `_source`; a CSV header's `name`, `context`, `source`). */
+  /**
+   * The file's own attributes (a NetCDF file's `_name`, `_context`, `_source`; a Zarr group's and a
+   * CSV header's `name`, `context`, `source`).
+   */
   attributes?: Record<string, unknown>;
 }
 
@@ -85,9 +89,12 @@ export async function readMetricFile(written: string, baseDir: string, row?: num
       }),
       points: [],
     };
-  if (ext === '.zarr')
-    return { report: report({ status: 'not-read', format: 'zarr', message: 'Zarr metric stores are not read' }), points: [] };
   try {
+    if (ext === '.zarr') {
+      // A directory store: readZarrMetric reads only files whose real path stays inside it.
+      const m = readZarrMetric(foundAt);
+      return { report: report({ format: m.format, points: m.points.length, attributes: m.attributes }), points: m.points };
+    }
     if (ext === '.csv' || ext === '.txt') {
       const { points, attributes } = readMetricCsv(fs.readFileSync(foundAt, 'utf8'), written);
       return { report: report({ format: 'csv', points: points.length, ...(attributes ? { attributes } : {}) }), points };

@@ -1,6 +1,7 @@
 import { BadUserInputError } from '../errors';
 import { NS } from './namespaces';
 import { roundsOff } from './python-json';
+import { defaultDatatype, type LiteralType } from './literal-types';
 
 /**
  * A PROV-JSON document read into plain maps: qualified names expanded to IRIs where their
@@ -8,7 +9,14 @@ import { roundsOff } from './python-json';
  * literals decoded (`{"$": 1, "type": "xsd:int"}` -> 1).
  */
 export type PValue = string | number | boolean | { iri: string } | { json: unknown };
-export type PAttrs = Map<string, PValue[]>;
+export type PAttrs = Map<string, PValue[]> & {
+  /**
+   * Per key, the type each value was written with where its decoded value does not say it
+   * (literal-types.ts): `{"$": 2.0, "type": "xsd:double"}` decodes to 2, typed xsd:double.
+   * Absent when no value of the node needs one.
+   */
+  types?: Map<string, Array<LiteralType | null>>;
+};
 
 export interface PRelation {
   type: string;
@@ -85,6 +93,24 @@ function decode(v: unknown, prefixes: Record<string, string>, field: string): PV
   return { json: v };
 }
 
+const plainOf = (v: PValue): unknown => (typeof v === 'object' ? ('iri' in v ? v.iri : v.json) : v);
+
+/**
+ * The type a typed or language-tagged literal was written with, where the export would not give
+ * its decoded value that type anyway (null then): an xsd:double that decoded to an integer, an
+ * xsd:float, xsd:long, xsd:dateTime, xsd:anyURI, a QName, a user-defined type, a language tag.
+ */
+export function writtenType(v: unknown, decoded: PValue, prefixes: Record<string, string>): LiteralType | null {
+  if (!v || typeof v !== 'object' || !('$' in v)) return null;
+  const { type, lang } = v as { type?: unknown; lang?: unknown };
+  if (typeof lang === 'string' && lang) return `@${lang}`;
+  if (typeof type !== 'string') return null;
+  const t = type === 'prov:QUALIFIED_NAME' ? `${NS.prov}QUALIFIED_NAME` : expand(type, prefixes);
+  // Only an absolute IRI can be written back (a yProv4ML bare prefix is not one).
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*[/#:][^\s]*$/.test(t) || t === `${NS.provml}json`) return null;
+  return t === defaultDatatype(plainOf(decoded)) ? null : t;
+}
+
 // The ends of a relation name nodes even when written as plain strings (yProv4ML writes them so).
 const FORMAL = new Set(
   [
@@ -108,17 +134,18 @@ const FORMAL = new Set(
 function attrsOf(body: unknown, prefixes: Record<string, string>, field: string): PAttrs {
   const out: PAttrs = new Map();
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadUserInputError(`${field} is not an object`, field);
+  const all = { ...prefixes, ...PREDEFINED };
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    const key = expand(k, { ...prefixes, ...PREDEFINED });
+    const key = expand(k, all);
     const list = Array.isArray(v) ? v : [v];
-    out.set(
-      key,
-      list.map((x, i) =>
-        FORMAL.has(key) && typeof x === 'string'
-          ? { iri: expand(x, { ...prefixes, ...PREDEFINED }) }
-          : decode(x, { ...prefixes, ...PREDEFINED }, `${field}.${k}${Array.isArray(v) ? `[${i}]` : ''}`),
-      ),
+    const values = list.map((x, i) =>
+      FORMAL.has(key) && typeof x === 'string'
+        ? { iri: expand(x, all) }
+        : decode(x, all, `${field}.${k}${Array.isArray(v) ? `[${i}]` : ''}`),
     );
+    out.set(key, values);
+    const types = list.map((x, i) => (FORMAL.has(key) ? null : writtenType(x, values[i], all)));
+    if (types.some((t) => t !== null)) (out.types ??= new Map()).set(key, types);
   }
   return out;
 }

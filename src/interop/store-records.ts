@@ -9,17 +9,8 @@ import type {
   WorkflowRow,
 } from '../connectors/provenance/rows';
 import { agentIri, instanceIri, prov, provml, refIri, runIri, studyIri, taskIri, workflowIri } from './namespaces';
-import {
-  VALUE_CLASS_BY_ROLE,
-  iri,
-  json,
-  literal,
-  num,
-  str,
-  type AttrValue,
-  type NodeRecord,
-  type ProvRecord,
-} from './prov-records';
+import { literalTypesOf, typedValues, type LiteralTypes } from './literal-types';
+import { VALUE_CLASS_BY_ROLE, iri, json, num, str, type AttrValue, type NodeRecord, type ProvRecord } from './prov-records';
 
 /**
  * Turns store rows into PROV records. Holds what an export has already written (workflows,
@@ -188,6 +179,19 @@ export class RunState {
   readonly parent = new Map<string, string | null>();
   readonly used = new Map<string, Set<string>>();
   readonly generated = new Map<string, Set<string>>();
+  /** The written types of the values of a run (`run:<id>`) or task (`task:<id>`), where it has any. */
+  private readonly types = new Map<string, LiteralTypes>();
+
+  /** Notes the literal types a run's or task's attributes keep for its values (literal-types.ts). */
+  noteTypes(ownerKey: string, attributes: Record<string, unknown> | null | undefined): void {
+    const t = literalTypesOf(attributes);
+    if (t) this.types.set(ownerKey, t);
+  }
+
+  typeOf(ownerKey: string, direction: 'USED' | 'GENERATED', name: string) {
+    const t = this.types.get(ownerKey);
+    return direction === 'USED' ? t?.used?.[name] : t?.generated?.[name];
+  }
 
   valueIri(v: ValueRow): string {
     const owner = v.taskId ? ['task', v.taskId] : ['run', v.runId];
@@ -265,7 +269,10 @@ export async function valueRecords(
         classes: [cls],
         label: v.name,
         attrs: [
-          [prov('value'), literal(v.value)],
+          ...typedValues(v.value, state.typeOf(ownerKey, v.direction, v.name)).map((x): [string, AttrValue] => [
+            prov('value'),
+            x,
+          ]),
           [provml('attributeName'), str(v.name)],
           [provml('role'), str(v.role)],
         ],

@@ -1,5 +1,6 @@
 import { NS } from './namespaces';
 import { asText, first, type PAttrs, type PValue } from './prov-json-reader';
+import type { LiteralTypeEntry, LiteralTypeMap } from './literal-types';
 
 /**
  * How yProv4ML attribute values become provml values: with the type the document wrote (a
@@ -57,9 +58,38 @@ export function record(attrs: PAttrs, skip: (key: string) => boolean = () => fal
   return out;
 }
 
+/** The written types of `record(attrs, skip)`'s values, by the same keys (literal-types.ts); undefined if none. */
+export function recordTypes(attrs: PAttrs, skip: (key: string) => boolean = () => false): LiteralTypeMap | undefined {
+  if (!attrs.types) return undefined;
+  const out: LiteralTypeMap = {};
+  for (const [k, ts] of attrs.types) {
+    if (skip(k) || !attrs.has(k)) continue;
+    out[keyName(k)] = ts.length === 1 ? ts[0]! : ts;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The written type of the value an attribute becomes (`vs.length === 1 ? typed(vs[0]) : vs.map(typed)`):
+ * a multi-valued attribute always has its list, so that its export gives several values back.
+ */
+export function valueType(attrs: PAttrs, key: string): LiteralTypeEntry | undefined {
+  const vs = attrs.get(key) ?? [];
+  const ts = attrs.types?.get(key);
+  if (vs.length > 1) return ts ?? vs.map(() => null);
+  return ts?.[0] ?? undefined;
+}
+
 /** First value of a yProv4ML attribute under any of its spellings (newer `yProv4ML:`, older `prov-ml:`, bare). */
 export const attr = (a: PAttrs | undefined, name: string): PValue | undefined =>
   first(a, `yProv4ML:${name}`, `prov-ml:${name}`, `${NS.provml}${name}`, name);
+
+/** The written type of `attr(a, name)` (literal-types.ts), under the same spelling. */
+export function attrType(a: PAttrs | undefined, name: string): LiteralTypeEntry | undefined {
+  if (!a) return undefined;
+  const key = [`yProv4ML:${name}`, `prov-ml:${name}`, `${NS.provml}${name}`, name].find((k) => a.get(k)?.length);
+  return key === undefined ? undefined : (a.types?.get(key)?.[0] ?? undefined);
+}
 
 /** Attributes that say what an entity is (its name, file, direction, kind): mapped, not kept as values. */
 const STRUCTURAL = new Set([

@@ -9,7 +9,7 @@ import { createSourceEventStream, execute, print, type DocumentNode, type Execut
  * operation's text and variables; provml's subscription payloads do not depend on the context.
  */
 const docKeys = new WeakMap<DocumentNode, string>();
-const results = new WeakMap<object, Map<string, ExecutionResult>>();
+const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
 const MAX_SHARED_RESULTS_PER_EVENT = 64;
 
@@ -21,12 +21,16 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterabl
   if (doc === undefined) docKeys.set(args.document, (doc = print(args.document)));
   const key = `${doc}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
 
-  const run = async (event: unknown): Promise<ExecutionResult> => {
-    if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event }) as ExecutionResult;
+  // The execution is cached as a promise, before it settles: the feeds of one window wake in the
+  // same microtask drain and reach run() interleaved, so a result cached only once awaited was
+  // missed by the subscribers that came in between (a quarter of 200 executed it again).
+  const run = (event: unknown): Promise<ExecutionResult> => {
+    if (typeof event !== 'object' || event === null)
+      return Promise.resolve(execute({ ...args, rootValue: event }) as ExecutionResult);
     let byOp = results.get(event);
     const hit = byOp?.get(key);
     if (hit) return hit;
-    const result = (await execute({ ...args, rootValue: event })) as ExecutionResult;
+    const result = Promise.resolve(execute({ ...args, rootValue: event }) as ExecutionResult | Promise<ExecutionResult>);
     if (!byOp) results.set(event, (byOp = new Map()));
     if (byOp.size < MAX_SHARED_RESULTS_PER_EVENT) byOp.set(key, result);
     return result;

@@ -3,6 +3,7 @@ import type { ProvenanceStore } from '../connectors/provenance/provenance-store'
 import type { StoreCallObserver } from '../connectors/store-call';
 import { withDeadline } from '../connectors/store-call';
 import type { IngestObserver } from '../ingest/ingest-batch';
+import type { ParkedReleaseObserver } from '../ingest/parked-events';
 import type { Logger } from '../logger';
 
 /** How long a scrape waits for the queue-depth counts before it answers without them (ms). */
@@ -13,7 +14,7 @@ const QUEUE_COUNT_TIMEOUT_MS = 2000;
  * tests, do not share counters). Names follow Prometheus conventions: `_total` counters,
  * `_seconds` histograms, a `provml_` prefix.
  */
-export class ServerMetrics implements StoreCallObserver, IngestObserver {
+export class ServerMetrics implements StoreCallObserver, IngestObserver, ParkedReleaseObserver {
   readonly registry = new Registry();
   private readonly ingestEvents: Counter<'outcome'>;
   private readonly ingestBatches: Histogram<'outcome'>;
@@ -34,7 +35,9 @@ export class ServerMetrics implements StoreCallObserver, IngestObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'provml_' });
     this.ingestEvents = new Counter({
       name: 'provml_ingest_events_total',
-      help: 'Ingest events by outcome (accepted, duplicate, rejected, parked); rate() gives events per second',
+      help:
+        'Ingest events by outcome (accepted, duplicate, rejected, parked); rate() gives events per second. ' +
+        'A parked event counts as parked when it arrives and as accepted (duplicate, rejected) when its release writes it',
       labelNames: ['outcome'],
       registers,
     });
@@ -162,6 +165,14 @@ export class ServerMetrics implements StoreCallObserver, IngestObserver {
     if (result.duplicates) this.ingestEvents.inc({ outcome: 'duplicate' }, result.duplicates);
     if (result.issues.length) this.ingestEvents.inc({ outcome: 'rejected' }, result.issues.length);
     if (result.parked) this.ingestEvents.inc({ outcome: 'parked' }, result.parked);
+    for (const issue of result.issues) this.rejected.inc({ code: issue.code });
+  }
+
+  /** A release pass of parked events (counted as parked on arrival): what it wrote is accepted now. */
+  parkedReleased(result: { accepted: number; duplicates: number; issues: ReadonlyArray<{ code: string }> }): void {
+    if (result.accepted) this.ingestEvents.inc({ outcome: 'accepted' }, result.accepted);
+    if (result.duplicates) this.ingestEvents.inc({ outcome: 'duplicate' }, result.duplicates);
+    if (result.issues.length) this.ingestEvents.inc({ outcome: 'rejected' }, result.issues.length);
     for (const issue of result.issues) this.rejected.inc({ code: issue.code });
   }
 

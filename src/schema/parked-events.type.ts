@@ -47,3 +47,15 @@ export class ParkedEvents {
   @Field(() => [ParkedEvent], { description: 'The oldest parked events first, at most `first`.' })
   events!: ParkedEvent[];
 }
+
+@ObjectType({ description: 'What `deleteParkedEvents` matched, and deleted unless it was a dry run.' })
+export class ParkedDeletion {
+  @Field({ description: 'True: nothing was deleted, `matched` says what would be.' })
+  dryRun!: boolean;
+  @Field(() => Int, { description: 'Parked events (waiting or rejected) the filter matched.' })
+  matched!: number;
+  @Field(() => Int, { description: 'Parked events deleted (0 in a dry run).' })
+  deleted!: number;
+  @Field(() => [ParkedEvent], { description: 'The matched events, oldest first, at most `first`.' })
+  events!: ParkedEvent[];
+}

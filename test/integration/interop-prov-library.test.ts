@@ -161,6 +161,27 @@ describe('import of a PROV-JSON document written by the PROV reference library',
     expect(written.prefix.ex).toBe(EX); // the source's own prefix, reused
   });
 
+  it('a lineage export gives the kept statements of the runs it touches, read by the reference library', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'provml-prov-lineage-')), 'lineage.json');
+    const scope = { kind: 'entity', uri: `${EX}model`, depth: 10 } as const;
+    fs.writeFileSync(out, await exportToString(app.deps.store, scope, 'prov-json'));
+    const back = JSON.parse(execFileSync(PY, [READ, out]).toString()) as ReadBack;
+    const kinds = back.relations.map((r) => r.type);
+    // Every kept statement of the run, as the run's export gives them (bundles apart).
+    for (const kind of ['Attribution', 'Delegation', 'Specialization', 'Alternate', 'Start', 'End', 'Invalidation', 'Influence'])
+      expect({ kind, present: kinds.includes(kind) }).toEqual({ kind, present: true });
+    expect(back.bundles[`${EX}run_bundle`]?.nodes).toEqual([`${EX}inner`]);
+    const declared = new Set(back.nodes);
+    const [attributed] = back.relations.filter((r) => r.type === 'Attribution');
+    expect(attributed.formal[`${PROV}agent`]).toBe(agentIri('alice'));
+    expect(declared.has(attributed.formal[`${PROV}entity`])).toBe(true); // the model, the lineage's start
+    // The agents they name are declared, lab included (named by actedOnBehalfOf only).
+    expect([agentIri('alice'), agentIri('lab')].filter((a) => declared.has(a))).toEqual([agentIri('alice'), agentIri('lab')]);
+    // Depth 0: the model alone, no run touched, no kept statement.
+    const bare = await exportToString(app.deps.store, { ...scope, depth: 0 }, 'prov-json');
+    expect(JSON.parse(bare)).not.toHaveProperty('wasAttributedTo');
+  });
+
   it('Turtle and JSON-LD give kept statements as unqualified PROV-O properties', async () => {
     const ttl = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'provml-prov-ttl-')), 'export.ttl');
     fs.writeFileSync(ttl, await exportToString(app.deps.store, { kind: 'run', runId: 'seismic-prov' }, 'turtle'));

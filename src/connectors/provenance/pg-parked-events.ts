@@ -159,3 +159,83 @@ export async function listParked(pool: Pool, limit: number): Promise<ParkedListi
   );
   return res.rows.map((r) => ({ ...toParkedRow(r), status: r.status, issue: r.issue }));
 }
+
+/**
+ * Which parked events to delete (`provml parked delete`, GraphQL `deleteParkedEvents`): every
+ * given part must match (at least one is given). A run's events are those that wait for it, name
+ * it, or wait for a task whose parked begin names it (a taskEnd names its task only).
+ */
+export interface ParkedDeleteFilter {
+  run?: string;
+  /** Parked at least this many seconds ago. */
+  olderThanSeconds?: number;
+  eventIds?: string[];
+}
+
+export interface ParkedDeletion {
+  /** Rows the filter matched (all deleted unless a dry run). */
+  matched: number;
+  deleted: number;
+  /** The matched events, oldest first, at most `limit`. */
+  events: ParkedListing[];
+}
+
+function deleteWhere(f: ParkedDeleteFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (f.run !== undefined) {
+    params.push(f.run);
+    const r = `$${params.length}`;
+    parts.push(
+      `((p.waits_kind = 'run' AND p.waits_for = ${r}) OR p.event->>'run' = ${r} OR (p.waits_kind = 'task' AND p.waits_for IN (` +
+        `SELECT b.event->>'task' FROM parked_event b WHERE b.event->>'type' = 'taskBegin' AND b.event->>'run' = ${r})))`,
+    );
+  }
+  if (f.olderThanSeconds !== undefined) {
+    params.push(f.olderThanSeconds);
+    parts.push(`p.parked_at <= now() - make_interval(secs => $${params.length})`);
+  }
+  if (f.eventIds !== undefined) {
+    params.push(f.eventIds);
+    parts.push(`p.event_id = ANY($${params.length}::text[])`);
+  }
+  // A filter with no part would be every row: the callers refuse it first, this guards them.
+  if (!parts.length) throw new Error('a parked-event deletion needs a filter');
+  return { sql: parts.join(' AND '), params };
+}
+
+/**
+ * Deletes the parked events a filter matches (waiting or rejected), or with `apply` false only
+ * lists them. One transaction; a row a release pass holds is waited for, and one it released
+ * (written) is gone and not counted: a deletion never undoes a write.
+ */
+export async function deleteParked(pool: Pool, f: ParkedDeleteFilter, apply: boolean, limit: number): Promise<ParkedDeletion> {
+  const { sql, params } = deleteWhere(f);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const rows = await client.query<RawParked & { status: 'PARKED' | 'REJECTED'; issue: ParkedListing['issue'] }>(
+      `SELECT p.event_id, p.seq::text, p.event, p.waits_kind, p.waits_for, p.parked_at, p.status, p.issue
+       FROM parked_event p WHERE ${sql} ORDER BY p.seq FOR UPDATE OF p`,
+      params,
+    );
+    let deleted = 0;
+    if (apply && rows.rows.length) {
+      const res = await client.query(`DELETE FROM parked_event WHERE event_id = ANY($1::text[])`, [
+        rows.rows.map((r) => r.event_id),
+      ]);
+      deleted = res.rowCount ?? 0;
+    }
+    await client.query('COMMIT');
+    return {
+      matched: rows.rows.length,
+      deleted,
+      events: rows.rows.slice(0, limit).map((r) => ({ ...toParkedRow(r), status: r.status, issue: r.issue })),
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -409,6 +409,10 @@ export class PgProvenanceStore implements ProvenanceStore {
     return parked.listParked(this.pool, limit);
   }
 
+  deleteParkedEvents(filter: parked.ParkedDeleteFilter, apply: boolean, limit: number): Promise<parked.ParkedDeletion> {
+    return parked.deleteParked(this.pool, filter, apply, limit);
+  }
+
   liveBounds(stream: string): Promise<{ head: number; oldest: number | null }> {
     return live.liveBounds(this.pool, stream);
   }

@@ -11,7 +11,15 @@ import type {
 } from './pg-extraction-jobs';
 import type { PublishJob } from './pg-publish-outbox';
 import type { LiveChangeRow } from './pg-live-log';
-import type { ParkInput, ParkedListing, ParkedRow, ParkedSettlement, ParkedSummary } from './pg-parked-events';
+import type {
+  ParkInput,
+  ParkedDeleteFilter,
+  ParkedDeletion,
+  ParkedListing,
+  ParkedRow,
+  ParkedSettlement,
+  ParkedSummary,
+} from './pg-parked-events';
 import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 import type {
   AgentRow,
@@ -246,6 +254,11 @@ export interface ProvenanceStore {
   parkedSummary(): Promise<ParkedSummary>;
   /** Parked events, oldest first (waiting and rejected), for the admin view. */
   parkedEvents(limit: number): Promise<ParkedListing[]>;
+  /**
+   * Deletes the parked events a filter matches (a run that will never begin), or with `apply`
+   * false only says which; `events` lists at most `limit` of them.
+   */
+  deleteParkedEvents(filter: ParkedDeleteFilter, apply: boolean, limit: number): Promise<ParkedDeletion>;
   /** Live log: the newest seq of a stream and the oldest still held (null: none held). */
   liveBounds(stream: string): Promise<{ head: number; oldest: number | null }>;
   /**
