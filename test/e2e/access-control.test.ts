@@ -98,6 +98,7 @@ const OPERATIONS: Record<'Query' | 'Mutation', Record<string, () => { query: str
       query: `mutation { createApiToken(input: {name: "made-${++uniq}", scopes: ["read"]}) { secret } }`,
     }),
     revokeApiToken: () => ({ query: 'mutation { revokeApiToken(token: "no-such-token") { id } }' }),
+    deleteParkedEvents: () => ({ query: 'mutation { deleteParkedEvents(run: "no-such-run") { dryRun matched deleted } }' }),
     __typename: () => ({ query: 'mutation { __typename }' }),
   },
 };
