@@ -50,7 +50,7 @@ export function shapeOf(events: readonly ShapeEvent[], seed: number): Shape {
   const random = seededRandom(seed);
   const k = 1 + Math.floor(random() * 48);
   const batches: ShapeEvent[][] = [];
-  for (let i = 0; i < events.length; ) {
+  for (let i = 0; i < events.length;) {
     const size = 1 + Math.floor(random() * k);
     const batch = events.slice(i, i + size);
     batches.push(random() < 1 / 3 ? shuffle(batch, random) : batch);

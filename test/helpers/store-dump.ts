@@ -63,7 +63,10 @@ interface LivePayloadRow {
 }
 
 const sortedJson = (rows: unknown[]) =>
-  rows.map((r) => JSON.stringify(r)).sort().map((s) => JSON.parse(s) as unknown);
+  rows
+    .map((r) => JSON.stringify(r))
+    .sort()
+    .map((s) => JSON.parse(s) as unknown);
 
 // Times as PostgreSQL's text (microseconds kept), not as a JS Date (milliseconds).
 const TIMESTAMPTZ = 1184;
@@ -80,7 +83,8 @@ export async function dumpStore(databaseUrl: string): Promise<StoreDump> {
     for (const [table, sql] of Object.entries(TABLES)) dump[table] = sortedJson((await client.query(sql)).rows);
     const live: unknown[] = [];
     for (const { stream, payload } of (await client.query<LivePayloadRow>(LIVE)).rows) {
-      for (const key of ['events', 'metrics', 'runs'] as const) for (const item of payload[key] ?? []) live.push([stream, key, item]);
+      for (const key of ['events', 'metrics', 'runs'] as const)
+        for (const item of payload[key] ?? []) live.push([stream, key, item]);
     }
     dump.live_change = sortedJson(live);
     return dump;
