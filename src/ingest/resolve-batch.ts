@@ -78,7 +78,10 @@ export async function resolveBatch(
       begunRuns.add(e.run);
     } else if ('run' in e && e.run && !begunRuns.has(e.run)) runRefs.add(e.run);
     // An association names a run or a task as its subject: which, the store says (writeBatch).
-    if (e.type === 'relation' && e.relation === 'WAS_ASSOCIATED_WITH' && !begunRuns.has(e.subject)) runRefs.add(e.subject);
+    if (e.type === 'relation' && e.relation === 'WAS_ASSOCIATED_WITH' && !begunRuns.has(e.subject)) {
+      runRefs.add(e.subject);
+      if (!begunTasks.has(e.subject)) taskRefs.add(e.subject);
+    }
     if (e.type === 'taskBegin') begunTasks.add(e.task);
     if ((e.type === 'taskEnd' || (e.type === 'values' && e.task)) && !begunTasks.has(e.task!)) taskRefs.add(e.task!);
   }
@@ -134,8 +137,8 @@ export async function resolveBatch(
   // (nothing would ever release them).
   const failedRuns = new Set<string>();
   const failedTasks = new Set<string>();
-  const wait = (index: number, event: IngestEvent, kind: 'run' | 'task', id: string): boolean => {
-    if (!park || (kind === 'run' ? failedRuns : failedTasks).has(id)) return false;
+  const wait = (index: number, event: IngestEvent, kind: ParkedWait['kind'], id: string): boolean => {
+    if (!park || (kind !== 'task' && failedRuns.has(id)) || (kind !== 'run' && failedTasks.has(id))) return false;
     waiting.push({ index, event, waits: { kind, id } });
     return true;
   };
@@ -233,8 +236,21 @@ export async function resolveBatch(
         if (entry) accepted.push({ index, event: e, entry, runId: e.run });
         break;
       }
-      case 'agent':
       case 'relation':
+        // Its subject is a run or a task: until one of them is stored (or begun in this batch),
+        // which is unknown, and writing it now would file a run's association as a task's.
+        if (
+          e.relation === 'WAS_ASSOCIATED_WITH' &&
+          !runs.has(e.subject) &&
+          !tasks.has(e.subject) &&
+          !begunRuns.has(e.subject) &&
+          !begunTasks.has(e.subject) &&
+          wait(index, e, 'execution', e.subject)
+        )
+          break;
+        accepted.push({ index, event: e });
+        break;
+      case 'agent':
         accepted.push({ index, event: e });
         break;
     }

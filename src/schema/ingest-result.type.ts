@@ -16,7 +16,7 @@ export class IngestIssue {
 
 @ObjectType({ description: 'What a parked event waits for: a run (workflow execution) or a task not stored yet.' })
 export class ParkedWait {
-  @Field({ description: 'run or task.' })
+  @Field({ description: 'run, task, or execution: a run or a task of that id (the subject of a wasAssociatedWith).' })
   kind!: string;
   @Field()
   id!: string;

@@ -9,15 +9,21 @@ export const SERVER_URL = process.env.PROVML_TEST_DATABASE_URL ?? 'postgresql://
 
 export interface TestDatabase {
   url: string;
+  name: string;
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(prefix = 'provml_test'): Promise<TestDatabase> {
+/**
+ * A fresh database; with `template`, a copy of that one (PostgreSQL's CREATE DATABASE ...
+ * TEMPLATE: migrated and loaded once, copied per test in a fraction of the time). A template
+ * must have no session open while it is copied.
+ */
+export async function createTestDatabase(prefix = 'provml_test', template?: TestDatabase): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: SERVER_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template.name}` : ''}`);
   } finally {
     await admin.end();
   }
@@ -25,6 +31,7 @@ export async function createTestDatabase(prefix = 'provml_test'): Promise<TestDa
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    name,
     drop: async () => {
       const c = new pg.Client({ connectionString: SERVER_URL });
       await c.connect();

@@ -107,6 +107,32 @@ describe('parked events (PostgreSQL)', () => {
     expect(await count('parked_event')).toBe(0);
   });
 
+  it("parks a run's wasAssociatedWith sent before its run, and files it as the run's (batch-shapes seed 53)", async () => {
+    // The subject names a run or a task; written before either landed, it was filed as a task's.
+    const assoc = (id: string, subject: string) => ({
+      id,
+      type: 'relation',
+      relation: 'WAS_ASSOCIATED_WITH',
+      subject,
+      object: 'someone',
+    });
+    const parked = await via(0, [assoc('as1', 'assoc-run'), assoc('as2', 'assoc-run.t')]);
+    expect(parked).toMatchObject({ accepted: 0, parked: 2, rejected: 0 });
+    expect(parked.parkedEvents.map((p) => p.waitsFor)).toEqual([
+      { kind: 'execution', id: 'assoc-run' },
+      { kind: 'execution', id: 'assoc-run.t' },
+    ]);
+    await via(1, rank0('assoc-run'));
+    await via(1, [{ id: 'as3', type: 'taskBegin', task: 'assoc-run.t', run: 'assoc-run', transformation: 'train' }]);
+    await settled('as%');
+    const rows = await sql.query(
+      `SELECT subject FROM prov_relation WHERE kind = 'WAS_ASSOCIATED_WITH' AND object = 'agent:someone' ORDER BY 1`,
+    );
+    expect(rows.rows).toEqual([{ subject: 'run:assoc-run' }, { subject: 'task:assoc-run.t' }]);
+    // Once they are stored, an association lands at once.
+    expect(await via(0, [assoc('as4', 'assoc-run')])).toMatchObject({ accepted: 1, parked: 0 });
+  });
+
   it('rejects, as before, what a rejected begin of the same batch would have released', async () => {
     const r = await via(0, [
       { id: 'x0', type: 'workflowBegin', run: 'x', workflow: 'no-such-workflow' },

@@ -166,9 +166,10 @@ class Client(object):
             self._sampler.start()
 
     # -- events -----------------------------------------------------------------------------
-    def _event(self, kind, **fields):
+    def _event(self, event_type, **fields):
+        # Not `kind`: an agent event has a field of that name (agent(..., kind="PERSON")).
         fields["id"] = self._prefix + str(next(self._seq))
-        fields["type"] = kind
+        fields["type"] = event_type
         fields["time"] = _now() * 1000.0
         return fields
 

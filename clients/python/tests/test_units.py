@@ -357,6 +357,22 @@ class EventShapeTest(unittest.TestCase):
         self.assertTrue(all(i.startswith(c.run + ":") for i in ids))
         self.assertEqual(events[-1]["status"], "FINISHED")
 
+    def test_agents_are_declared_with_their_kind(self):
+        # agent() once passed kind= into _event(kind, ...): a TypeError, and so did Client(agent=).
+        self.client.agent("ci-bot", kind="SOFTWARE", name="CI")
+        d = tempfile.mkdtemp(prefix="provml-test-")
+        try:
+            c = provml.Client(workflow="training", mode="offline", spill_dir=d, agent="alice",
+                              handle_sigterm=False, gpu=False)
+            events = read_spool(c.close(timeout=5).path).pending
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        self.assertEqual([(e["type"], e.get("agent"), e.get("kind")) for e in events[:2]],
+                         [("agent", "alice", "PERSON"), ("workflowBegin", "alice", None)])
+        mine = self.events()
+        self.assertEqual([(e["type"], e.get("kind"), e.get("name")) for e in mine if e["type"] == "agent"],
+                         [("agent", "SOFTWARE", "CI")])
+
     def test_failed_task_and_mlflow_calls(self):
         c = self.client
         with self.assertRaises(RuntimeError):

@@ -1,8 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 
-/** What a parked event waits for: a run (workflow execution) or a task not stored yet. */
+/**
+ * What a parked event waits for: a run (workflow execution) or a task not stored yet, or, for
+ * the subject of a wasAssociatedWith (`execution`), whichever of the two lands under that id.
+ */
 export interface ParkedWait {
-  kind: 'run' | 'task';
+  kind: 'run' | 'task' | 'execution';
   id: string;
 }
 
@@ -76,7 +79,7 @@ interface RawParked {
   event_id: string;
   seq: string;
   event: unknown;
-  waits_kind: 'run' | 'task';
+  waits_kind: ParkedWait['kind'];
   waits_for: string;
   parked_at: Date;
 }
@@ -101,7 +104,9 @@ export async function takeReleasable(client: PoolClient, limit: number): Promise
      FROM parked_event p
      WHERE p.status = 'PARKED' AND CASE p.waits_kind
        WHEN 'run' THEN EXISTS (SELECT 1 FROM workflow_execution w WHERE w.id = p.waits_for)
-       ELSE EXISTS (SELECT 1 FROM task_execution t WHERE t.id = p.waits_for) END
+       WHEN 'task' THEN EXISTS (SELECT 1 FROM task_execution t WHERE t.id = p.waits_for)
+       ELSE EXISTS (SELECT 1 FROM workflow_execution w WHERE w.id = p.waits_for)
+         OR EXISTS (SELECT 1 FROM task_execution t WHERE t.id = p.waits_for) END
      ORDER BY p.seq
      LIMIT $1
      FOR UPDATE OF p`,
@@ -198,7 +203,7 @@ function deleteWhere(f: ParkedDeleteFilter): { sql: string; params: unknown[] } 
     params.push(f.run);
     const r = `$${params.length}`;
     parts.push(
-      `((p.waits_kind = 'run' AND p.waits_for = ${r}) OR p.event->>'run' = ${r} OR (p.waits_kind = 'task' AND p.waits_for IN (` +
+      `((p.waits_kind IN ('run', 'execution') AND p.waits_for = ${r}) OR p.event->>'run' = ${r} OR (p.waits_kind = 'task' AND p.waits_for IN (` +
         `SELECT b.event->>'task' FROM parked_event b WHERE b.event->>'type' = 'taskBegin' AND b.event->>'run' = ${r})))`,
     );
   }
