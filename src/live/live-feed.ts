@@ -15,6 +15,41 @@ export interface LiveFeedOptions<T> {
   onOverflow(): void;
 }
 
+/**
+ * The end of the clock's batch windows, one timer per instant for every feed waiting on it: the
+ * feeds of a window all wait for the same instant (a multiple of batchMs), and 200 feeds on one
+ * run were 200 timers (and their closures, kept alive across the window) a window.
+ */
+class WindowClock {
+  private readonly waiting = new Map<number, Set<() => void>>();
+
+  /** Calls `wake` at `endMs` (epoch ms), with every other waiter of that instant. */
+  at(endMs: number, wake: () => void): void {
+    let set = this.waiting.get(endMs);
+    if (!set) {
+      const waiters = (set = new Set());
+      this.waiting.set(endMs, waiters);
+      setTimeout(() => {
+        this.waiting.delete(endMs);
+        for (const w of waiters) w();
+      }, endMs - Date.now());
+    }
+    set.add(wake);
+  }
+
+  /** Forgets a waiter (its feed ended first). */
+  cancel(endMs: number, wake: () => void): void {
+    this.waiting.get(endMs)?.delete(wake);
+  }
+
+  /** Timers running (for the tests). */
+  get timers(): number {
+    return this.waiting.size;
+  }
+}
+
+export const windowClock = new WindowClock();
+
 /** Items a change carries: the measure of a subscriber's backlog. */
 export const weightOf = (r: LiveChangeRow): number =>
   Math.max(1, (r.payload.events?.length ?? 0) + (r.payload.metrics?.length ?? 0) + (r.payload.runs?.length ?? 0));
@@ -32,7 +67,10 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
   private ready: readonly T[] = [];
   private readyAt = 0;
   private pending = 0;
+  /** Wakes take() waiting for changes (a push, the end). */
   private wake: (() => void) | null = null;
+  /** Wakes take() waiting for its window to close (the clock, the end); a push need not. */
+  private clockWake: { endMs: number; wake: () => void } | null = null;
   private roomWaiters: Array<() => void> = [];
   private done = false;
   private leave: (() => void) | null = null;
@@ -58,8 +96,8 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     // Replay pages and unbatched feeds: a window each. Live changes of one clock window: together.
     const tick = paced || this.opts.batchMs <= 0 ? -1 : Math.floor(at / this.opts.batchMs);
     const last = this.windows[this.windows.length - 1];
-    if (tick >= 0 && last?.tick === tick) last.rows.push(...rows);
-    else this.windows.push({ tick, rows: [...rows] });
+    if (tick >= 0 && last?.tick === tick) for (const r of rows) last.rows.push(r);
+    else this.windows.push({ tick, rows: rows.slice() });
     for (const r of rows) this.pending += weightOf(r);
     // Slow: it is still busy sending what it had (not waiting in next()), that was not all, and
     // the backlog is now past the bound. One big commit to a subscriber that keeps up is no backlog.
@@ -113,12 +151,14 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
       // A window closes at the clock's next multiple of batchMs, the same instant for every
       // subscriber: all of them then hold the same changes and share one message (LiveHub.shared)
       // and its execution. One that lags sends the windows one after another, still shared.
-      const wait = w.tick >= 0 ? (w.tick + 1) * this.opts.batchMs - Date.now() : 0;
-      if (wait > 0) {
+      // A push meanwhile changes nothing of that: only the clock or the end wakes it.
+      const endMs = w.tick >= 0 ? (w.tick + 1) * this.opts.batchMs : 0;
+      if (endMs > Date.now()) {
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait);
-          this.wake = () => (clearTimeout(t), resolve());
+          this.clockWake = { endMs, wake: resolve };
+          windowClock.at(endMs, resolve);
         });
+        this.clockWake = null;
         continue;
       }
       this.windows.shift();
@@ -169,6 +209,12 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     this.leave?.();
     this.leave = null;
     this.signal();
+    const c = this.clockWake;
+    this.clockWake = null;
+    if (c) {
+      windowClock.cancel(c.endMs, c.wake);
+      c.wake();
+    }
     this.freeRoom();
   }
 }
