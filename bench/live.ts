@@ -13,7 +13,10 @@
  *                                          [--raw-subscribers] [--columnar] [--niced] [--deflate] [--ablate-live-log]
  *                                          [--dist DIR]
  *
- *   --columnar        subscribers select MetricBatch.series instead of points
+ *   --columnar        subscribers select MetricBatch.series instead of points, with its compact
+ *                     stepDeltaRuns and timeDeltaRunsMs for steps and times where the build under
+ *                     test has them (builds before 2026-12-08 round 2: steps, offsetsMs)
+ *   --no-compact      with --columnar: steps and offsetsMs even where the build has the compact fields
  *   --niced           the subscriber process runs at nice 19: a model of clients on other hosts
  *                     (on this 2-core machine they otherwise take the server's and PostgreSQL's CPU)
  *   --deflate         the server offers permessage-deflate (the subscribers' ws accepts it)
@@ -32,7 +35,7 @@
  */
 import './production-mode';
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
@@ -60,6 +63,7 @@ const ROUNDS = arg('rounds', 3);
 // not this machine's CPU (with 2 cores, 200 parsing clients compete with the server and PostgreSQL).
 const RAW = process.argv.includes('--raw-subscribers');
 const COLUMNAR = process.argv.includes('--columnar');
+const NO_COMPACT = process.argv.includes('--no-compact');
 const NICED = process.argv.includes('--niced');
 const DEFLATE = process.argv.includes('--deflate');
 const ABLATE = process.argv.includes('--ablate-live-log');
@@ -78,6 +82,9 @@ const requireDist = createRequire(path.join(DIST, 'server.js'));
 const { loadConfig } = requireDist('./config.js') as typeof import('../dist/config');
 const { createLogger } = requireDist('./logger.js') as typeof import('../dist/logger');
 const { startServer } = requireDist('./server.js') as typeof import('../dist/server');
+// The compact series fields, where the build has them (a build of main from before does not).
+const COMPACT =
+  COLUMNAR && !NO_COMPACT && readFileSync(path.join(DIST, 'schema', 'live', 'live.types.js'), 'utf8').includes('stepDeltaRuns');
 let liveLogOff = false;
 if (ABLATE) {
   const mod = requireDist('./ingest/live-changes') as { liveChangesOf: (...a: unknown[]) => unknown[] };
@@ -106,7 +113,7 @@ const gcByKind = new Map<number, number>();
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     gcMs += e.duration;
-    const kind = (e.detail as { kind?: number } | undefined)?.kind ?? 0;
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
     gcByKind.set(kind, (gcByKind.get(kind) ?? 0) + e.duration);
   }
 }).observe({ entryTypes: ['gc'] });
@@ -261,7 +268,7 @@ async function throughput(url: string, liveCount: () => number, pgTicks: PgTicks
     const run = `tp-${round}-${randomBytes(3).toString('hex')}`;
     await begin(url, run);
     if (subscribed) {
-      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW, columnar: COLUMNAR });
+      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW, columnar: COLUMNAR, compact: COMPACT });
       while (liveCount() < SUBSCRIBERS) await sleep(20);
     }
     const perClient = Math.ceil(EVENTS / CLIENTS);
@@ -384,7 +391,7 @@ async function main() {
       `live benchmark (bus: ${process.env.PROVML_REDIS_URL ? 'redis' : 'postgres'}, NODE_ENV=${process.env.NODE_ENV}, build ${DIST})`,
     );
     const mode = [
-      COLUMNAR ? 'columnar (series)' : 'points',
+      COLUMNAR ? `columnar (series${COMPACT ? ', compact steps and times' : ''})` : 'points',
       RAW ? 'raw-frame' : 'parsing',
       NICED ? 'niced 19' : 'not niced',
       DEFLATE ? 'permessage-deflate' : 'no deflate',
