@@ -67,16 +67,36 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
   private ready: readonly T[] = [];
   private readyAt = 0;
   private pending = 0;
-  /** Wakes take() waiting for changes (a push, the end). */
-  private wake: (() => void) | null = null;
-  /** Wakes take() waiting for its window to close (the clock, the end); a push need not. */
-  private clockWake: { endMs: number; wake: () => void } | null = null;
+  /** The next() graphql-ws waits on, if any: the subscriber is keeping up. */
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | null = null;
+  /** What the waiter waits for: changes (a push wakes it), the end of a window (the clock), or nothing. */
+  private waitingFor: 'changes' | 'clock' | null = null;
+  private clockEndMs = 0;
   private roomWaiters: Array<() => void> = [];
   private done = false;
   private leave: (() => void) | null = null;
   private error: unknown = null;
-  /** True while graphql-ws waits in next(): the subscriber is keeping up. */
-  private pulling = false;
+  /**
+   * Wakes a waiting next(); one function for the feed's life, handed to the clock and queued as
+   * a microtask. (next() was an async loop awaiting a fresh promise and closure at each wait:
+   * with 200 subscribers, a good part of what each window left to the garbage collector.)
+   */
+  private readonly wakeUp = (): void => {
+    this.waitingFor = null;
+    const w = this.waiter;
+    if (!w) return;
+    let r: IteratorResult<T> | null;
+    try {
+      r = this.poll();
+    } catch (err) {
+      this.waiter = null;
+      w.reject(err);
+      return;
+    }
+    if (r === null) return this.arm();
+    this.waiter = null;
+    w.resolve(r);
+  };
 
   constructor(private readonly opts: LiveFeedOptions<T>) {}
 
@@ -101,7 +121,7 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     for (const r of rows) this.pending += weightOf(r);
     // Slow: it is still busy sending what it had (not waiting in next()), that was not all, and
     // the backlog is now past the bound. One big commit to a subscriber that keeps up is no backlog.
-    if (!paced && !this.pulling && before > 0 && this.pending > this.opts.maxPending) {
+    if (!paced && this.waiter === null && before > 0 && this.pending > this.opts.maxPending) {
       this.finish();
       this.opts.onOverflow();
       return;
@@ -120,16 +140,24 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  async next(): Promise<IteratorResult<T>> {
-    this.pulling = true;
+  next(): Promise<IteratorResult<T>> {
+    // graphql-ws pulls one message at a time; a second pull waits for the first.
+    if (this.waiter) return new Promise((resolve) => queueMicrotask(() => resolve(this.next())));
+    let r: IteratorResult<T> | null;
     try {
-      return await this.take();
-    } finally {
-      this.pulling = false;
+      r = this.poll();
+    } catch (err) {
+      return Promise.reject(err);
     }
+    if (r !== null) return Promise.resolve(r);
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.arm();
+    });
   }
 
-  private async take(): Promise<IteratorResult<T>> {
+  /** The next message if one can go now (null: wait); throws the feed's error. */
+  private poll(): IteratorResult<T> | null {
     for (;;) {
       if (this.error !== null) {
         const err = this.error;
@@ -144,23 +172,7 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
         return { done: false, value: ready };
       }
       const w = this.windows[0];
-      if (!w) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        continue;
-      }
-      // A window closes at the clock's next multiple of batchMs, the same instant for every
-      // subscriber: all of them then hold the same changes and share one message (LiveHub.shared)
-      // and its execution. One that lags sends the windows one after another, still shared.
-      // A push meanwhile changes nothing of that: only the clock or the end wakes it.
-      const endMs = w.tick >= 0 ? (w.tick + 1) * this.opts.batchMs : 0;
-      if (endMs > Date.now()) {
-        await new Promise<void>((resolve) => {
-          this.clockWake = { endMs, wake: resolve };
-          windowClock.at(endMs, resolve);
-        });
-        this.clockWake = null;
-        continue;
-      }
+      if (!w || this.endOf(w) > Date.now()) return null;
       this.windows.shift();
       let weight = 0;
       for (const r of w.rows) weight += weightOf(r);
@@ -170,6 +182,28 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
       this.pending += this.ready.length - weight;
       this.freeRoom();
     }
+  }
+
+  /**
+   * A window closes at the clock's next multiple of batchMs, the same instant for every
+   * subscriber: all of them then hold the same changes and share one message (LiveHub.shared)
+   * and its execution. One that lags sends the windows one after another, still shared.
+   */
+  private endOf(w: { tick: number }): number {
+    return w.tick >= 0 ? (w.tick + 1) * this.opts.batchMs : 0;
+  }
+
+  /** Sets the waiting next() to wake: at its window's end, or at the next push (or the end). */
+  private arm(): void {
+    const w = this.windows[0];
+    if (!w) {
+      this.waitingFor = 'changes';
+      return;
+    }
+    // A push meanwhile changes nothing of that: only the clock or the end wakes it.
+    this.waitingFor = 'clock';
+    this.clockEndMs = this.endOf(w);
+    windowClock.at(this.clockEndMs, this.wakeUp);
   }
 
   async return(): Promise<IteratorResult<T>> {
@@ -186,10 +220,11 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     return this;
   }
 
+  /** Wakes a next() that waits for changes (not one that waits for the clock). */
   private signal(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
+    if (this.waitingFor !== 'changes') return;
+    this.waitingFor = null;
+    queueMicrotask(this.wakeUp);
   }
 
   private freeRoom(): void {
@@ -208,12 +243,10 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     this.pending = 0;
     this.leave?.();
     this.leave = null;
-    this.signal();
-    const c = this.clockWake;
-    this.clockWake = null;
-    if (c) {
-      windowClock.cancel(c.endMs, c.wake);
-      c.wake();
+    if (this.waitingFor === 'clock') windowClock.cancel(this.clockEndMs, this.wakeUp);
+    if (this.waitingFor !== null) {
+      this.waitingFor = null;
+      queueMicrotask(this.wakeUp);
     }
     this.freeRoom();
   }
