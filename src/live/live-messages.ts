@@ -72,14 +72,18 @@ class LiveMetricBatch implements MetricBatchMessage {
  * 0, each pair adds `delta` `count` times, one item each time; `null, count` is `count` null
  * items (the running value stays); `delta, 0` moves the running value without an item. A
  * training job's steps (1, 2, 3, ... or every 10th) and one commit's shared time are one pair
- * for a whole batch, against a number each (docs/live.md, "compact").
+ * for a whole batch, against a number each (docs/live.md, "compact"). Item i is `base + items[i]`.
  */
-export function deltaRuns(xs: readonly (number | null)[]): Array<number | null> {
+export function deltaRuns(items: readonly (number | null)[], base = 0): Array<number | null> {
   const out: Array<number | null> = [];
   let prev = 0;
   let delta: number | null = null;
   let count = 0;
-  for (const x of xs) {
+  // Indexed loops here and in seriesOf: these run once a window, too seldom to be optimised,
+  // and an unoptimised for-of (or a tuple's destructuring) allocates an iterator result an item.
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const x = item === null ? null : base + item;
     let d: number | null = null;
     if (x !== null) {
       d = x - prev;
@@ -141,7 +145,7 @@ class LiveSeries implements MetricSeries {
 
   get timeDeltaRunsMs(): number[] {
     // Times are never null; epoch ms from 0, so the first delta is the first point's time.
-    return (this.#timeRuns ??= deltaRuns(this.offsetsMs.map((o) => this.startMs + o)) as number[]);
+    return (this.#timeRuns ??= deltaRuns(this.offsetsMs, this.startMs) as number[]);
   }
 }
 
@@ -151,16 +155,20 @@ const timeOf = (at: LiveTime): number => (typeof at === 'number' ? at : Date.par
 export function seriesOf(tuples: readonly LiveMetricPoint[]): MetricSeries[] {
   const byKey = new Map<string, LiveSeries>();
   let s: LiveSeries | undefined;
-  for (const [name, value, step, context, taskId, at] of tuples) {
-    const ms = timeOf(at);
+  for (let i = 0; i < tuples.length; i++) {
+    const t = tuples[i];
+    const name = t[0];
+    const context = t[3];
+    const taskId = t[4];
+    const ms = timeOf(t[5]);
     // Points of one series mostly come together: the key (a string a point) only on a change.
     if (!s || s.name !== name || s.context !== context || s.taskId !== taskId) {
       const key = `${name}\u0000${context ?? '\u0001'}\u0000${taskId ?? '\u0001'}`;
       s = byKey.get(key);
       if (!s) byKey.set(key, (s = new LiveSeries(name, context, taskId, ms)));
     }
-    s.steps.push(step);
-    s.values.push(value);
+    s.steps.push(t[2]);
+    s.values.push(t[1]);
     s.offsetsMs.push(ms - s.startMs);
   }
   return [...byKey.values()];
@@ -171,7 +179,10 @@ export const metricMessages =
   (run: string, names: ReadonlySet<string> | null) =>
   (rows: LiveChangeRow[]): MetricBatchMessage[] => {
     const tuples: LiveMetricPoint[] = [];
-    for (const r of rows) for (const t of r.payload.metrics ?? []) if (!names || names.has(t[0])) tuples.push(t);
+    for (const r of rows) {
+      const metrics = r.payload.metrics ?? [];
+      for (let i = 0; i < metrics.length; i++) if (!names || names.has(metrics[i][0])) tuples.push(metrics[i]);
+    }
     return tuples.length ? [new LiveMetricBatch(cursorOf(rows[rows.length - 1].seq), run, tuples)] : [];
   };
 
