@@ -7,6 +7,9 @@
  *   npm run build && npx tsx bench/ingest.ts [--events 200000] [--batch 2000] [--clients 2] [--rounds 5]
  *     [--fetch]        send with fetch (undici) instead of a keep-alive node:http agent
  *     [--dist DIR]     the server build to measure (default dist/; e.g. a copy of the build before a change)
+ *     [--only SIDE]    run one side alone (graphql, insert or copy), e.g. under `node --cpu-prof`; no ratios
+ *     [--gc]           a full garbage collection before each side (outside its clock and CPU): the rows
+ *                      the round prepares for all sides are otherwise collected during the first side
  *
  * Uses the machine's PostgreSQL server (PROVML_BENCH_DATABASE_URL, default
  * postgresql://postgres@127.0.0.1:5432/postgres), one fresh database per side, dropped at the end.
@@ -16,6 +19,8 @@ import './production-mode';
 import { randomBytes } from 'node:crypto';
 import { keepAlivePost } from './keep-alive-post';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import path from 'node:path';
 import pg from 'pg';
 import { backendCpuSince, backendTicks, nodeCpu } from './cpu-usage';
@@ -26,6 +31,12 @@ const option = (name: string) => {
 };
 const DIST = path.resolve(option('dist') ?? path.join(__dirname, '..', 'dist'));
 const USE_FETCH = process.argv.includes('--fetch');
+const ONLY = option('only');
+const FULL_GC = process.argv.includes('--gc');
+/** V8's full collection, reachable without node's --expose-gc flag (the bench runs under tsx). */
+const collect: () => void = FULL_GC ? (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void) : () => undefined;
+if (ONLY !== undefined && !['graphql', 'insert', 'copy'].includes(ONLY))
+  throw new Error(`--only: graphql, insert or copy, not ${ONLY}`);
 // The build under test, loaded by path so that two builds can be measured with one script.
 const load = createRequire(path.join(DIST, 'index.js'));
 const { loadConfig } = load(path.join(DIST, 'config.js')) as typeof import('../dist/config');
@@ -330,6 +341,7 @@ async function main() {
     const admin = new pg.Pool({ connectionString: ADMIN, max: 1 });
     /** Runs one side, timed, with the CPU per event of this process and of the side's backends. */
     const measure = async (db: string, events: number, run: () => Promise<number>) => {
+      collect();
       const pg0 = await backendTicks(admin, db);
       const node0 = nodeCpu();
       const seconds = await run();
@@ -344,7 +356,7 @@ async function main() {
       `${(f.nodeUs + f.pgUs).toFixed(1)} µs CPU/event (node ${f.nodeUs.toFixed(1)} + pg ${f.pgUs.toFixed(1)})`;
     console.log(
       `ingest benchmark: ${EVENTS} events per round, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${ROUNDS} rounds ` +
-        `(NODE_ENV=${process.env.NODE_ENV ?? ''}, ${USE_FETCH ? 'fetch' : 'keep-alive node:http'}, build ${path.relative(process.cwd(), DIST) || '.'})`,
+        `(NODE_ENV=${process.env.NODE_ENV ?? ''}, ${USE_FETCH ? 'fetch' : 'keep-alive node:http'}${FULL_GC ? ', full GC before each side' : ''}, build ${path.relative(process.cwd(), DIST) || '.'})`,
     );
     // Round 0 warms the JIT, the pools and PostgreSQL's caches; it is printed, not counted.
     for (let r = 0; r <= ROUNDS; r++) {
@@ -352,6 +364,16 @@ async function main() {
       const events = perClient.flat();
       const insertRows = rawRows(rawSide.trIds, events);
       const copyRows = rawRows(copySide.trIds, events);
+      if (ONLY) {
+        const f =
+          ONLY === 'graphql'
+            ? await measure(provDb.name, events.length, () => viaGraphQL(server.url, perClient))
+            : ONLY === 'insert'
+              ? await measure(rawDb.name, events.length, () => rawRun(rawPool, rawSide.workflowId, insertRows, rawInsert))
+              : await measure(copyDb.name, events.length, () => rawRun(copyPool, copySide.workflowId, copyRows, rawCopy));
+        console.log(`  ${r === 0 ? 'warm-up' : `round ${r}`}: ${ONLY} ${fmt(f.rate)} events/s | ${cpu(f)}`);
+        continue;
+      }
       // Interleaved, so all sides see the same machine noise.
       const g = await measure(provDb.name, events.length, () => viaGraphQL(server.url, perClient));
       const w = await measure(rawDb.name, events.length, () => rawRun(rawPool, rawSide.workflowId, insertRows, rawInsert));
@@ -367,6 +389,7 @@ async function main() {
       );
     }
     await admin.end();
+    if (ONLY) return;
     const med = (fs: Figures[]) => ({
       rate: median(fs.map((f) => f.rate)),
       nodeUs: median(fs.map((f) => f.nodeUs)),

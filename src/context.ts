@@ -45,6 +45,11 @@ export interface RequestContext extends AppDeps {
   connection?: { drop(code: number, reason: string): void };
   /** Who asks, as the access gate admitted them (src/auth/access-gate.ts); open when access control is off. */
   principal: Principal;
+  /**
+   * The operation came in a POST body with no `\u` escape: no string of its variables can hold a
+   * NUL or a lone surrogate, so ingest skips those checks (src/ingest/json-limits.ts).
+   */
+  bodyWithoutEscapes?: boolean;
 }
 
 const EMPTY_REGISTRY = new StoreRegistry([]);
@@ -65,10 +70,15 @@ export function depsFor(deps: AppDeps, principal: Principal): AppDeps {
   };
 }
 
-export function createContext(base: AppDeps, principal: Principal = OPEN_PRINCIPAL): RequestContext {
+export function createContext(
+  base: AppDeps,
+  principal: Principal = OPEN_PRINCIPAL,
+  request: Pick<RequestContext, 'bodyWithoutEscapes'> = {},
+): RequestContext {
   const deps = depsFor(base, principal);
   return {
     ...deps,
+    ...request,
     principal,
     loaders: createProvenanceLoaders(deps.store),
     storeLoaders: createStoreLoaders(deps.registry ?? EMPTY_REGISTRY),

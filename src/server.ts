@@ -464,7 +464,10 @@ export async function startServer(config: ProvmlConfig, log: Logger, options: St
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsed },
-      context: async () => createContext(reqDeps, principal),
+      // A body decoded from UTF-8 with no `\u` escape holds no NUL and no lone surrogate in any
+      // string (readBody decodes UTF-8; JSON forbids raw control characters in strings).
+      context: async () =>
+        createContext(reqDeps, principal, { bodyWithoutEscapes: req.method === 'POST' && !body.includes('\\u') }),
     });
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;

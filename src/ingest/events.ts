@@ -149,12 +149,20 @@ export interface EventIssue {
   message: string;
 }
 
-/** Parses one raw event; on failure returns the first problem with its full field path. */
-export function parseEvent(raw: unknown, index: number): { event: IngestEvent } | { issue: EventIssue } {
+/**
+ * Parses one raw event; on failure returns the first problem with its full field path.
+ * `stringsChecked`: the event came from a body whose strings cannot hold NUL or lone surrogates
+ * (see findJsonProblem); anything else is checked.
+ */
+export function parseEvent(
+  raw: unknown,
+  index: number,
+  { stringsChecked = false }: { stringsChecked?: boolean } = {},
+): { event: IngestEvent } | { issue: EventIssue } {
   const eventId =
     raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
   // First what no store could hold, anywhere in the event (ids, names, nested values and keys).
-  const problem = findJsonProblem(raw);
+  const problem = findJsonProblem(raw, { strings: !stringsChecked });
   if (problem) {
     return {
       issue: { index, eventId, field: `events[${index}]${problem.path}`, code: 'BAD_USER_INPUT', message: problem.message },

@@ -49,6 +49,11 @@ export interface IngestDeps {
    * and written when that lands; without it (imports, study-limited tokens), it is rejected.
    */
   parking?: Parking;
+  /**
+   * The events were read from a POST body with no `\u` escape, so none of their strings holds
+   * a NUL or a lone surrogate (see findJsonProblem) and those checks are skipped. Absent: checked.
+   */
+  stringsChecked?: boolean;
 }
 
 /**
@@ -110,8 +115,9 @@ async function ingestBatchNow(raw: readonly unknown[], deps: IngestDeps, now: Da
   const parsed: Array<{ index: number; event: IngestEvent }> = [];
   const duplicateIds: string[] = [];
   const seen = new Set<string>();
+  const options = { stringsChecked: deps.stringsChecked === true };
   raw.forEach((r, index) => {
-    const p = parseEvent(r, index);
+    const p = parseEvent(r, index, options);
     if ('issue' in p) {
       issues.push(p.issue);
     } else if (seen.has(p.event.id)) {

@@ -28,15 +28,18 @@ function stringProblem(s: string): string | null {
   return null;
 }
 
-/** Segments are collected on the way out of the recursion, so the common (valid) case builds none. */
-function walk(value: unknown, depth: number, segments: string[]): string | null {
-  if (typeof value === 'string') return stringProblem(value);
+/**
+ * Segments are collected on the way out of the recursion, so the common (valid) case builds none.
+ * `strings` false skips the NUL and surrogate checks of strings and keys (see findJsonProblem).
+ */
+function walk(value: unknown, depth: number, segments: string[], strings: boolean): string | null {
+  if (typeof value === 'string') return strings ? stringProblem(value) : null;
   if (typeof value === 'number') return Number.isFinite(value) ? null : 'is not a finite number (beyond float8)';
   if (value === null || typeof value !== 'object') return null;
   if (depth > MAX_NESTING) return `nested deeper than ${MAX_NESTING} levels of objects and arrays`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = walk(value[i], depth + 1, segments);
+      const p = walk(value[i], depth + 1, segments, strings);
       if (p) {
         segments.push(`[${i}]`);
         return p;
@@ -46,12 +49,12 @@ function walk(value: unknown, depth: number, segments: string[]): string | null 
   }
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    const kp = stringProblem(key);
+    const kp = strings ? stringProblem(key) : null;
     if (kp) {
       segments.push(keySegment(key));
       return `name ${kp}`;
     }
-    const p = walk((value as Record<string, unknown>)[key], depth + 1, segments);
+    const p = walk((value as Record<string, unknown>)[key], depth + 1, segments, strings);
     if (p) {
       segments.push(keySegment(key));
       return p;
@@ -60,9 +63,15 @@ function walk(value: unknown, depth: number, segments: string[]): string | null 
   return null;
 }
 
-/** The first value of an event the store cannot hold, or null. The event object is level 0. */
-export function findJsonProblem(event: unknown): JsonProblem | null {
+/**
+ * The first value of an event the store cannot hold, or null. The event object is level 0.
+ * `strings: false` skips the checks of strings for an event that JSON.parse read from a UTF-8
+ * request body holding no `\u` escape at all: JSON forbids a raw control character in a string,
+ * so a NUL can only be written `\u0000`, and text decoded from UTF-8 holds no lone surrogate
+ * (a malformed sequence decodes to U+FFFD), so one can only be written `\ud800`.
+ */
+export function findJsonProblem(event: unknown, { strings = true }: { strings?: boolean } = {}): JsonProblem | null {
   const segments: string[] = [];
-  const message = walk(event, 0, segments);
+  const message = walk(event, 0, segments, strings);
   return message ? { path: segments.reverse().join(''), message } : null;
 }

@@ -7,6 +7,7 @@ import type { ResolvedEvent } from './resolve-batch';
  */
 export type RunEventKind = 'RUN_STARTED' | 'RUN_ENDED' | 'TASK_BEGUN' | 'TASK_ENDED';
 
+/** A lifecycle event as rows written before 2026-12-08 hold it (readers take both forms). */
 export interface LiveRunEvent {
   kind: RunEventKind;
   task?: string;
@@ -15,6 +16,29 @@ export interface LiveRunEvent {
   /** Time of the event (see LiveTime). */
   at: LiveTime;
 }
+
+/**
+ * A lifecycle event as written now: a tuple, like a metric point. A batch carries a thousand
+ * task begins and ends, and the keys made ~40 % of the payload's JSON, stringified in Node and
+ * lexed by PostgreSQL's json_in with every batch.
+ */
+export type LiveRunEventTuple = [
+  kind: RunEventKind,
+  task: string | null,
+  transformation: string | null,
+  status: string,
+  at: LiveTime,
+];
+
+/** A stored lifecycle event, whichever form its row holds, as the object form. */
+export const runEventOf = (e: LiveRunEvent | LiveRunEventTuple): LiveRunEvent => {
+  if (!Array.isArray(e)) return e;
+  const [kind, task, transformation, status, at] = e;
+  const out: LiveRunEvent = { kind, status, at };
+  if (task !== null) out.task = task;
+  if (transformation !== null) out.transformation = transformation;
+  return out;
+};
 
 /**
  * A time in the live log: epoch milliseconds, as written since migration 014 (`Date#toISOString`
@@ -44,7 +68,7 @@ export interface LiveRunChange {
 
 /** The payload of one change of one stream: a run stream has events and metrics, a study stream runs. */
 export interface LivePayload {
-  events?: LiveRunEvent[];
+  events?: Array<LiveRunEventTuple | LiveRunEvent>;
   metrics?: LiveMetricPoint[];
   runs?: LiveRunChange[];
 }
@@ -71,7 +95,7 @@ export function liveChangesOf(events: readonly ResolvedEvent[], now: Date): Live
     if (!p) byStream.set(stream, (p = {}));
     return p;
   };
-  const runEvent = (run: string, ev: LiveRunEvent) => (payload(runStream(run)).events ??= []).push(ev);
+  const runEvent = (run: string, ev: LiveRunEventTuple) => (payload(runStream(run)).events ??= []).push(ev);
   const studyRun = (r: ResolvedEvent, change: LiveRunChange) => {
     const study = r.entry?.workflow.studyId;
     if (study) (payload(studyStream(study)).runs ??= []).push(change);
@@ -84,16 +108,16 @@ export function liveChangesOf(events: readonly ResolvedEvent[], now: Date): Live
       case 'workflowEnd': {
         const kind = e.type === 'workflowBegin' ? 'RUN_STARTED' : 'RUN_ENDED';
         const status = e.type === 'workflowBegin' ? 'RUNNING' : e.status;
-        runEvent(e.run, { kind, status, at });
+        runEvent(e.run, [kind, null, null, status, at]);
         const wf = r.entry!.workflow;
         studyRun(r, { run: e.run, kind, status, workflow: wf.name, version: wf.version, at });
         break;
       }
       case 'taskBegin':
-        runEvent(e.run, { kind: 'TASK_BEGUN', task: e.task, transformation: e.transformation, status: e.status, at });
+        runEvent(e.run, ['TASK_BEGUN', e.task, e.transformation, e.status, at]);
         break;
       case 'taskEnd':
-        runEvent(r.runId!, { kind: 'TASK_ENDED', task: e.task, status: e.status, at });
+        runEvent(r.runId!, ['TASK_ENDED', e.task, null, e.status, at]);
         break;
       case 'metric':
         (payload(runStream(e.run)).metrics ??= []).push([e.name, e.value, e.step ?? null, e.context ?? null, e.task ?? null, at]);

@@ -113,15 +113,17 @@ export async function releasePass(deps: ReleaseDeps, limit = PASS_LIMIT): Promis
     // `now` is unused: every parked event carries its time (toParked).
     const created = await writeBatch(tx, fresh, resolved.runIds, new Date());
     settlement.released.push(...resolved.accepted.map((r) => r.event.id));
-    await tx.settleParked(settlement);
+    // Events waiting for a task rejected now are rejected with it in SQL: counted like the rest.
+    const withTheirTask = await tx.settleParked(settlement);
     const heads = await tx.appendLiveChanges(liveChangesOf(fresh, new Date()));
+    const issues: Array<{ code: string }> = [...settlement.rejected.map((r) => r.issue), ...withTheirTask];
     return {
       ran: true,
       taken: rows.length,
       released: fresh.length,
       duplicates: dup.size,
-      rejected: settlement.rejected.length,
-      issues: settlement.rejected.map((r) => r.issue),
+      rejected: issues.length,
+      issues,
       heads,
       created,
     };

@@ -1,4 +1,4 @@
-import { LONG_INTEGER, parsePythonJson, parsedWarnings } from '../interop/python-json';
+import { parsePythonJson, parsedWarnings } from '../interop/python-json';
 
 /** A parsed POST /graphql body, and what in its ingest events was kept as strings (to warn). */
 export interface ParsedRequestBody {
@@ -11,6 +11,29 @@ type Operation = { query?: unknown; variables?: Record<string, unknown> } | null
 const INGESTS = /\bingest\s*\(/;
 const ingests = (op: Operation) => typeof op?.query === 'string' && INGESTS.test(op.query);
 const operationsOf = (v: unknown): Operation[] => (Array.isArray(v) ? (v as Operation[]) : [v as Operation]);
+
+// Every integer literal JSON.parse rounds (beyond 2^53) reads as a number at least this large.
+const EXACT = 2 ** 53;
+// Deeper than this, the walk stops and says maybe: the careful parse decides.
+const WALK_DEPTH = 256;
+
+/**
+ * Whether a value JSON.parse made may hold an integer it rounded: any number of magnitude 2^53
+ * or more (1e300 too; the careful parse then finds it was no integer literal). A walk of the
+ * parsed events costs a fraction of a regex over the text, which must try every position of a
+ * batch of metrics (their 17-digit fractions).
+ */
+function mayHoldRounded(v: unknown, depth: number): boolean {
+  if (typeof v === 'number') return v >= EXACT || v <= -EXACT;
+  if (v === null || typeof v !== 'object') return false;
+  if (depth > WALK_DEPTH) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (mayHoldRounded(v[i], depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) if (mayHoldRounded((v as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
+}
 
 /**
  * The body of a GraphQL request over HTTP. Events are what a job sends as Python wrote them: an
@@ -27,7 +50,9 @@ export function parseRequestBody(body: string): ParsedRequestBody {
   let failed: unknown;
   try {
     plain = JSON.parse(body);
-    if (!LONG_INTEGER.test(body)) return { parsed: plain, warnings: [] };
+    // Only an ingest's variables take strings for long integers (see below): look only there.
+    if (!operationsOf(plain).some((op) => ingests(op) && mayHoldRounded(op?.variables, 0)))
+      return { parsed: plain, warnings: [] };
   } catch (err) {
     failed = err;
   }

@@ -307,6 +307,20 @@ export function finishRows(m: MappedBatch, refIds: Map<string, string>, created:
   };
 }
 
+/** A batch's rows holding only its event ids (the fast statement then only claims them). */
+const onlyClaims = (eventIds: string[]): BatchRows => ({
+  eventIds,
+  agents: [],
+  runs: [],
+  runEnds: [],
+  tasks: [],
+  taskEnds: [],
+  values: [],
+  metrics: [],
+  telemetry: [],
+  relations: [],
+});
+
 /** Data references and undeclared attributes first (values point at both), then the rows. */
 async function prepareRows(tx: IngestTx, m: MappedBatch): Promise<{ rows: BatchRows; created: AttributeRow[] }> {
   const refIds = await tx.ensureDataRefs(m.refs);
@@ -342,7 +356,11 @@ export async function writeBatch(tx: IngestTx, events: ResolvedEvent[], runIds: 
  * event ids and the new runs and tasks are plain INSERTs. When any of them is stored already (a
  * resend, a task begun again) the statement fails whole with FastPathConflict and the caller
  * takes the careful path; nothing of this attempt remains. A batch that needs no new data
- * references or attributes is one statement in all, committed on its own.
+ * references or attributes is one statement in all, committed on its own. One that needs them
+ * claims its event ids first, in a statement of their own, then creates them, then writes the
+ * rest: the careful path's lock order (claims, data references, attributes, rows), so that a
+ * fast and a careful batch sharing an id and a new data reference wait for each other instead of
+ * deadlocking (a deadlock was broken by PostgreSQL after deadlock_timeout, 1 s).
  */
 export async function writeFreshBatch(
   store: ProvenanceStore,
@@ -354,8 +372,9 @@ export async function writeFreshBatch(
     return { created: [], heads };
   }
   return store.transaction(async (tx) => {
+    await tx.insertFresh(onlyClaims(mapped.eventIds), []);
     const { rows, created } = await prepareRows(tx, mapped);
-    const heads = await tx.insertFresh(rows, changes);
+    const heads = await tx.insertFresh({ ...rows, eventIds: [] }, changes);
     return { created, heads };
   });
 }

@@ -11,7 +11,10 @@ import { literal, type AttrValue } from './prov-records';
  * A LiteralType is the datatype's full IRI, or `@` and the language tag (`@fr`). It is recorded
  * only where it differs from what the export writes for the plain value anyway (an integer is
  * xsd:int, another number xsd:double, a string xsd:string, a boolean xsd:boolean), so values
- * stored by earlier versions, which have none, export as they did.
+ * stored by earlier versions, which have none, export as they did. A number written as a string
+ * whose form the export would not give back (`{"$": "2.50", "type": "xsd:decimal"}` is 2.5) has
+ * its written form too, as an N-Triples literal: `"2.50"^^<http://www.w3.org/2001/XMLSchema#decimal>`
+ * (the value stays the number: what GraphQL answers and SQL compares).
  *
  * Where they are kept (a run's, task's or agent's attributes, key `literalTypes`):
  *
@@ -80,9 +83,32 @@ export function literalTypesOf(attributes: Record<string, unknown> | null | unde
   return out.used || out.generated ? out : undefined;
 }
 
+// The datatypes whose values the import decodes to JSON numbers (prov-json-reader.ts decode()),
+// so whose written form can differ from the number's own.
+const NUMERIC = /#(int|integer|long|short|double|float|decimal)$/;
+const WRITTEN = /^"([^"\\]*)"\^\^<([^<>"\s]+)>$/;
+
+/**
+ * The LiteralType that keeps a number's written form (`lexical`, e.g. "2.50") with its datatype,
+ * or null where the export writes that form anyway (String(value)) or the type is not numeric.
+ */
+export function writtenNumber(lexical: string, value: number, datatype: string): LiteralType | null {
+  if (!lexical || lexical === String(value) || !NUMERIC.test(datatype) || !WRITTEN.test(`"${lexical}"^^<${datatype}>`))
+    return null;
+  return `"${lexical}"^^<${datatype}>`;
+}
+
 /** One value as an export attribute, typed as it was written (`t`), else as before (literal()). */
 export function typedLiteral(v: unknown, t: LiteralType | null | undefined): AttrValue {
   if (!t) return literal(v);
+  const written = WRITTEN.exec(t);
+  if (written) {
+    // The written form only while it still spells the stored value.
+    const [, lexical, datatype] = written;
+    return typeof v === 'number' && Number(lexical) === v
+      ? { kind: 'typed', value: lexical, datatype }
+      : typedLiteral(v, datatype);
+  }
   const scalar = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
   if (!scalar) return literal(v);
   if (t.startsWith('@'))

@@ -1,7 +1,7 @@
 import { BadUserInputError } from '../errors';
 import { NS } from './namespaces';
 import { roundsOff } from './python-json';
-import { defaultDatatype, type LiteralType } from './literal-types';
+import { defaultDatatype, writtenNumber, type LiteralType } from './literal-types';
 
 /**
  * A PROV-JSON document read into plain maps: qualified names expanded to IRIs where their
@@ -98,7 +98,8 @@ const plainOf = (v: PValue): unknown => (typeof v === 'object' ? ('iri' in v ? v
 /**
  * The type a typed or language-tagged literal was written with, where the export would not give
  * its decoded value that type anyway (null then): an xsd:double that decoded to an integer, an
- * xsd:float, xsd:long, xsd:dateTime, xsd:anyURI, a QName, a user-defined type, a language tag.
+ * xsd:float, xsd:long, xsd:dateTime, xsd:anyURI, a QName, a user-defined type, a language tag;
+ * with its written form where that is a number's own ("2.50"^^xsd:decimal: literal-types.ts).
  */
 export function writtenType(v: unknown, decoded: PValue, prefixes: Record<string, string>): LiteralType | null {
   if (!v || typeof v !== 'object' || !('$' in v)) return null;
@@ -108,6 +109,10 @@ export function writtenType(v: unknown, decoded: PValue, prefixes: Record<string
   const t = type === 'prov:QUALIFIED_NAME' ? `${NS.prov}QUALIFIED_NAME` : expand(type, prefixes);
   // Only an absolute IRI can be written back (a yProv4ML bare prefix is not one).
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*[/#:][^\s]*$/.test(t) || t === `${NS.provml}json`) return null;
+  const raw = (v as { $: unknown }).$;
+  // A number written as a string in a form of its own ("2.50", "1.0E2", "007"): kept with its type.
+  const form = typeof raw === 'string' && typeof decoded === 'number' ? writtenNumber(raw.trim(), decoded, t) : null;
+  if (form) return form;
   return t === defaultDatatype(plainOf(decoded)) ? null : t;
 }
 

@@ -28,7 +28,13 @@ const TOKENS = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)
  * A float's digits (0.30000000000000004, 1.2345678901234567e-5) do not count: Python writes 17
  * significant digits for most floats, and every batch of metrics would take the slow parse.
  */
-export const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
+const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
+// Sixteen digits in a row anywhere: what any LONG_INTEGER match holds. Tested first because it
+// is about ten times cheaper over an ingest body (its lookbehind makes LONG_INTEGER try every
+// position: ~260 µs against ~27 µs for 240 kB of task events), and almost no body has any.
+const SIXTEEN_DIGITS = /\d{16}/;
+/** Whether the text may hold an integer JSON.parse would round (see LONG_INTEGER). */
+export const holdsLongInteger = (text: string): boolean => SIXTEEN_DIGITS.test(text) && LONG_INTEGER.test(text);
 // Marks a token turned into a string, to find its path after parsing: a parsed JSON string
 // cannot hold a raw NUL unless it was written `\u0000`, which the store refuses anyway.
 const NON_FINITE = '\u0000provml-non-finite:';
@@ -79,7 +85,7 @@ export function parsePythonJson(text: string): PythonJson {
   let error: unknown;
   try {
     value = JSON.parse(text);
-    if (!LONG_INTEGER.test(text)) return { value, nonFinite: [], bigIntegers: [] };
+    if (!holdsLongInteger(text)) return { value, nonFinite: [], bigIntegers: [] };
   } catch (err) {
     error = err;
   }

@@ -1,5 +1,5 @@
 import type { LiveChangeRow } from '../connectors/provenance/pg-live-log';
-import type { LiveMetricPoint, LiveTime } from '../ingest/live-changes';
+import { runEventOf, type LiveMetricPoint, type LiveTime } from '../ingest/live-changes';
 import type { MetricPoint } from '../schema/ml/observations.types';
 import {
   RunChangeKindEnum,
@@ -16,21 +16,21 @@ export const runEventMessages =
   (run: string, after: LiveCursor | null) =>
   (rows: LiveChangeRow[]): RunEvent[] =>
     rows.flatMap((r) =>
-      (r.payload.events ?? []).flatMap((e, i) =>
-        seenItem(after, r.seq, i)
-          ? []
-          : [
-              {
-                cursor: cursorOf(r.seq, i),
-                kind: e.kind as RunEventKindEnum,
-                run,
-                task: e.task ?? null,
-                transformation: e.transformation ?? null,
-                status: e.status,
-                at: new Date(e.at),
-              },
-            ],
-      ),
+      (r.payload.events ?? []).flatMap((stored, i) => {
+        if (seenItem(after, r.seq, i)) return [];
+        const e = runEventOf(stored);
+        return [
+          {
+            cursor: cursorOf(r.seq, i),
+            kind: e.kind as RunEventKindEnum,
+            run,
+            task: e.task ?? null,
+            transformation: e.transformation ?? null,
+            status: e.status,
+            at: new Date(e.at),
+          },
+        ];
+      }),
     );
 
 /** A `MetricBatch` as the feed makes it (its fields may be getters). */

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '../../clients/typescript/src/provml-client';
-import { readSpool } from '../../clients/typescript/src/spool-file';
+import { readSpool, SpoolLockedError, SpoolLockUnwritableError, SpoolWriter } from '../../clients/typescript/src/spool-file';
+import { lockPid, openElsewhere } from '../helpers/spool-elsewhere';
 
 /**
  * The Node client's spool on a full disk (a real 64 KiB tmpfs): the job goes on, what the disk
@@ -12,9 +13,9 @@ import { readSpool } from '../../clients/typescript/src/spool-file';
  */
 const SPEC = { name: 'fulldisk', transformations: [{ name: 'training' }] };
 
-function mountSmallTmpfs(dir: string): string | null {
+function mountSmallTmpfs(dir: string, options = 'size=64k'): string | null {
   if (process.getuid?.() !== 0) return 'not root (mount needs it)';
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
   return r.status === 0 ? null : `mount failed: ${r.stderr.trim()}`;
 }
 
@@ -141,5 +142,53 @@ describe('capture client spool on a full disk', () => {
     // Every event the client took is in a file or counted as dropped.
     expect(found.size + report.stats.dropped).toBe(report.stats.queued);
     if (report.rescued) fs.rmSync(report.rescued, { force: true });
+  });
+  it('a spool opened on a full disk holds a whole lock: another process is refused, not let in', async () => {
+    if (skipped) return;
+    fill(disk);
+    const file = path.join(disk, 'spool.jsonl');
+    const writer = SpoolWriter.open(file, { fsync: false });
+    expect(openElsewhere(file)).toMatchObject({ error: 'SpoolLockedError', pid: process.pid });
+    expect(lockPid(file)).toBe(process.pid);
+    expect(() => SpoolWriter.open(file)).toThrow(SpoolLockedError);
+    expect(await writer.close()).toEqual([]);
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+    expect(openElsewhere(file)).toEqual({ opened: true });
+  });
+});
+
+describe('capture client spool on a disk out of inodes', () => {
+  let disk: string;
+  let skipped: string | null = null;
+  beforeEach(() => {
+    disk = fs.mkdtempSync(path.join(os.tmpdir(), 'provml-no-inodes-'));
+    skipped = mountSmallTmpfs(disk, 'size=64k,nr_inodes=4');
+    if (skipped) console.warn(`client-full-disk: SKIPPED, ${skipped}`);
+  });
+  afterEach(() => {
+    if (!skipped) spawnSync('umount', [disk]);
+    fs.rmSync(disk, { recursive: true, force: true });
+  });
+
+  it('where not even the lock can be made, opening fails with a typed error and leaves nothing', () => {
+    if (skipped) return;
+    for (let i = 0; ; i++) {
+      try {
+        fs.writeFileSync(path.join(disk, `f${i}`), '');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+        break;
+      }
+    }
+    const file = path.join(disk, 'spool.jsonl');
+    let error: unknown;
+    try {
+      SpoolWriter.open(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SpoolLockUnwritableError);
+    expect(error).toMatchObject({ code: 'ENOSPC', lockPath: `${file}.lock` });
+    expect(fs.readdirSync(disk).filter((f) => f.startsWith('spool'))).toEqual([]);
   });
 });

@@ -73,11 +73,47 @@ describe('ingest fast path with the live log in its statement (PostgreSQL)', () 
     expect(rows[0].type).toBe('json');
     expect(rows[0].payload).toMatchObject({
       events: [
-        // Times as epoch milliseconds (no Date#toISOString per event).
-        { kind: 'TASK_BEGUN', task: 'lr.b0', at: 1000 },
-        { kind: 'TASK_ENDED', task: 'lr.b0', status: 'FINISHED', at: 1200 },
+        // Tuples (kind, task, transformation, status, at), times as epoch milliseconds.
+        ['TASK_BEGUN', 'lr.b0', 'batch', 'RUNNING', 1000],
+        ['TASK_ENDED', 'lr.b0', null, 'FINISHED', 1200],
       ],
       metrics: [['loss', 0.5, 0, null, 'lr.b0', expect.any(Number)]],
+    });
+  });
+
+  it('gives each stream of a batch its own payload (three runs in one statement)', async () => {
+    committed.length = 0;
+    await via(['m1', 'm2'].map((run) => ({ id: `${run}:wb`, type: 'workflowBegin', run, workflow: 'fastlive' })));
+    committed.length = 0;
+    const heads = async () =>
+      new Map(
+        (
+          await sql.query<{ stream: string; seq: string }>(
+            `SELECT stream, seq FROM live_stream WHERE stream IN ('run:lr', 'run:m1', 'run:m2')`,
+          )
+        ).rows.map((r) => [r.stream, Number(r.seq)]),
+      );
+    const before = await heads();
+    // Runs out of code-unit order in the batch: the statement sorts its streams.
+    const result = await via([
+      { id: 'ms1', type: 'metric', run: 'm2', name: 'loss', value: 2, step: 0 },
+      { id: 'ms2', type: 'metric', run: 'lr', name: 'loss', value: 0, step: 0 },
+      { id: 'ms3', type: 'taskBegin', task: 'm1.t', run: 'm1', transformation: 'training', time: 7 },
+      { id: 'ms4', type: 'metric', run: 'm2', name: 'acc', value: 3, step: 1 },
+    ]);
+    expect(result).toMatchObject({ accepted: 4, rejected: 0 });
+    expect(committed).toEqual([['run:lr', 'run:m1', 'run:m2'].map((stream) => ({ stream, seq: before.get(stream)! + 1 }))]);
+    const { rows } = await sql.query<{ stream: string; payload: Record<string, unknown> }>(
+      `SELECT c.stream, c.payload FROM live_change c JOIN live_stream s USING (stream) WHERE c.seq = s.seq AND c.stream IN ('run:lr', 'run:m1', 'run:m2')`,
+    );
+    const byStream = new Map(rows.map((r) => [r.stream, r.payload]));
+    expect(byStream.get('run:lr')).toEqual({ metrics: [['loss', 0, 0, null, null, expect.any(Number)]] });
+    expect(byStream.get('run:m1')).toEqual({ events: [['TASK_BEGUN', 'm1.t', 'training', 'RUNNING', 7]] });
+    expect(byStream.get('run:m2')).toEqual({
+      metrics: [
+        ['loss', 2, 0, null, null, expect.any(Number)],
+        ['acc', 3, 1, null, null, expect.any(Number)],
+      ],
     });
   });
 
@@ -131,6 +167,36 @@ describe('ingest fast path with the live log in its statement (PostgreSQL)', () 
       await other.query('ROLLBACK');
       expect(await pending).toMatchObject({ accepted: 1, rejected: 0 });
     } finally {
+      other.release();
+    }
+  });
+
+  it('claims event ids before it creates data references and attributes (the careful path order)', async () => {
+    const other = await sql.connect();
+    try {
+      // Another writer (the careful path: claims, then data references) has claimed d1…
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO ingested_event (id) VALUES ('d1')`);
+      const pending = via([
+        { id: 'd1', type: 'values', run: 'lr', used: { order_data: { $ref: '/data/order.csv', store: 'fs' } } },
+        { id: 'd2', type: 'metric', run: 'lr', name: 'order', value: 1 },
+      ]);
+      await blocked();
+      // …and the batch, waiting on that claim, holds no data reference or attribute yet: the
+      // other writer creates both without waiting (a wait here was a deadlock).
+      await other.query(`SET LOCAL lock_timeout = '500ms'`);
+      await other.query(`INSERT INTO data_reference (uri, store) VALUES ('/data/order.csv', 'fs') ON CONFLICT DO NOTHING`);
+      const wf = (await other.query(`SELECT id FROM workflow WHERE name = 'fastlive'`)).rows[0].id;
+      await other.query(
+        `INSERT INTO attribute (workflow_id, transformation_id, name, role, direction, declared)
+         VALUES ($1, NULL, 'order_data', 'DATA_REFERENCE', 'USED', false) ON CONFLICT DO NOTHING`,
+        [wf],
+      );
+      await other.query('COMMIT');
+      // d1 was stored by the other writer: a duplicate; d2 lands (the careful path, after the refusal).
+      expect(await pending).toMatchObject({ accepted: 1, duplicates: 1, rejected: 0 });
+    } finally {
+      await other.query('ROLLBACK'); // after a failure: no aborted transaction back in the pool
       other.release();
     }
   });

@@ -146,4 +146,55 @@ describe('ingest fast path and its fallback (PostgreSQL)', () => {
     const got = new Map(rows.map((r) => [r.id, Number(r.ms)]));
     times.forEach((t, i) => expect({ i, ms: got.get(`fr.tm${i}`) }).toEqual({ i, ms: new Date(t).getTime() }));
   });
+
+  // What an array literal treats specially (braces, commas, NULL, spaces; quotes, backslashes and
+  // control characters), and what it does not (non-ASCII, astral characters). The first batch's
+  // columns go as literals written by JSON.stringify (pgArray), the second's, which need
+  // escapes, as arrays that `pg` escapes.
+  it.each([
+    ['literal', ['plain', '{br,ace}', 'NULL', 'null', ' spaced ', 'é 漢 😀', '']],
+    ['escaped', ['q"uote', 'back\\slash', 'new\nline\ttab', '\\"', '{"a": 1}', 'NULL']],
+  ])('keeps awkward strings and numbers as written through the fast statement (%s columns)', async (kind, names) => {
+    const task = (i: number, n: string) => `fr.${kind}${i}:${n}`;
+    const value = (i: number) => (i === 0 ? 1e-300 : -i / 3);
+    const step = (i: number) => (i === 1 ? 2 ** 53 - 1 : i);
+    const events = names.flatMap((n, i) => [
+      {
+        id: `${kind}${i}:${n}`,
+        type: 'taskBegin',
+        task: task(i, n),
+        run: 'fr',
+        parent: 'fr.t',
+        transformation: 'batch',
+        host: n || undefined,
+        time: 5000 + i,
+      },
+      {
+        id: `${kind}${i}:${n}:m`,
+        type: 'metric',
+        run: 'fr',
+        task: task(i, n),
+        name: n || 'empty',
+        value: value(i),
+        step: step(i),
+        context: n || undefined,
+      },
+    ]);
+    expect(await via(a, events)).toMatchObject({ accepted: events.length, rejected: 0 });
+    const tasks = await sql.query<{ id: string; host: string | null; parent_id: string; started: string }>(
+      `SELECT id, host, parent_id, (extract(epoch FROM started_at) * 1000)::bigint::text AS started FROM task_execution WHERE id LIKE $1`,
+      [`fr.${kind}%`],
+    );
+    expect(new Map(tasks.rows.map((r) => [r.id, [r.host, r.parent_id, Number(r.started)]]))).toEqual(
+      new Map(names.map((n, i) => [task(i, n), [n || null, 'fr.t', 5000 + i]])),
+    );
+    const metrics = await sql.query<{ task_id: string; name: string; value: number; step: string; context: string | null }>(
+      `SELECT task_id, name, value, step::text, context FROM metric_point WHERE task_id LIKE $1`,
+      [`fr.${kind}%`],
+    );
+    expect(new Map(metrics.rows.map((r) => [r.task_id, [r.name, r.value, r.step, r.context]]))).toEqual(
+      new Map(names.map((n, i) => [task(i, n), [n || 'empty', value(i), String(step(i)), n || null]])),
+    );
+    expect(await count('ingested_event', 'id LIKE $1', [`${kind}%`])).toBe(events.length);
+  });
 });

@@ -28,11 +28,15 @@ interface ReadBack {
 
 const read = (file: string) => JSON.parse(execFileSync(PY, [READ, file]).toString()) as ReadBack;
 
-// The same value in XSD's value space: 2.0 and 2 are one double, 2.50 and 2.5 one decimal.
-const NUMERIC = /#(double|float|decimal)$/;
-const INTEGER = /#(int|integer|long|short|byte|nonNegativeInteger|unsignedLong|unsignedInt)$/;
+// The library holds a double as a Python float (2.0 is repr's), an xsd:int or xsd:long as an int:
+// compared as numbers. A decimal, float or integer it keeps as written ("2.50", "007"): compared
+// as written.
 const canonical = ([lex, type]: Typed): Typed =>
-  NUMERIC.test(type) ? [String(Number(lex)), type] : INTEGER.test(type) ? [BigInt(lex).toString(), type] : [lex, type];
+  type === `${XSD}double`
+    ? [String(Number(lex)), type]
+    : /#(int|long)$/.test(type)
+      ? [BigInt(lex).toString(), type]
+      : [lex, type];
 
 /** What the library reads as the prov:value of each exported value entity, by its attribute's local name. */
 function exportedValues(back: ReadBack): Record<string, Typed[]> {
@@ -83,11 +87,13 @@ describe('typed literals: import → export keeps value and type (PROV reference
         'float',
         'fraction',
         'int',
+        'integer',
         'kind',
         'long',
         'many',
         'note',
         'page',
+        'sci',
         'seed',
         'str',
         'when',
@@ -104,6 +110,9 @@ describe('typed literals: import → export keeps value and type (PROV reference
       ['2.5', `${XSD}double`],
     ]);
     expect(back.seed).toEqual([['13249385781391849832', `${XSD}int`]]);
+    // Numbers in the form they were written, not their shortest one.
+    expect(back.decimal).toEqual([['2.50', `${XSD}decimal`]]);
+    expect(back.integer).toEqual([['007', `${XSD}integer`]]);
   });
 
   it('PROV-JSON writes the type the source wrote, xsd:long included (which the library reads as a Python int)', async () => {
@@ -122,6 +131,10 @@ describe('typed literals: import → export keeps value and type (PROV reference
     expect(byName.get('page')).toEqual({ $: 'http://example.org/page', type: 'xsd:anyURI' });
     expect(byName.get('int')).toEqual({ $: 13, type: 'xsd:int' });
     expect(byName.get('str')).toBe('plain');
+    expect(byName.get('decimal')).toEqual({ $: '2.50', type: 'xsd:decimal' });
+    expect(byName.get('integer')).toEqual({ $: '007', type: 'xsd:integer' });
+    expect(byName.get('sci')).toEqual({ $: '1.0E2', type: 'xsd:double' });
+    expect(byName.get('fraction')).toEqual({ $: 0.25, type: 'xsd:double' }); // a JSON number, as before
   });
 
   it('Turtle gives the typed and language-tagged literals (read by rdflib)', async () => {
@@ -143,6 +156,8 @@ describe('typed literals: import → export keeps value and type (PROV reference
     expect(of('kind')).toEqual([`${EX}Checkpoint`, null, 'iri']);
     expect(of('when')).toEqual(['2026-01-01T12:30:00+00:00', `${XSD}dateTime`, null]);
     expect(of('custom')).toEqual(['v1', `${EX}Version`, null]);
+    // rdflib normalises a decimal's lexical form when it parses: the written one is in the text.
+    expect(fs.readFileSync(ttl, 'utf8')).toMatch(/"2\.50"\^\^(xsd:decimal|<http:\/\/www\.w3\.org\/2001\/XMLSchema#decimal>)/);
   });
 
   it('JSON-LD gives them too', async () => {
@@ -154,6 +169,7 @@ describe('typed literals: import → export keeps value and type (PROV reference
     expect(value('double')).toEqual({ '@value': '2', '@type': `${XSD}double` });
     expect(value('note')).toEqual({ '@value': 'bonjour', '@language': 'fr' });
     expect(value('kind')).toEqual({ '@id': `${EX}Checkpoint` });
+    expect(value('decimal')).toEqual({ '@value': '2.50', '@type': `${XSD}decimal` });
   });
 
   it('GraphQL answers the values and attributes as before, the types beside them under literalTypes', async () => {
@@ -166,13 +182,19 @@ describe('typed literals: import → export keeps value and type (PROV reference
     const [task] = res.data!.execution.tasks.nodes;
     const value = Object.fromEntries(task.generated.map((g) => [g.name.replace(/^.*typed_/, ''), g.value]));
     expect(value).toMatchObject({ double: 2, note: 'bonjour', kind: `${EX}Checkpoint`, float: 1.5, long: 123, many: [1, 2.5] });
+    // The numbers are numbers, whatever form they were written in; the form is beside them.
+    expect(value).toMatchObject({ decimal: 2.5, integer: 7, sci: 100 });
     const entity = (task.attributes.entities as Record<string, Record<string, unknown>>)[`${EX}weights`];
     expect(entity).toMatchObject({ [`${EX}double`]: 2, [`${EX}note`]: 'bonjour', [`${EX}seed`]: '13249385781391849832' });
     expect(task.attributes[`${EX}title`]).toBe('entraînement');
     expect(task.attributes.literalTypes).toMatchObject({
       attributes: { [`${EX}title`]: '@fr', [`${EX}lr`]: `${XSD}double` },
       entities: { [`${EX}weights`]: { [`${EX}double`]: `${XSD}double`, [`${EX}note`]: '@fr' } },
-      generated: { 'weights.//example.org/typed_double': `${XSD}double` },
+      generated: {
+        'weights.//example.org/typed_double': `${XSD}double`,
+        'weights.//example.org/typed_decimal': `"2.50"^^<${XSD}decimal>`,
+        'weights.//example.org/typed_sci': `"1.0E2"^^<${XSD}double>`,
+      },
     });
     // Only what the plain value would not say is recorded: 13 is an xsd:int, 0.25 a double anyway.
     const generated = (task.attributes.literalTypes as { generated: Record<string, unknown> }).generated;

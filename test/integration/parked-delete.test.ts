@@ -13,7 +13,7 @@ import { TextSink } from '../helpers/text-sink';
 /**
  * Parked events of a run that never begins can be deleted (`provml parked delete`, GraphQL
  * `deleteParkedEvents`), by run, age or id, a dry run unless asked; events released from parking
- * count as accepted in /metrics. A real server (in process, over HTTP) on a real PostgreSQL.
+ * count as accepted in /metrics, those rejected at release (with their task's begin too) as rejected. A real server (in process, over HTTP) on a real PostgreSQL.
  */
 const INGEST = `mutation($e: [JSON!]!) { ingest(events: $e) { accepted rejected parked } }`;
 const DELETE = `mutation($run: String, $old: Int, $ids: [String!], $dry: Boolean!) {
@@ -34,7 +34,7 @@ const orphan = (run: string) => [
   { id: `${run}.3`, type: 'taskEnd', task: `${run}.t`, status: 'FINISHED', time: 1200 },
 ];
 
-describe('deleting parked events; released events are counted (PostgreSQL, over HTTP)', () => {
+describe('deleting parked events; released and rejected events are counted (PostgreSQL, over HTTP)', () => {
   let db: TestDatabase;
   let dataDir: string;
   let server: RunningServer;
@@ -49,10 +49,11 @@ describe('deleting parked events; released events are counted (PostgreSQL, over 
   };
   const parkedIds = async () =>
     (await sql.query<{ event_id: string }>(`SELECT event_id FROM parked_event ORDER BY seq`)).rows.map((r) => r.event_id);
-  const accepted = async () => {
+  const counted = async (outcome: 'accepted' | 'rejected') => {
     const text = await (await fetch(`${server.url.replace(/\/graphql$/, '')}/metrics`)).text();
-    return Number(/^provml_ingest_events_total\{outcome="accepted"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    return Number(new RegExp(`^provml_ingest_events_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   };
+  const accepted = () => counted('accepted');
   const cli = async (args: string[]) => {
     const out = new TextSink();
     const err = new TextSink();
@@ -153,5 +154,33 @@ describe('deleting parked events; released events are counted (PostgreSQL, over 
     expect(await parkedIds()).toEqual(['other.3']);
     // The begin in the request, and the three parked events once written.
     expect(await accepted()).toBe(before + 4);
+  });
+
+  it('events rejected with the parked begin of their task count as rejected in provml_ingest_events_total', async () => {
+    const before = { accepted: await accepted(), rejected: await counted('rejected') };
+    // The begin names a step the workflow lacks: once the run lands it is rejected, and so are the
+    // values naming its task (by the pass) and its end (waiting for the task: in SQL).
+    const events = [
+      { id: 'doomed.1', type: 'taskBegin', task: 'doomed.t', run: 'doomed', transformation: 'no-such-step', time: 1000 },
+      { id: 'doomed.2', type: 'values', run: 'doomed', task: 'doomed.t', used: { lr: 0.1 }, time: 1100 },
+      { id: 'doomed.3', type: 'taskEnd', task: 'doomed.t', status: 'FINISHED', time: 1200 },
+    ];
+    expect((await post<{ ingest: { parked: number } }>(INGEST, { e: events })).data?.ingest.parked).toBe(3);
+    await post(INGEST, { e: [{ id: 'doomed.0', type: 'workflowBegin', run: 'doomed', workflow: 'wf', time: 900 }] });
+    const rows = async () =>
+      (
+        await sql.query<{ event_id: string; status: string; field: string }>(
+          `SELECT event_id, status, issue->>'field' AS field FROM parked_event WHERE event_id LIKE 'doomed.%' ORDER BY seq`,
+        )
+      ).rows;
+    for (let i = 0; i < 100 && (await rows()).some((r) => r.status === 'PARKED'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await rows()).toEqual([
+      { event_id: 'doomed.1', status: 'REJECTED', field: 'events[0].transformation' },
+      { event_id: 'doomed.2', status: 'REJECTED', field: expect.stringMatching(/^events\[\d+\]\.task$/) },
+      { event_id: 'doomed.3', status: 'REJECTED', field: 'task' }, // rejected with its task
+    ]);
+    expect(await counted('rejected')).toBe(before.rejected + 3);
+    expect(await accepted()).toBe(before.accepted + 1); // the run's begin only
   });
 });

@@ -164,3 +164,39 @@ describe('live log times', () => {
     expect(metricMessages('r', null)(rows)[0].points.map((p) => p.recordedAt.getTime())).toEqual([ms, ms]);
   });
 });
+
+describe('live log run events', () => {
+  it('reads tuples (written since 2026-12-08) and objects (older rows) as the same messages, cursors included', () => {
+    const at = Date.parse('2026-01-01T00:00:01.250Z');
+    const objects: LiveChangeRow = {
+      stream: 'run:r',
+      seq: 3,
+      payload: {
+        events: [
+          { kind: 'RUN_STARTED', status: 'RUNNING', at },
+          { kind: 'TASK_BEGUN', task: 't', transformation: 'epoch', status: 'RUNNING', at },
+          { kind: 'TASK_ENDED', task: 't', status: 'FAILED', at: '2026-01-01T00:00:01.250Z' },
+        ],
+      },
+    };
+    const tuples: LiveChangeRow = {
+      stream: 'run:r',
+      seq: 3,
+      payload: {
+        events: [
+          ['RUN_STARTED', null, null, 'RUNNING', at],
+          ['TASK_BEGUN', 't', 'epoch', 'RUNNING', at],
+          ['TASK_ENDED', 't', null, 'FAILED', at],
+        ],
+      },
+    };
+    const expected = [
+      { cursor: '3.0', kind: 'RUN_STARTED', run: 'r', task: null, transformation: null, status: 'RUNNING', at: new Date(at) },
+      { cursor: '3.1', kind: 'TASK_BEGUN', run: 'r', task: 't', transformation: 'epoch', status: 'RUNNING', at: new Date(at) },
+      { cursor: '3.2', kind: 'TASK_ENDED', run: 'r', task: 't', transformation: null, status: 'FAILED', at: new Date(at) },
+    ];
+    expect(runEventMessages('r', null)([objects])).toEqual(expected);
+    expect(runEventMessages('r', null)([tuples])).toEqual(expected);
+    expect(runEventMessages('r', parseCursor('3.0'))([tuples]).map((m) => m.cursor)).toEqual(['3.1', '3.2']);
+  });
+});

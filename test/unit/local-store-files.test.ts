@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +69,52 @@ describe('provml.lock', () => {
     await fs.writeFile(lockFile(), theirs);
     mine.release();
     expect(await fs.readFile(lockFile(), 'utf8')).toBe(theirs);
+  });
+});
+
+// A real full disk (a 64 KiB tmpfs, as the client's full-disk tests use): the lock is placed
+// whole or not at all. It was created empty, then written: a full disk left it empty, and the next
+// start (or a second starter in that instant) read an empty lock as stale and took it over.
+describe('provml.lock on a full disk', () => {
+  let disk: string;
+  let skipped: string | null = null;
+  beforeEach(async () => {
+    disk = path.join(dir, 'disk');
+    await fs.mkdir(disk);
+    skipped =
+      process.getuid?.() !== 0
+        ? 'not root (mount needs it)'
+        : spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]).status === 0
+          ? null
+          : 'mount failed';
+    if (skipped) console.warn(`provml.lock on a full disk: SKIPPED, ${skipped}`);
+  });
+  afterEach(() => {
+    if (!skipped) spawnSync('umount', [disk]);
+  });
+
+  it('is refused whole by a full disk, leaves nothing, and is taken once there is room', async () => {
+    if (skipped) return;
+    // Fill the disk to the last byte.
+    const filler = path.join(disk, 'filler');
+    const fh = await fs.open(filler, 'w');
+    const block = Buffer.alloc(4096, 1);
+    try {
+      for (;;) await fh.write(block);
+    } catch (err) {
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      await fh.close();
+    }
+    await expect(acquireDataDirLock(disk, silentLogger)).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect((await fs.readdir(disk)).sort()).toEqual(['filler']);
+
+    await fs.rm(filler);
+    const lock = await acquireDataDirLock(disk, silentLogger);
+    expect(lock.found).toBe('none');
+    expect(JSON.parse(await fs.readFile(path.join(disk, 'provml.lock'), 'utf8')).pid).toBe(process.pid);
+    expect((await fs.readdir(disk)).sort()).toEqual(['provml.lock']);
+    lock.release();
   });
 });
 

@@ -27,6 +27,19 @@ describe('parseRequestBody (POST /graphql)', () => {
     expect(out.warnings).toHaveLength(1);
   });
 
+  it('finds a long integer of an ingest beside numbers as large that are exact (1e300, 2^53), nested too', () => {
+    const out = parseRequestBody(
+      body('{"e":[{"v":0.30000000000000004,"big":1e300,"p53":9007199254740992,"used":{"cfg":[{"seed":9007199254740993}]}}]}'),
+    );
+    expect((out.parsed as { variables: unknown }).variables).toEqual({
+      e: [{ v: 0.30000000000000004, big: 1e300, p53: 9007199254740992, used: { cfg: [{ seed: '9007199254740993' }] } }],
+    });
+    expect(out.warnings.map((w) => w.type)).toEqual(['BIG_INTEGER']);
+    // Numbers as large that are not rounded integers: read as JSON.parse reads them, no warning.
+    const plain = body('{"e":[{"big":-1e300,"p53":9007199254740992,"deep":[[[[1.5e20]]]]}]}');
+    expect(parseRequestBody(plain)).toEqual({ parsed: JSON.parse(plain), warnings: [] });
+  });
+
   it('still refuses what is not JSON', () => {
     expect(() => parseRequestBody('{"query": ')).toThrow(SyntaxError);
   });

@@ -27,6 +27,6 @@ export {
 } from './ingest-transport';
 export { postIngest, IngestHttpError } from './post-ingest';
 export { CapturePipeline, type LogLevel, type Mode } from './capture-pipeline';
-export { readSpool, SpoolLockedError, type SpoolContents } from './spool-file';
+export { readSpool, SpoolLockedError, SpoolLockUnwritableError, type SpoolContents } from './spool-file';
 export { CloseReport, PipelineStats } from './pipeline-stats';
 export { describeFetchError, displayUrl, fetchErrorReason } from './network-error';

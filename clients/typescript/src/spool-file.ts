@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { isIngestEvent, toJson, type IngestEvent, type JsonObject } from './ingest-event';
+import { acquireSpoolLock, releaseSpoolLock } from './spool-lock';
+
+export { SpoolLockedError, SpoolLockUnwritableError } from './spool-lock';
 
 /**
  * The JSONL spool, the same format as the Python client's (clients/python/provml/spool.py), so
@@ -33,16 +36,6 @@ export interface SpoolContents {
   /** 1-based line numbers of the torn lines (a crash mid-write), in file order. */
   tornAt: number[];
   failedReasons: string[];
-}
-
-export class SpoolLockedError extends Error {
-  constructor(
-    readonly spoolPath: string,
-    readonly pid: number,
-  ) {
-    super(`spool ${spoolPath} is in use by process ${pid}`);
-    this.name = 'SpoolLockedError';
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -110,17 +103,6 @@ function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
-const isDiskFull = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** What a spool keeps in memory while its disk refuses writes; beyond it, event lines are dropped and counted. */
 export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
@@ -141,8 +123,9 @@ export interface SpoolWriterOptions {
 }
 
 /**
- * Appends to one spool file. Node has no flock, so a writer holds `<spool>.lock` (its pid) while
- * open; a lock left by a dead process is taken over. The Python client locks with flock instead:
+ * Appends to one spool file. Node has no flock, so a writer holds `<spool>.lock` (a symlink to its
+ * pid, whole even on a full disk: spool-lock.ts) while open; a lock left by a dead process is taken
+ * over. The Python client locks with flock instead:
  * do not point a Node job and a Python job at the same spool at the same time.
  *
  * When the disk refuses a write (full, quota, I/O error), nothing is thrown at the job: the lines
@@ -172,7 +155,10 @@ export class SpoolWriter {
     this.lockPath = `${path}.lock`;
   }
 
-  /** Opens (creating) the spool; throws SpoolLockedError while another live process holds it. */
+  /**
+   * Opens (creating) the spool; throws SpoolLockedError while another live process holds it, and
+   * SpoolLockUnwritableError where even the lock cannot be made (see spool-lock.ts).
+   */
   static open(file: string, opts: SpoolWriterOptions = {}): SpoolWriter {
     const writer = new SpoolWriter(
       path.resolve(file),
@@ -202,28 +188,11 @@ export class SpoolWriter {
   }
 
   private lock(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        fs.writeFileSync(this.lockPath, String(process.pid), { flag: 'wx' });
-        return;
-      } catch (err) {
-        // A full disk took the (exclusive) creation but not the pid: the empty file is ours and
-        // still marks the spool for the next open of this process; another process would see no
-        // pid and take it over, so on a full disk keep one job per spool file.
-        if (isDiskFull(err) && fs.existsSync(this.lockPath) && fs.statSync(this.lockPath).size === 0) return;
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const pid = Number(fs.readFileSync(this.lockPath, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
-          throw new SpoolLockedError(this.path, pid);
-        if (pid === process.pid) throw new SpoolLockedError(this.path, pid);
-        fs.rmSync(this.lockPath, { force: true }); // a dead writer's lock
-      }
-    }
-    throw new SpoolLockedError(this.path, -1);
+    acquireSpoolLock(this.path, this.lockPath);
   }
 
   private unlock(): void {
-    fs.rmSync(this.lockPath, { force: true });
+    releaseSpoolLock(this.lockPath);
   }
 
   get closed(): boolean {

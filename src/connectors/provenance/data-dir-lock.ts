@@ -66,7 +66,43 @@ function holderAlive(record: LockRecord, file: string): boolean {
 }
 
 /**
- * Takes `<dataDir>/provml.lock` (created exclusively, holding this pid and its start time). A lock
+ * Puts the lock in place whole, or not at all: the record is written and synced to a file of this
+ * process's own first, then hard-linked to `file`, which fails with EEXIST if a lock is there. A
+ * lock created empty and written after (open 'wx', then write) could be read empty by a second
+ * starter in between, or left empty by a full disk, and an empty lock reads as stale: taken over
+ * while its holder lives. False when another lock is in place; throws when the disk refuses the
+ * record (nothing is left behind).
+ */
+async function placeLock(file: string, text: string): Promise<boolean> {
+  const own = `${file}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const fh = await fs.open(own, 'wx', 0o644);
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fs.link(own, file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+      // A file system without hard links: rename does not fail on an existing target, so the
+      // lock is created exclusively and written, as before (the window of an empty lock remains).
+      await fs.writeFile(file, text, { flag: 'wx', mode: 0o644 });
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await fs.rm(own, { force: true });
+  }
+}
+
+/**
+ * Takes `<dataDir>/provml.lock` (put in place whole, holding this pid and its start time). A lock
  * whose process is gone (killed, crashed) is taken over; one whose process lives is refused with
  * DataDirBusyError. A stale lock is moved aside by rename before it is replaced, so of two processes
  * that find it stale at once only one takes it.
@@ -82,14 +118,7 @@ export async function acquireDataDirLock(dataDir: string, log: Logger): Promise<
   const text = JSON.stringify(mine);
   let found: DataDirLock['found'] = 'none';
   for (let attempt = 0; attempt < 10; attempt++) {
-    try {
-      const fh = await fs.open(file, 'wx', 0o644);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+    if (await placeLock(file, text)) {
       held.add(file);
       return {
         file,
@@ -103,8 +132,6 @@ export async function acquireDataDirLock(dataDir: string, log: Logger): Promise<
           }
         },
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const current = await readOrNull(file);
     if (current === null) continue;

@@ -1,9 +1,11 @@
 /**
  * SQL of the ingest write path shared by its careful statements (pg-ingest-tx.ts) and its fast
- * single statement (pg-ingest-fresh.ts). The hot tables take their rows as one JSON document
- * (`json_to_recordset`): one native JSON.stringify, parsed by PostgreSQL in C, instead of `pg`
- * escaping every element of a dozen column arrays in JavaScript (measured cheaper on both sides
- * than `unnest` of arrays for these rows: bench/ingest-statements.ts, docs/performance.md).
+ * single statement (pg-ingest-fresh.ts). The careful statements take the hot tables' rows as one
+ * JSON document (`json_to_recordset`). The fast statement takes its claims, task rows and metric
+ * points as one array per column (`unnest`, written by pgArray): json_to_recordset costs the
+ * backend about 6 µs a task row (the `::json` cast lexes the document, then it is parsed again
+ * with a hash table built per object) against about 2 µs for the column arrays
+ * (bench/ingest-row-parsing.ts; docs/performance.md, 2026-12-08).
  */
 
 /**
@@ -24,6 +26,19 @@ export const SEP = '\u0000';
 
 export const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
+/**
+ * A column's values as a PostgreSQL array parameter (for `$n::text[]`, `::bigint[]`, ...). Where
+ * JSON.stringify writes no backslash, no element holds a quote, a backslash or a control
+ * character, and `["a",null,5]` with its brackets turned into braces is already the array literal
+ * PostgreSQL reads (`array_in`: a quoted element is taken verbatim, an unquoted `null` is NULL):
+ * one native call instead of `pg` escaping every element in JavaScript. Anything else goes as
+ * the array itself, which `pg` escapes.
+ */
+export function pgArray(values: ReadonlyArray<string | number | null>): string | ReadonlyArray<string | number | null> {
+  const text = JSON.stringify(values);
+  return text.includes('\\') ? values : `{${text.slice(1, -1)}}`;
+}
+
 export const TASK_INSERT = `INSERT INTO task_execution AS t (id, run_id, transformation_id, parent_id, status, host, started_at, ended_at, attributes)`;
 export const taskRows = (p: string) =>
   `SELECT id, "runId", "transformationId", "parentId", status, host, "startedAt", "endedAt", coalesce(attributes, '{}')
@@ -40,12 +55,17 @@ export const taskRows = (p: string) =>
 const fromEpochMs = (x: string) =>
   `timestamptz 'epoch' + (${x} / 86400000) * interval '86400 seconds' + (${x} % 86400000) * interval '1 millisecond'`;
 
-/** taskRows with `startedAt` / `endedAt` as epoch milliseconds (see fromEpochMs). */
-export const taskRowsEpochMs = (p: string) =>
-  `SELECT id, "runId", "transformationId", "parentId", status, host, ${fromEpochMs('"startedAt"')}, ${fromEpochMs('"endedAt"')},
+/**
+ * Task rows as one array per column (see pgArray), `startedAt` / `endedAt` as epoch
+ * milliseconds (see fromEpochMs): one pass of `array_in` per column in PostgreSQL, where a JSON
+ * document is lexed twice (the `::json` cast checks it, json_to_recordset parses it again).
+ */
+export const taskColumns = (p: number) =>
+  `SELECT id, run_id, transformation_id, parent_id, status, host, ${fromEpochMs('started_ms')}, ${fromEpochMs('ended_ms')},
      coalesce(attributes, '{}')
-   FROM json_to_recordset(${p}::json) AS r(id text, "runId" text, "transformationId" bigint, "parentId" text, status text,
-     host text, "startedAt" bigint, "endedAt" bigint, attributes jsonb)`;
+   FROM unnest($${p}::text[], $${p + 1}::text[], $${p + 2}::bigint[], $${p + 3}::text[], $${p + 4}::text[], $${p + 5}::text[],
+     $${p + 6}::bigint[], $${p + 7}::bigint[], $${p + 8}::jsonb[])
+     AS r(id, run_id, transformation_id, parent_id, status, host, started_ms, ended_ms, attributes)`;
 
 export const RUN_INSERT = `INSERT INTO workflow_execution (id, workflow_id, agent_id, status, started_at, ended_at, attributes)`;
 export const runRows = (p: number) =>
@@ -68,6 +88,13 @@ export const METRIC_INSERT = (p: string) =>
    SELECT "runId", "taskId", name, value, step, context, "recordedAt"
    FROM json_to_recordset(${p}::json) AS r("runId" text, "taskId" text, name text, value float8, step bigint,
      context text, "recordedAt" timestamptz)`;
+
+/** METRIC_INSERT with one array per column (see taskColumns), `recordedAt` as epoch milliseconds. */
+export const METRIC_COLUMNS_INSERT = (p: number) =>
+  `INSERT INTO metric_point (run_id, task_id, name, value, step, context, recorded_at)
+   SELECT run_id, task_id, name, value, step, context, ${fromEpochMs('recorded_ms')}
+   FROM unnest($${p}::text[], $${p + 1}::text[], $${p + 2}::text[], $${p + 3}::float8[], $${p + 4}::bigint[], $${p + 5}::text[],
+     $${p + 6}::bigint[]) AS r(run_id, task_id, name, value, step, context, recorded_ms)`;
 
 export const TELEMETRY_INSERT = (p: string) =>
   `INSERT INTO telemetry_sample (run_id, task_id, host, gpu_index, gpu_name, gpu_utilization, gpu_memory_used,

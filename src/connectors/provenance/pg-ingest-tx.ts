@@ -6,7 +6,7 @@ import { appendLiveChanges } from './pg-live-log';
 import type { LiveChangeInput, StreamHead } from '../../ingest/live-changes';
 import { freshBatchStatement } from './pg-ingest-fresh';
 import { SEP, byKey, json } from './pg-ingest-sql';
-import { settleParked, takeReleasable, type ParkedRow, type ParkedSettlement } from './pg-parked-events';
+import { settleParked, takeReleasable, type CascadeRejected, type ParkedRow, type ParkedSettlement } from './pg-parked-events';
 
 // unique_violation: a claimed id, run or task is stored already. Deadlock and serialization
 // failure: another writer met this one. Either way the careful path decides.
@@ -242,7 +242,7 @@ export class PgIngestTx implements IngestTx {
     return takeReleasable(this.client, limit);
   }
 
-  settleParked(settlement: ParkedSettlement): Promise<void> {
+  settleParked(settlement: ParkedSettlement): Promise<CascadeRejected[]> {
     return settleParked(this.client, settlement);
   }
 }

@@ -110,7 +110,17 @@ export async function takeReleasable(client: PoolClient, limit: number): Promise
   return res.rows.map(toParkedRow);
 }
 
-export async function settleParked(client: PoolClient, s: ParkedSettlement): Promise<void> {
+/** One event rejected in SQL with its task: the pass never read it, and counts it from this. */
+export interface CascadeRejected {
+  eventId: string;
+  code: string;
+}
+
+/**
+ * Settles a release pass's rows. Returns the events waiting for a rejected task that were
+ * rejected with it here (they count as rejected, as the pass's own issues do).
+ */
+export async function settleParked(client: PoolClient, s: ParkedSettlement): Promise<CascadeRejected[]> {
   if (s.released.length) await client.query(`DELETE FROM parked_event WHERE event_id = ANY($1::text[])`, [s.released]);
   if (s.waiting.length) {
     await client.query(
@@ -126,15 +136,16 @@ export async function settleParked(client: PoolClient, s: ParkedSettlement): Pro
       [JSON.stringify(s.rejected)],
     );
   }
-  if (s.rejectedTasks.length) {
-    await client.query(
-      `UPDATE parked_event SET status = 'REJECTED',
-         issue = jsonb_build_object('code', 'BAD_USER_INPUT', 'field', 'task',
-           'message', format('task "%s" was rejected once its run landed (its taskBegin is kept, rejected)', waits_for))
-       WHERE status = 'PARKED' AND waits_kind = 'task' AND waits_for = ANY($1::text[])`,
-      [s.rejectedTasks],
-    );
-  }
+  if (!s.rejectedTasks.length) return [];
+  const cascade = await client.query<CascadeRejected>(
+    `UPDATE parked_event SET status = 'REJECTED',
+       issue = jsonb_build_object('code', 'BAD_USER_INPUT', 'field', 'task',
+         'message', format('task "%s" was rejected once its run landed (its taskBegin is kept, rejected)', waits_for))
+     WHERE status = 'PARKED' AND waits_kind = 'task' AND waits_for = ANY($1::text[])
+     RETURNING event_id AS "eventId", issue->>'code' AS code`,
+    [s.rejectedTasks],
+  );
+  return cascade.rows;
 }
 
 export async function parkedSummary(pool: Pool): Promise<ParkedSummary> {

@@ -12,6 +12,7 @@ import type {
 import type { PublishJob } from './pg-publish-outbox';
 import type { LiveChangeRow } from './pg-live-log';
 import type {
+  CascadeRejected,
   ParkInput,
   ParkedDeleteFilter,
   ParkedDeletion,
@@ -100,8 +101,11 @@ export interface IngestTx {
    * another replica's release pass holds the release lock (docs/ingest.md, "Parked events").
    */
   takeReleasableParked(limit: number): Promise<ParkedRow[] | null>;
-  /** Deletes released parked events, re-points those still waiting, marks the rejected ones. */
-  settleParked(settlement: ParkedSettlement): Promise<void>;
+  /**
+   * Deletes released parked events, re-points those still waiting, marks the rejected ones;
+   * resolves to the events rejected with their task (`rejectedTasks`) on top.
+   */
+  settleParked(settlement: ParkedSettlement): Promise<CascadeRejected[]>;
 }
 
 /**

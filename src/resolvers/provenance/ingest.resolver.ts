@@ -38,6 +38,7 @@ export class IngestResolver {
           observer: ctx.metrics,
           onCommitted: ctx.live?.published,
           parking: ctx.parking,
+          stringsChecked: ctx.bodyWithoutEscapes,
         }),
       { log: ctx.log.child({ source: 'audit' }), token: ctx.principal.name },
     );
