@@ -68,7 +68,11 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
   private readyAt = 0;
   private pending = 0;
   /** The next() graphql-ws waits on, if any: the subscriber is keeping up. */
-  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | null = null;
+  private waiter: {
+    promise: Promise<IteratorResult<T>>;
+    resolve: (r: IteratorResult<T>) => void;
+    reject: (err: unknown) => void;
+  } | null = null;
   /** What the waiter waits for: changes (a push wakes it), the end of a window (the clock), or nothing. */
   private waitingFor: 'changes' | 'clock' | null = null;
   private clockEndMs = 0;
@@ -142,7 +146,13 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     // graphql-ws pulls one message at a time; a second pull waits for the first.
-    if (this.waiter) return new Promise((resolve) => queueMicrotask(() => resolve(this.next())));
+    if (this.waiter) {
+      const first = this.waiter.promise;
+      return first.then(
+        () => this.next(),
+        () => this.next(),
+      );
+    }
     let r: IteratorResult<T> | null;
     try {
       r = this.poll();
@@ -150,10 +160,12 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
       return Promise.reject(err);
     }
     if (r !== null) return Promise.resolve(r);
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-      this.arm();
-    });
+    let resolve!: (r: IteratorResult<T>) => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<IteratorResult<T>>((res, rej) => ((resolve = res), (reject = rej)));
+    this.waiter = { promise, resolve, reject };
+    this.arm();
+    return promise;
   }
 
   /** The next message if one can go now (null: wait); throws the feed's error. */

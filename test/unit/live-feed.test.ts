@@ -97,6 +97,16 @@ describe('live feed (one subscription)', () => {
     }
   });
 
+  it('answers a second next() after the first, in order', async () => {
+    const feed = new LiveFeed({ maxPending: 10_000, batchMs: 0, toMessages: (r) => r, onOverflow: () => undefined });
+    const first = feed.next();
+    const second = feed.next();
+    feed.push([change(1, 1), change(2, 1)]);
+    expect((await first).value).toMatchObject({ seq: 1 });
+    expect((await second).value).toMatchObject({ seq: 2 });
+    await feed.return();
+  });
+
   it('ends a feed that waits for its window at once, and its window still closes for the others', async () => {
     const mk = () => new LiveFeed({ maxPending: 10_000, batchMs: 300, toMessages: (r) => [r], onOverflow: () => undefined });
     const [a, b] = [mk(), mk()];
