@@ -15,10 +15,14 @@ interface Start {
   raw: boolean;
   /** Select `series` (columnar) instead of `points`. */
   columnar: boolean;
+  /** With columnar: `series`' compact fields (stepDeltaRuns, timeDeltaRunsMs) for steps and times. */
+  compact: boolean;
 }
 
 const POINTS = `subscription($run: ID!) { metrics(run: $run) { cursor points { name value step recordedAt } } }`;
 const SERIES = `subscription($run: ID!) { metrics(run: $run) { cursor series { name steps values startMs offsetsMs } } }`;
+const COMPACT = `subscription($run: ID!) { metrics(run: $run) { cursor series { name values stepDeltaRuns timeDeltaRunsMs } } }`;
+const queryOf = (m: Start) => (!m.columnar ? POINTS : m.compact ? COMPACT : SERIES);
 
 let bytes = 0;
 /** Every socket opened, for the bytes that crossed the wire (less than `bytes` with permessage-deflate). */
@@ -51,14 +55,14 @@ function countPoints(raw: Buffer, columnar: boolean): number {
 }
 
 /** graphql-transport-ws by hand; counts the points in each frame. */
-function rawSubscriber(url: string, run: string, i: number, columnar: boolean): { dispose(): Promise<void> } {
+function rawSubscriber(url: string, run: string, i: number, columnar: boolean, query: string): { dispose(): Promise<void> } {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   sockets.add(ws);
   ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
   ws.on('message', (raw: Buffer) => {
     bytes += raw.length;
     if (raw.length < 64 && raw.includes('connection_ack')) {
-      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: columnar ? SERIES : POINTS, variables: { run } } }));
+      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { run } } }));
       return;
     }
     counts[i] += countPoints(raw, columnar);
@@ -91,7 +95,7 @@ process.on('message', (msg: Start | Stop | { cmd: 'count' }) => {
     bytes = 0;
     sockets.clear();
     clients = counts.map((_, i) => {
-      if (msg.raw) return rawSubscriber(msg.url, msg.run, i, msg.columnar);
+      if (msg.raw) return rawSubscriber(msg.url, msg.run, i, msg.columnar, queryOf(msg));
       const c = createClient({
         url: msg.url.replace(/^http/, 'ws'),
         webSocketImpl: CountingWebSocket,
@@ -106,7 +110,7 @@ process.on('message', (msg: Start | Stop | { cmd: 'count' }) => {
       });
       type Data = { metrics: { points?: unknown[]; series?: Array<{ values: unknown[] }> } };
       c.subscribe<Data>(
-        { query: msg.columnar ? SERIES : POINTS, variables: { run: msg.run } },
+        { query: queryOf(msg), variables: { run: msg.run } },
         {
           next: (r) => {
             const m = r.data?.metrics;

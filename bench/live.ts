@@ -13,7 +13,10 @@
  *                                          [--raw-subscribers] [--columnar] [--niced] [--deflate] [--ablate-live-log]
  *                                          [--dist DIR]
  *
- *   --columnar        subscribers select MetricBatch.series instead of points
+ *   --columnar        subscribers select MetricBatch.series instead of points, with its compact
+ *                     stepDeltaRuns and timeDeltaRunsMs for steps and times where the build under
+ *                     test has them (builds before 2026-12-08 round 2: steps, offsetsMs)
+ *   --no-compact      with --columnar: steps and offsetsMs even where the build has the compact fields
  *   --niced           the subscriber process runs at nice 19: a model of clients on other hosts
  *                     (on this 2-core machine they otherwise take the server's and PostgreSQL's CPU)
  *   --deflate         the server offers permessage-deflate (the subscribers' ws accepts it)
@@ -22,6 +25,8 @@
  *                     to price the live log's own cost to ingest
  *   --profile DIR     a CPU profile of this process (the server) per round, from the first ingest
  *                     to the last point delivered: DIR/round-N-{none,subscribed}.cpuprofile
+ *   --heap-profile DIR an allocation-sampling heap profile of this process per round, same span:
+ *                     DIR/round-N-{none,subscribed}.heapprofile (open in Chrome DevTools, Memory)
  *   --dist DIR        the server build to measure (default dist/; e.g. a copy of main's build, for
  *                     an A/B of the fan-out: run the two builds one after the other)
  *
@@ -30,8 +35,9 @@
  */
 import './production-mode';
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +63,7 @@ const ROUNDS = arg('rounds', 3);
 // not this machine's CPU (with 2 cores, 200 parsing clients compete with the server and PostgreSQL).
 const RAW = process.argv.includes('--raw-subscribers');
 const COLUMNAR = process.argv.includes('--columnar');
+const NO_COMPACT = process.argv.includes('--no-compact');
 const NICED = process.argv.includes('--niced');
 const DEFLATE = process.argv.includes('--deflate');
 const ABLATE = process.argv.includes('--ablate-live-log');
@@ -69,10 +76,15 @@ const DIST = path.resolve(distAt > 0 ? process.argv[distAt + 1] : path.join(__di
 // the server starts (see --deflate, --ablate-live-log).
 const profileAt = process.argv.indexOf('--profile');
 const PROFILE_DIR = profileAt > 0 ? path.resolve(process.argv[profileAt + 1]) : null;
+const heapAt = process.argv.indexOf('--heap-profile');
+const HEAP_DIR = heapAt > 0 ? path.resolve(process.argv[heapAt + 1]) : null;
 const requireDist = createRequire(path.join(DIST, 'server.js'));
 const { loadConfig } = requireDist('./config.js') as typeof import('../dist/config');
 const { createLogger } = requireDist('./logger.js') as typeof import('../dist/logger');
 const { startServer } = requireDist('./server.js') as typeof import('../dist/server');
+// The compact series fields, where the build has them (a build of main from before does not).
+const COMPACT =
+  COLUMNAR && !NO_COMPACT && readFileSync(path.join(DIST, 'schema', 'live', 'live.types.js'), 'utf8').includes('stepDeltaRuns');
 let liveLogOff = false;
 if (ABLATE) {
   const mod = requireDist('./ingest/live-changes') as { liveChangesOf: (...a: unknown[]) => unknown[] };
@@ -94,6 +106,18 @@ const cpuUs = () => {
 };
 /** This process's user and system CPU (µs): the fan-out's socket writes are system time. */
 const cpuSplit = () => process.cpuUsage();
+/** Time this process spent in garbage collection (ms), from the gc performance entries. */
+let gcMs = 0;
+/** The same, by kind (minor: scavenges; major: mark-compact; ...), for --heap-profile's notes. */
+const gcByKind = new Map<number, number>();
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
+    gcByKind.set(kind, (gcByKind.get(kind) ?? 0) + e.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak callbacks' };
 
 const SPEC = { name: 'livebench', kind: 'LEARNING', transformations: [{ name: 'training', kind: 'LEARNING_STAGE' }] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -218,6 +242,8 @@ async function throughput(url: string, liveCount: () => number, pgTicks: PgTicks
   /** Per round kind: this process's system CPU and PostgreSQL's, µs an event (through delivery). */
   const sys = { none: [] as number[], subscribed: [] as number[] };
   const pgCpu = { none: [] as number[], subscribed: [] as number[] };
+  /** Per round kind: this process's garbage collection, µs an event (through delivery). */
+  const gc = { none: [] as number[], subscribed: [] as number[] };
   const bytesPerPoint: number[] = [];
   const wirePerPoint: number[] = [];
   const incomplete: string[] = [];
@@ -228,6 +254,13 @@ async function throughput(url: string, liveCount: () => number, pgTicks: PgTicks
     profiler.connect();
     await profiler.post('Profiler.enable');
   }
+  let heapProfiler: Session | null = null;
+  if (HEAP_DIR) {
+    mkdirSync(HEAP_DIR, { recursive: true });
+    heapProfiler = new Session();
+    heapProfiler.connect();
+    await heapProfiler.post('HeapProfiler.enable');
+  }
   for (let round = 0; round < ROUNDS * 2; round++) {
     // --ablate-live-log: the "subscribed" rounds are the rounds without a live log, no subscriber.
     const subscribed = round % 2 === 1 && !ABLATE;
@@ -235,12 +268,20 @@ async function throughput(url: string, liveCount: () => number, pgTicks: PgTicks
     const run = `tp-${round}-${randomBytes(3).toString('hex')}`;
     await begin(url, run);
     if (subscribed) {
-      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW, columnar: COLUMNAR });
+      child.send({ cmd: 'start', url, run, n: SUBSCRIBERS, raw: RAW, columnar: COLUMNAR, compact: COMPACT });
       while (liveCount() < SUBSCRIBERS) await sleep(20);
     }
     const perClient = Math.ceil(EVENTS / CLIENTS);
     const before = subscribed ? await count() : null;
     if (profiler) await profiler.post('Profiler.start');
+    if (heapProfiler)
+      await heapProfiler.post('HeapProfiler.startSampling', {
+        samplingInterval: 16384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    const gc0 = gcMs;
+    const gcKinds0 = new Map(gcByKind);
     const pg0 = await pgTicks();
     const split0 = cpuSplit();
     const cpu0 = cpuUs();
@@ -295,12 +336,24 @@ async function throughput(url: string, liveCount: () => number, pgTicks: PgTicks
       const { profile } = await profiler.post('Profiler.stop');
       writeFileSync(path.join(PROFILE_DIR!, `round-${round}-${which}.cpuprofile`), JSON.stringify(profile));
     }
+    if (heapProfiler) {
+      const { profile } = await heapProfiler.post('HeapProfiler.stopSampling');
+      writeFileSync(path.join(HEAP_DIR!, `round-${round}-${which}.heapprofile`), JSON.stringify(profile));
+    }
+    const gcUs = ((gcMs - gc0) * 1000) / total;
+    gc[which].push(gcUs);
+    if (heapProfiler)
+      console.log(
+        `    GC by kind, µs/event: ${[...gcByKind]
+          .map(([k, ms]) => `${GC_KINDS[k] ?? k} ${(((ms - (gcKinds0.get(k) ?? 0)) * 1000) / total).toFixed(2)}`)
+          .join(', ')}`,
+      );
     const sysUs = (split.system - split0.system) / total;
     const userUs = (split.user - split0.user) / total;
     const pgUs = (await pgCpuUsSince(pgTicks, pg0)) / total;
     sys[which].push(sysUs);
     pgCpu[which].push(pgUs);
-    const cpuNote = `user ${userUs.toFixed(1)} + system ${sysUs.toFixed(1)} µs; PostgreSQL ${pgUs.toFixed(1)} µs/event`;
+    const cpuNote = `user ${userUs.toFixed(1)} + system ${sysUs.toFixed(1)} µs, GC ${gcUs.toFixed(1)} µs, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB; PostgreSQL ${pgUs.toFixed(1)} µs/event`;
     if (subscribedLine) {
       console.log(subscribedLine(cpuNote));
       child.send({ cmd: 'stop' });
@@ -313,7 +366,7 @@ async function throughput(url: string, liveCount: () => number, pgTicks: PgTicks
   }
   liveLogOff = false;
   child.kill();
-  return { rates, cpu, sys, pgCpu, bytesPerPoint, wirePerPoint, incomplete };
+  return { rates, cpu, sys, pgCpu, gc, bytesPerPoint, wirePerPoint, incomplete };
 }
 
 async function main() {
@@ -338,7 +391,7 @@ async function main() {
       `live benchmark (bus: ${process.env.PROVML_REDIS_URL ? 'redis' : 'postgres'}, NODE_ENV=${process.env.NODE_ENV}, build ${DIST})`,
     );
     const mode = [
-      COLUMNAR ? 'columnar (series)' : 'points',
+      COLUMNAR ? `columnar (series${COMPACT ? ', compact steps and times' : ''})` : 'points',
       RAW ? 'raw-frame' : 'parsing',
       NICED ? 'niced 19' : 'not niced',
       DEFLATE ? 'permessage-deflate' : 'no deflate',
@@ -365,7 +418,7 @@ async function main() {
       `   median: no subscribers ${fmt(a)} events/s; ${what} ${fmt(b)} events/s (ratio ${(b / a).toFixed(2)})${ABLATE ? '' : tp.incomplete.length ? `; INCOMPLETE: ${tp.incomplete.join('; ')}` : '; every subscriber got every point'}`,
     );
     console.log(
-      `   server process CPU per event (median): ${median(tp.cpu.none).toFixed(1)} µs vs ${median(tp.cpu.subscribed).toFixed(1)} µs (system ${median(tp.sys.none).toFixed(1)} vs ${median(tp.sys.subscribed).toFixed(1)}; PostgreSQL ${median(tp.pgCpu.none).toFixed(1)} vs ${median(tp.pgCpu.subscribed).toFixed(1)})${tp.bytesPerPoint.length ? `; subscribers ${median(tp.cpu.subscribers).toFixed(2)} µs/event/subscriber, ${median(tp.bytesPerPoint).toFixed(1)} B/point/subscriber (${median(tp.wirePerPoint).toFixed(1)} on the wire)` : ''}; load average now ${os
+      `   server process CPU per event (median): ${median(tp.cpu.none).toFixed(1)} µs vs ${median(tp.cpu.subscribed).toFixed(1)} µs (system ${median(tp.sys.none).toFixed(1)} vs ${median(tp.sys.subscribed).toFixed(1)}; GC ${median(tp.gc.none).toFixed(1)} vs ${median(tp.gc.subscribed).toFixed(1)}; PostgreSQL ${median(tp.pgCpu.none).toFixed(1)} vs ${median(tp.pgCpu.subscribed).toFixed(1)})${tp.bytesPerPoint.length ? `; subscribers ${median(tp.cpu.subscribers).toFixed(2)} µs/event/subscriber, ${median(tp.bytesPerPoint).toFixed(1)} B/point/subscriber (${median(tp.wirePerPoint).toFixed(1)} on the wire)` : ''}; load average now ${os
         .loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,

@@ -15,6 +15,41 @@ export interface LiveFeedOptions<T> {
   onOverflow(): void;
 }
 
+/**
+ * The end of the clock's batch windows, one timer per instant for every feed waiting on it: the
+ * feeds of a window all wait for the same instant (a multiple of batchMs), and 200 feeds on one
+ * run were 200 timers (and their closures, kept alive across the window) a window.
+ */
+class WindowClock {
+  private readonly waiting = new Map<number, Set<() => void>>();
+
+  /** Calls `wake` at `endMs` (epoch ms), with every other waiter of that instant. */
+  at(endMs: number, wake: () => void): void {
+    let set = this.waiting.get(endMs);
+    if (!set) {
+      const waiters = (set = new Set());
+      this.waiting.set(endMs, waiters);
+      setTimeout(() => {
+        this.waiting.delete(endMs);
+        for (const w of waiters) w();
+      }, endMs - Date.now());
+    }
+    set.add(wake);
+  }
+
+  /** Forgets a waiter (its feed ended first). */
+  cancel(endMs: number, wake: () => void): void {
+    this.waiting.get(endMs)?.delete(wake);
+  }
+
+  /** Timers running (for the tests). */
+  get timers(): number {
+    return this.waiting.size;
+  }
+}
+
+export const windowClock = new WindowClock();
+
 /** Items a change carries: the measure of a subscriber's backlog. */
 export const weightOf = (r: LiveChangeRow): number =>
   Math.max(1, (r.payload.events?.length ?? 0) + (r.payload.metrics?.length ?? 0) + (r.payload.runs?.length ?? 0));
@@ -32,13 +67,40 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
   private ready: readonly T[] = [];
   private readyAt = 0;
   private pending = 0;
-  private wake: (() => void) | null = null;
+  /** The next() graphql-ws waits on, if any: the subscriber is keeping up. */
+  private waiter: {
+    promise: Promise<IteratorResult<T>>;
+    resolve: (r: IteratorResult<T>) => void;
+    reject: (err: unknown) => void;
+  } | null = null;
+  /** What the waiter waits for: changes (a push wakes it), the end of a window (the clock), or nothing. */
+  private waitingFor: 'changes' | 'clock' | null = null;
+  private clockEndMs = 0;
   private roomWaiters: Array<() => void> = [];
   private done = false;
   private leave: (() => void) | null = null;
   private error: unknown = null;
-  /** True while graphql-ws waits in next(): the subscriber is keeping up. */
-  private pulling = false;
+  /**
+   * Wakes a waiting next(); one function for the feed's life, handed to the clock and queued as
+   * a microtask. (next() was an async loop awaiting a fresh promise and closure at each wait:
+   * with 200 subscribers, a good part of what each window left to the garbage collector.)
+   */
+  private readonly wakeUp = (): void => {
+    this.waitingFor = null;
+    const w = this.waiter;
+    if (!w) return;
+    let r: IteratorResult<T> | null;
+    try {
+      r = this.poll();
+    } catch (err) {
+      this.waiter = null;
+      w.reject(err);
+      return;
+    }
+    if (r === null) return this.arm();
+    this.waiter = null;
+    w.resolve(r);
+  };
 
   constructor(private readonly opts: LiveFeedOptions<T>) {}
 
@@ -58,12 +120,12 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     // Replay pages and unbatched feeds: a window each. Live changes of one clock window: together.
     const tick = paced || this.opts.batchMs <= 0 ? -1 : Math.floor(at / this.opts.batchMs);
     const last = this.windows[this.windows.length - 1];
-    if (tick >= 0 && last?.tick === tick) last.rows.push(...rows);
-    else this.windows.push({ tick, rows: [...rows] });
+    if (tick >= 0 && last?.tick === tick) for (const r of rows) last.rows.push(r);
+    else this.windows.push({ tick, rows: rows.slice() });
     for (const r of rows) this.pending += weightOf(r);
     // Slow: it is still busy sending what it had (not waiting in next()), that was not all, and
     // the backlog is now past the bound. One big commit to a subscriber that keeps up is no backlog.
-    if (!paced && !this.pulling && before > 0 && this.pending > this.opts.maxPending) {
+    if (!paced && this.waiter === null && before > 0 && this.pending > this.opts.maxPending) {
       this.finish();
       this.opts.onOverflow();
       return;
@@ -82,16 +144,32 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  async next(): Promise<IteratorResult<T>> {
-    this.pulling = true;
-    try {
-      return await this.take();
-    } finally {
-      this.pulling = false;
+  next(): Promise<IteratorResult<T>> {
+    // graphql-ws pulls one message at a time; a second pull waits for the first.
+    if (this.waiter) {
+      const first = this.waiter.promise;
+      return first.then(
+        () => this.next(),
+        () => this.next(),
+      );
     }
+    let r: IteratorResult<T> | null;
+    try {
+      r = this.poll();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (r !== null) return Promise.resolve(r);
+    let resolve!: (r: IteratorResult<T>) => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<IteratorResult<T>>((res, rej) => ((resolve = res), (reject = rej)));
+    this.waiter = { promise, resolve, reject };
+    this.arm();
+    return promise;
   }
 
-  private async take(): Promise<IteratorResult<T>> {
+  /** The next message if one can go now (null: wait); throws the feed's error. */
+  private poll(): IteratorResult<T> | null {
     for (;;) {
       if (this.error !== null) {
         const err = this.error;
@@ -106,21 +184,7 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
         return { done: false, value: ready };
       }
       const w = this.windows[0];
-      if (!w) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        continue;
-      }
-      // A window closes at the clock's next multiple of batchMs, the same instant for every
-      // subscriber: all of them then hold the same changes and share one message (LiveHub.shared)
-      // and its execution. One that lags sends the windows one after another, still shared.
-      const wait = w.tick >= 0 ? (w.tick + 1) * this.opts.batchMs - Date.now() : 0;
-      if (wait > 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait);
-          this.wake = () => (clearTimeout(t), resolve());
-        });
-        continue;
-      }
+      if (!w || this.endOf(w) > Date.now()) return null;
       this.windows.shift();
       let weight = 0;
       for (const r of w.rows) weight += weightOf(r);
@@ -130,6 +194,28 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
       this.pending += this.ready.length - weight;
       this.freeRoom();
     }
+  }
+
+  /**
+   * A window closes at the clock's next multiple of batchMs, the same instant for every
+   * subscriber: all of them then hold the same changes and share one message (LiveHub.shared)
+   * and its execution. One that lags sends the windows one after another, still shared.
+   */
+  private endOf(w: { tick: number }): number {
+    return w.tick >= 0 ? (w.tick + 1) * this.opts.batchMs : 0;
+  }
+
+  /** Sets the waiting next() to wake: at its window's end, or at the next push (or the end). */
+  private arm(): void {
+    const w = this.windows[0];
+    if (!w) {
+      this.waitingFor = 'changes';
+      return;
+    }
+    // A push meanwhile changes nothing of that: only the clock or the end wakes it.
+    this.waitingFor = 'clock';
+    this.clockEndMs = this.endOf(w);
+    windowClock.at(this.clockEndMs, this.wakeUp);
   }
 
   async return(): Promise<IteratorResult<T>> {
@@ -146,10 +232,11 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     return this;
   }
 
+  /** Wakes a next() that waits for changes (not one that waits for the clock). */
   private signal(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
+    if (this.waitingFor !== 'changes') return;
+    this.waitingFor = null;
+    queueMicrotask(this.wakeUp);
   }
 
   private freeRoom(): void {
@@ -168,7 +255,11 @@ export class LiveFeed<T> implements LiveSink, AsyncIterableIterator<T> {
     this.pending = 0;
     this.leave?.();
     this.leave = null;
-    this.signal();
+    if (this.waitingFor === 'clock') windowClock.cancel(this.clockEndMs, this.wakeUp);
+    if (this.waitingFor !== null) {
+      this.waitingFor = null;
+      queueMicrotask(this.wakeUp);
+    }
     this.freeRoom();
   }
 }

@@ -12,6 +12,8 @@ const docKeys = new WeakMap<DocumentNode, string>();
 const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
 const MAX_SHARED_RESULTS_PER_EVENT = 64;
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const asValue = (value: ExecutionResult): IteratorYieldResult<ExecutionResult> => ({ done: false, value });
 
 export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
@@ -36,15 +38,15 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterabl
     return result;
   };
   // Written out (not an async generator) so that return() reaches the feed at once, even while
-  // a next() waits on it.
+  // a next() waits on it; and with no async function or closure per message (200 subscribers
+  // pull one each a window).
+  const step = (r: IteratorResult<unknown>): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> =>
+    r.done ? DONE : run(r.value).then(asValue);
   const mapped: AsyncIterableIterator<ExecutionResult> = {
-    next: async () => {
-      const r = await events.next();
-      return r.done ? { done: true, value: undefined } : { done: false, value: await run(r.value) };
-    },
+    next: () => events.next().then(step),
     return: async () => {
       await events.return?.();
-      return { done: true, value: undefined };
+      return DONE;
     },
     throw: async (err?: unknown) => {
       await events.return?.();

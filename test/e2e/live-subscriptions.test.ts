@@ -169,6 +169,19 @@ describe('live subscriptions against the real server', () => {
       'subscription($run: ID!) { metrics(run: $run) { series { name context taskId steps values startMs offsetsMs } } }',
       { run },
     );
+    interface Compact {
+      name: string;
+      context: string | null;
+      taskId: string | null;
+      values: number[];
+      stepDeltaRuns: Array<number | null>;
+      timeDeltaRunsMs: number[];
+    }
+    const asCompact = await subscribe<{ metrics: { series: Compact[] } }>(
+      server.url,
+      'subscription($run: ID!) { metrics(run: $run) { series { name context taskId values stepDeltaRuns timeDeltaRunsMs } } }',
+      { run },
+    );
     const t0 = Date.parse('2026-12-07T10:00:00.000Z');
     const events = Array.from({ length: 300 }, (_, i) => ({
       id: `${run}-${i}`,
@@ -202,8 +215,39 @@ describe('live subscriptions against the real server', () => {
     expect(fromSeries.size).toBe(4);
     expect(fromSeries).toEqual(fromPoints);
     expect(fromSeries.get('loss/VALIDATION/null')![1]).toEqual([null, 5 / 7, t0 + 5000]);
+
+    // The compact fields, read as docs/live.md says: (delta, count) pairs from 0.
+    const undo = (runs: Array<number | null>) => {
+      const out: Array<number | null> = [];
+      let prev = 0;
+      for (let i = 0; i < runs.length; i += 2) {
+        const [d, n] = [runs[i], runs[i + 1]!];
+        if (n === 0) prev += d!;
+        for (let k = 0; k < n; k++) out.push(d === null ? null : (prev += d));
+      }
+      return out;
+    };
+    await asCompact.until((d) => d.flatMap((m) => m.metrics.series).reduce((n, s) => n + s.values.length, 0) === 300);
+    const fromCompact = new Map<string, Array<[number | null, number, number]>>();
+    let numbers = 0;
+    for (const s of asCompact.data.flatMap((m) => m.metrics.series)) {
+      const steps = undo(s.stepDeltaRuns);
+      const times = undo(s.timeDeltaRunsMs);
+      if (s.name === 'acc') numbers += s.stepDeltaRuns.length + s.timeDeltaRunsMs.length;
+      expect([steps.length, times.length]).toEqual([s.values.length, s.values.length]);
+      const k = key(s);
+      fromCompact.set(k, [
+        ...(fromCompact.get(k) ?? []),
+        ...s.values.map((v, i): [number | null, number, number] => [steps[i], v, times[i]!]),
+      ]);
+    }
+    expect(fromCompact).toEqual(fromPoints);
+    // `acc`'s steps are 6 apart and its times 6 s apart in each context: a few pairs a message for
+    // its 100 points, not a number a point for each.
+    expect(numbers).toBeLessThan(50);
     asPoints.close();
     asSeries.close();
+    asCompact.close();
   });
 
   it('refuses a cursor older than the pruned live log with CURSOR_EXPIRED (no silent gap)', async () => {

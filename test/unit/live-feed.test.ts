@@ -1,5 +1,5 @@
 import type { LiveChangeRow } from '../../src/connectors/provenance/pg-live-log';
-import { LiveFeed } from '../../src/live/live-feed';
+import { LiveFeed, windowClock } from '../../src/live/live-feed';
 import { joinAfter, parseCursor, seenItem } from '../../src/live/live-cursor';
 import { metricMessages, runEventMessages } from '../../src/live/live-messages';
 
@@ -71,6 +71,57 @@ describe('live feed (one subscription)', () => {
     expect(second.value).toMatchObject({ cursor: '3' });
     expect((second.value as { points: unknown[] }).points).toHaveLength(4);
     await feed.return();
+  });
+
+  it('wakes every feed of a window with one timer, and a push during the wait sets none', async () => {
+    const feeds = Array.from(
+      { length: 200 },
+      () => new LiveFeed({ maxPending: 10_000, batchMs: 200, toMessages: (r) => [r], onOverflow: () => undefined }),
+    );
+    const at = Date.now();
+    for (const f of feeds) f.push([change(1, 2)], false, at);
+    const timers = jest.spyOn(global, 'setTimeout');
+    try {
+      const next = feeds.map((f) => f.next());
+      await new Promise((r) => setImmediate(r));
+      for (const f of feeds) f.push([change(2, 2)], false, at); // same window: no new wait
+      await new Promise((r) => setImmediate(r));
+      // One timer for the 200 (there was one each, set again at each push).
+      expect(timers.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms > 0)).toHaveLength(1);
+      const got = await Promise.all(next);
+      expect(Date.now()).toBeGreaterThanOrEqual((Math.floor(at / 200) + 1) * 200);
+      // Both changes, in one message, to every feed.
+      for (const g of got) expect((g.value as LiveChangeRow[]).map((r) => r.seq)).toEqual([1, 2]);
+    } finally {
+      timers.mockRestore();
+    }
+  });
+
+  it('answers a second next() after the first, in order', async () => {
+    const feed = new LiveFeed({ maxPending: 10_000, batchMs: 0, toMessages: (r) => r, onOverflow: () => undefined });
+    const first = feed.next();
+    const second = feed.next();
+    feed.push([change(1, 1), change(2, 1)]);
+    expect((await first).value).toMatchObject({ seq: 1 });
+    expect((await second).value).toMatchObject({ seq: 2 });
+    await feed.return();
+  });
+
+  it('ends a feed that waits for its window at once, and its window still closes for the others', async () => {
+    const mk = () => new LiveFeed({ maxPending: 10_000, batchMs: 300, toMessages: (r) => [r], onOverflow: () => undefined });
+    const [a, b] = [mk(), mk()];
+    const at = Date.now();
+    a.push([change(1, 1)], false, at);
+    b.push([change(1, 1)], false, at);
+    const na = a.next();
+    const nb = b.next();
+    await new Promise((r) => setImmediate(r));
+    const t0 = Date.now();
+    await a.return();
+    expect(await na).toEqual({ done: true, value: undefined });
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect((await nb).value).toHaveLength(1);
+    expect(windowClock.timers).toBe(0);
   });
 });
 

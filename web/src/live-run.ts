@@ -5,28 +5,47 @@ import { createClient } from 'graphql-ws';
 import { GRAPHQL_URL } from './graphql';
 import type { MetricPoint } from './run-queries';
 
-// Columnar (`series`): about a seventh of the bytes of `points` for the same points (docs/live.md).
+// Columnar (`series`), steps and times in their compact (delta, count) runs: about a fifteenth of
+// the bytes of `points` for the same points (docs/live.md).
 const METRICS = `subscription WebRunMetrics($run: ID!, $after: String) {
-  metrics(run: $run, after: $after) { cursor series { name context steps values startMs offsetsMs } } }`;
+  metrics(run: $run, after: $after) { cursor series { name context values stepDeltaRuns timeDeltaRunsMs } } }`;
 const EVENTS = `subscription WebRunEvents($run: ID!, $after: String) { runEvents(run: $run, after: $after) { cursor kind status } }`;
 
 interface LiveSeries {
   name: string;
   context: string | null;
-  steps: Array<number | null>;
   values: number[];
-  startMs: number;
-  offsetsMs: number[];
+  stepDeltaRuns: Array<number | null>;
+  timeDeltaRunsMs: number[];
+}
+
+/**
+ * The items of a (delta, count) run list (MetricSeries.stepDeltaRuns): from 0, each pair adds
+ * delta count times, an item each time; (null, count) is count nulls; (delta, 0) moves the base.
+ */
+export function undoDeltaRuns(runs: ReadonlyArray<number | null>): Array<number | null> {
+  const out: Array<number | null> = [];
+  let prev = 0;
+  for (let i = 0; i + 1 < runs.length; i += 2) {
+    const d = runs[i];
+    const count = runs[i + 1] ?? 0;
+    if (count === 0) prev += d ?? 0;
+    for (let k = 0; k < count; k++) out.push(d === null ? null : (prev += d));
+  }
+  return out;
 }
 
 /** A series' points in the shape the page's query gives them. */
-const pointsOf = (s: LiveSeries): MetricPoint[] =>
-  s.values.map((value, i) => ({
-    step: s.steps[i] === null ? null : String(s.steps[i]),
+const pointsOf = (s: LiveSeries): MetricPoint[] => {
+  const steps = undoDeltaRuns(s.stepDeltaRuns);
+  const times = undoDeltaRuns(s.timeDeltaRunsMs);
+  return s.values.map((value, i) => ({
+    step: steps[i] === null ? null : String(steps[i]),
     value,
     context: s.context,
-    recordedAt: new Date(s.startMs + s.offsetsMs[i]).toISOString(),
+    recordedAt: new Date(times[i] ?? 0).toISOString(),
   }));
+};
 
 export interface LiveRun {
   /** Points that came over the socket, per metric name, in commit order. */

@@ -74,6 +74,22 @@ export class MetricSeries {
 
   @Field(() => [Float], { description: 'recordedAt of each point, in milliseconds after startMs (negative when earlier).' })
   offsetsMs!: number[];
+
+  @Field(() => [Float], {
+    nullable: 'items',
+    description:
+      'Compact `steps`: flat pairs (delta, count). From a running step of 0, each pair adds delta count times, one point each time; ' +
+      '(null, count) is count points without a step; (delta, 0) moves the running step without a point. ' +
+      'Steps 1, 2, ..., 3000 are [1, 3000]: a few numbers a batch instead of one a point.',
+  })
+  stepDeltaRuns!: Array<number | null>;
+
+  @Field(() => [Float], {
+    description:
+      'Compact recordedAt of each point, epoch milliseconds, in the pairs (delta, count) of stepDeltaRuns (never null): ' +
+      'the points of one commit that share a time are one pair.',
+  })
+  timeDeltaRunsMs!: number[];
 }
 
 @ObjectType({
