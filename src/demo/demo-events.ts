@@ -1,3 +1,5 @@
+import { seededRandom } from './seeded-random';
+
 /**
  * The events of the demo lifecycle, as the capture clients would send them. Deterministic (a
  * seeded generator, fixed times and ids), so loading twice changes nothing and tests can rely on
@@ -25,18 +27,6 @@ export const DEMO = {
 
 type Event = Record<string, unknown>;
 const ref = (uri: string) => ({ $ref: uri, store: DEMO.store });
-
-/** A small deterministic PRNG (mulberry32): the demo must be identical on every machine. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.parse('2019-06-03T08:00:00Z');
 
@@ -159,7 +149,7 @@ function iouAt(lrIndex: number, epoch: number): number {
 export function trainingEvents(lrIndex: number, epochs: number = DEMO.maxEpochs): Event[] {
   const lr = DEMO.learningRates[lrIndex];
   const run = `demo-training-lr${lr}`;
-  const random = rng(1000 + lrIndex);
+  const random = seededRandom(1000 + lrIndex);
   const host = DEMO.hosts[lrIndex];
   const ev: Event[] = [];
   let seq = 0;

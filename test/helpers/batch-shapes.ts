@@ -1,3 +1,5 @@
+import { seededRandom } from '../../src/demo/seeded-random';
+
 /**
  * Batch shapes for the ingest property test (test/integration/ingest-batch-shapes.test.ts): the
  * same events cut, reordered, resent and spread over two clients as a seed says, so a failing
@@ -17,18 +19,6 @@ export interface Shape {
   sends: Send[];
   /** The seed's choices in a line, for the failure message. */
   summary: string;
-}
-
-/** mulberry32: small, seedable, the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {
